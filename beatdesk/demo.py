@@ -1,0 +1,96 @@
+"""A demo department: three approved districts and one or more users of every role.
+
+Demo accounts are flagged; only while demo mode is on may they sign in without a second factor.
+"""
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from beatdesk import accounts, districts, representatives
+from beatdesk.accounts import UserData
+from beatdesk.context import Actor
+from beatdesk.districts import DepartmentData, DistrictData
+from beatdesk.models import ModerationMode, User
+from beatdesk.roles import Role
+
+DEMO_PASSWORD = "Beat-desk-demo-2026"
+
+DISTRICTS = [
+    (1, "Central", "central", "Central District serves downtown, the riverfront and the civic "
+     "center. This page shares community alerts, crime prevention tips, beat meetings and "
+     "events in the district."),
+    (7, "Englewood", "englewood", "The 7th District page keeps residents informed of safety "
+     "alerts, road closures, community events and beat meetings in Englewood."),
+    (12, "Near West", "near-west", "The 12th District page shares timely safety information, "
+     "recruitment news and community events for the Near West Side."),
+]
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    login_id: str
+    role: Role
+    district: str
+    name: str
+
+
+def seed(session: Session) -> list[DemoLogin]:
+    """Create the demo department once; later calls leave the data alone and list the logins."""
+    if session.scalar(select(User.id).limit(1)) is None:
+        _create(session)
+    rows = session.scalars(select(User).where(User.demo_account.is_(True))
+                           .order_by(User.role, User.login_id))
+    return [DemoLogin(u.login_id, u.role, u.district.label if u.district else "department-wide",
+                      u.display_name) for u in rows]
+
+
+def _create(session: Session) -> None:
+    admin = accounts.bootstrap_admin(session, UserData(
+        full_name="Avery Admin", rank="", star_number="", employee_number="D-0001",
+        login_id="admin", email="admin@demo-pd.example", role=Role.ADMIN, district_id=None),
+        DEMO_PASSWORD)
+    admin.demo_account = True
+    actor = Actor(user=admin, client_addr="demo-seed")
+    districts.save_department(session, actor, DepartmentData(
+        name="Demo City Police Department", official_website="https://police.demo-city.example",
+        contact_phone="+1 312-555-0100", contact_email="info@demo-pd.example",
+        contact_address="3510 S Michigan Ave, Demo City"))
+
+    people = [
+        ("Noor News", "Director", "", "news", Role.NEWS_AFFAIRS, None),
+        ("Rosa Records", "", "", "records", Role.RECORDS, None),
+    ]
+    for number, name, slug, intro in DISTRICTS:
+        district = districts.create_district(session, actor, DistrictData(
+            number=number, name=name, slug=slug, handle_x=f"DemoPD{number:03d}",
+            handle_mastodon=f"@district{number}@social.demo-city.example",
+            handle_bluesky=f"district{number}.demo-city.example", intro_statement=intro,
+            contact_phone=f"+1 312-555-01{number:02d}",
+            contact_email=f"district{number}@demo-pd.example",
+            contact_address=f"{number * 100} W Demo St, Demo City",
+            moderation_mode=ModerationMode.PRE if number != 12 else ModerationMode.POST))
+        districts.approve_district(session, actor, district)
+        tag = f"d{number}"
+        people += [
+            (f"Casey Commander {number}", "Commander", f"{number}00", f"{tag}.commander",
+             Role.COMMANDER, district.id),
+            (f"Sam Sergeant {number}", "Sergeant", f"{number}01", f"{tag}.sergeant",
+             Role.SERGEANT, district.id),
+            (f"Riley Rep {number}", "Police Officer", f"{number}02", f"{tag}.rep1",
+             Role.REPRESENTATIVE, district.id),
+            (f"Jordan Rep {number}", "Police Officer", f"{number}03", f"{tag}.rep2",
+             Role.REPRESENTATIVE, district.id),
+        ]
+    created = {}
+    for index, (name, rank, star, login, role, district_id) in enumerate(people, start=2):
+        created[login] = accounts.create_user(session, actor, UserData(
+            full_name=name, rank=rank, star_number=star, employee_number=f"D-{index:04d}",
+            login_id=login, email=f"{login}@demo-pd.example", role=role,
+            district_id=district_id), DEMO_PASSWORD, demo_account=True)
+    for number, *_ in DISTRICTS:
+        commander = created[f"d{number}.commander"]
+        district = commander.district
+        for rep in ("rep1", "rep2"):
+            representatives.designate(session, Actor(commander, "demo-seed"), district,
+                                      created[f"d{number}.{rep}"].id)

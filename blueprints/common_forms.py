@@ -1,0 +1,18 @@
+"""Form pieces every blueprint uses."""
+from flask_wtf import FlaskForm
+from wtforms import Form
+
+from beatdesk.errors import DomainError
+
+
+class ActionForm(FlaskForm):
+    """A one-button POST (approve, unlock, deactivate): only the CSRF token."""
+
+
+def attach_error(form: Form, exc: DomainError) -> None:
+    """Put a domain refusal next to the field it concerns, or on the form as a whole."""
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None:
+        field.errors = [*field.errors, exc.message] if isinstance(field.errors, list) else [exc.message]
+    else:
+        form.form_errors.append(exc.message)

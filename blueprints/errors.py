@@ -1,0 +1,45 @@
+"""Friendly error pages; a 500 never shows a traceback."""
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from .database import db
+
+MESSAGES = {
+    400: ("Bad request", "The request could not be understood. Check what you entered and try again."),
+    403: ("Not allowed", "Your account does not have access to this page or action."),
+    404: ("Not found", "There is nothing at this address."),
+    405: ("Method not allowed", "This address does not accept that kind of request."),
+    413: ("Too large", "What you sent is larger than this site accepts."),
+    429: ("Too many requests", "You have made too many requests in a short time. "
+                               "Wait a minute and try again."),
+    500: ("Something went wrong", "The error was logged. Try again; if it keeps happening, "
+                                  "contact Information Services."),
+}
+
+
+def _page(status: int, message: str | None = None):
+    title, default = MESSAGES.get(status, MESSAGES[500])
+    return render_template("errors/error.html", status=status, title=title,
+                           message=message or default), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        return _page(400, "The form expired or was sent without its security token. "
+                          "Go back, reload the page and try again.")
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if exc.code not in MESSAGES:
+            return exc
+        return _page(exc.code)
+
+    @app.errorhandler(500)
+    def server_error(exc):
+        try:
+            db().rollback()
+        except Exception:  # the database may be the reason we are here
+            app.logger.exception("rollback after error failed")
+        return _page(500)

@@ -1,0 +1,35 @@
+"""Jinja filters and globals shared by every template."""
+from datetime import datetime
+
+from flask import Flask, g
+from flask_login import current_user
+
+from beatdesk import districts
+from beatdesk.roles import Role
+
+from .common_forms import ActionForm
+from .database import db
+
+
+def format_utc(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M UTC") -> str:
+    return value.strftime(fmt) if value else "—"
+
+
+def register(app: Flask) -> None:
+    app.add_template_filter(format_utc, "utc")
+
+    @app.context_processor
+    def inject_globals():
+        return {
+            "Role": Role,
+            "demo_mode": app.config["DEMO_MODE"],
+            "logout_form": ActionForm(formdata=None) if current_user.is_authenticated else None,
+            "site_department": _department_cached,
+        }
+
+
+def _department_cached():
+    """The department row for page headers and footers, read once per request at most."""
+    if "site_department" not in g:
+        g.site_department = districts.get_department(db())
+    return g.site_department
