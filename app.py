@@ -138,7 +138,8 @@ def bind_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Sign in to continue."
     login_manager.login_message_category = "info"
-    login_manager.session_protection = "strong"
+    # "basic": a session seen from a new address or browser is marked not fresh.
+    login_manager.session_protection = "basic"
     limiter.init_app(app)
 
 

@@ -1,0 +1,212 @@
+"""Shared fixtures: an app on a migrated database, a client, factories and ``login_as``.
+
+Tests run on SQLite by default. When ``DATABASE_URL`` names a PostgreSQL database whose name
+contains "test", they run there instead (CI does both).
+"""
+import itertools
+import os
+import shutil
+from datetime import UTC, datetime, timedelta
+
+import pyotp
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from app import create_app
+from beatdesk import clock, schema
+from beatdesk.db import make_engine, normalise_url
+from beatdesk.models import Base, District, ModerationMode, RepresentativeDesignation, User
+from beatdesk.passwords import hash_password
+from beatdesk.roles import DISTRICT_ROLES, Role
+from blueprints.database import db
+
+PASSWORD = "Correct-horse-42"
+_PASSWORD_HASH = hash_password(PASSWORD)  # hashed once: Argon2 is slow on purpose
+_serial = itertools.count(1)
+
+
+def postgres_url() -> str | None:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql")):
+        return None
+    url = normalise_url(url)
+    if "test" not in (make_url(url).database or ""):
+        pytest.exit("DATABASE_URL must name a throwaway database with 'test' in its name; "
+                    "the tests empty it.", returncode=2)
+    return url
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory):
+    """Migrate once per run: a template SQLite file, or the PostgreSQL test database."""
+    pg = postgres_url()
+    if pg:
+        engine = make_engine(pg)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        schema.upgrade(engine)
+        engine.dispose()
+        return pg
+    path = tmp_path_factory.mktemp("template") / "beatdesk.db"
+    engine = make_engine(f"sqlite:///{path}")
+    schema.upgrade(engine)
+    engine.dispose()
+    return path
+
+
+def _truncate_all(url: str) -> None:
+    engine = make_engine(url)
+    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def database_url(database_template, tmp_path):
+    """A clean, migrated database for one test."""
+    if isinstance(database_template, str):
+        _truncate_all(database_template)
+        return database_template
+    path = tmp_path / "beatdesk.db"
+    shutil.copyfile(database_template, path)
+    return f"sqlite:///{path}"
+
+
+def make_app(database_url: str, **overrides):
+    config = {
+        "TESTING": True,
+        "BEATDESK_ENV": "testing",
+        "SECRET_KEY": "test-secret-key",
+        "DATABASE_URL": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "SERVER_NAME": "localhost",
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    app = make_app(database_url)
+    app.instance_path = str(tmp_path / "instance")
+    yield app
+    app.extensions["beatdesk.engine"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def db_session(app):
+    with app.app_context():
+        yield db()
+
+
+class FrozenClock:
+    """A clock that stands still until a test moves it."""
+
+    def __init__(self, start: datetime):
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs) -> datetime:
+        self.now += timedelta(**kwargs)
+        return self.now
+
+
+@pytest.fixture
+def frozen_clock():
+    frozen = FrozenClock(datetime(2026, 11, 20, 15, 0, 0, tzinfo=UTC))
+    clock.set_source(frozen)
+    yield frozen
+    clock.set_source(None)
+
+
+class Factory:
+    """Builds districts and users directly in the database (no audit rows)."""
+
+    def __init__(self, session):
+        self.session = session
+
+    def district(self, number: int | None = None, approved: bool = True, **fields) -> District:
+        number = number or 100 + next(_serial)
+        district = District(
+            number=number, name=fields.pop("name", f"District {number}"),
+            slug=fields.pop("slug", f"district-{number}"),
+            intro_statement=fields.pop("intro_statement", f"News from district {number}."),
+            moderation_mode=fields.pop("moderation_mode", ModerationMode.PRE), **fields)
+        self.session.add(district)
+        self.session.flush()
+        if approved:
+            approver = self.user(Role.ADMIN)
+            district.approved_at = clock.utcnow()
+            district.approved_by_id = approver.id
+        self.session.commit()
+        return district
+
+    def user(self, role: Role, district: District | None = None, *, totp: bool = True,
+             **fields) -> User:
+        n = next(_serial)
+        role = Role(role)
+        if role in DISTRICT_ROLES and district is None:
+            district = self.district()
+        user = User(
+            full_name=fields.pop("full_name", f"Test {role.value} {n}"),
+            rank=fields.pop("rank", "Police Officer"), star_number=fields.pop("star_number", str(1000 + n)),
+            employee_number=fields.pop("employee_number", f"E{n:05d}"),
+            login_id=fields.pop("login_id", f"{role.value.replace('_', '')}{n}"),
+            email=fields.pop("email", f"user{n}@pd.example"), role=role,
+            district_id=district.id if role in DISTRICT_ROLES else None,
+            password_hash=_PASSWORD_HASH,
+            totp_secret=pyotp.random_base32() if totp else None,
+            totp_confirmed_at=clock.utcnow() if totp else None, **fields)
+        self.session.add(user)
+        self.session.commit()
+        return user
+
+    def designate(self, user: User, commander: User | None = None, slot: int = 1):
+        commander = commander or self.user(Role.COMMANDER, user.district)
+        designation = RepresentativeDesignation(district_id=user.district_id, user_id=user.id,
+                                                slot=slot, designated_by_id=commander.id)
+        self.session.add(designation)
+        self.session.commit()
+        return designation
+
+
+@pytest.fixture
+def factory(app):
+    with app.app_context():
+        yield Factory(db())
+
+
+def sign_in(client, user: User) -> None:
+    """Put a fully authenticated staff session in the client's cookie."""
+    now = clock.utcnow().timestamp()
+    with client.session_transaction() as sess:
+        sess["_user_id"] = user.get_id()
+        sess["_fresh"] = True
+        sess["auth_at"] = now
+        sess["last_seen"] = now
+        sess.permanent = True
+
+
+@pytest.fixture
+def login_as(client, factory):
+    """``login_as(Role.SERGEANT)`` creates a user of that role, signs the client in, returns it."""
+    def _login(role: Role, district: District | None = None, **fields) -> User:
+        user = factory.user(role, district, **fields)
+        sign_in(client, user)
+        return user
+    return _login
+
+
+def totp_code(user: User, at: datetime | None = None) -> str:
+    return pyotp.TOTP(user.totp_secret).at(at or clock.utcnow())
