@@ -1,5 +1,6 @@
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, PasswordField, SelectField, StringField, URLField
+from wtforms import (DateField, EmailField, PasswordField, SelectChoice, SelectField, StringField,
+                     URLField)
 from wtforms.validators import EqualTo, InputRequired, Length, Optional
 
 from beatdesk.models import Outcome
@@ -21,7 +22,7 @@ class UserForm(FlaskForm):
     login_id = StringField("Log-on ID", validators=[InputRequired(), Length(min=3, max=40)],
                            render_kw={"autocapitalize": "none", "spellcheck": "false"})
     email = EmailField("Department e-mail", validators=[InputRequired(), Length(max=254)])
-    role = SelectField("Role", choices=[(r.value, r.label) for r in Role],
+    role = SelectField("Role", choices=[SelectChoice(r.value, r.label) for r in Role],
                        validators=[InputRequired()])
     district_id = SelectField("District", coerce=_optional_int, validate_choice=True,
                               description="Required for representatives, sergeants and "
@@ -62,7 +63,7 @@ class AuditFilterForm(FlaskForm):
     event = SelectField("Event", validators=[Optional()], validate_choice=False)
     object_type = StringField("Object type", validators=[Optional(), Length(max=40)])
     object_id = StringField("Object id", validators=[Optional(), Length(max=40)])
-    outcome = SelectField("Outcome", choices=[("", "Any")] + [(o.value, o.value) for o in Outcome],
+    outcome = SelectField("Outcome", choices=[SelectChoice("", "Any")] + [SelectChoice(o.value) for o in Outcome],
                           validators=[Optional()])
     since = DateField("From (UTC)", validators=[Optional()])
     until = DateField("To (UTC, inclusive)", validators=[Optional()])

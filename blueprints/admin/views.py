@@ -2,6 +2,7 @@
 from datetime import UTC, datetime, time, timedelta
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from wtforms import SelectChoice
 
 from beatdesk import accounts, audit, clock, districts
 from beatdesk.accounts import UserData
@@ -17,8 +18,8 @@ from .forms import AuditFilterForm, DepartmentForm, NewUserForm, ResetPasswordFo
 
 
 def _district_choices():
-    return [("", "— none (department-wide role) —")] + [
-        (d.id, d.label) for d in districts.list_districts(db(), approved_only=True)]
+    return [SelectChoice("", "— none (department-wide role) —")] + [
+        SelectChoice(d.id, d.label) for d in districts.list_districts(db(), approved_only=True)]
 
 
 def _user_data(form: UserForm) -> UserData:
@@ -207,7 +208,7 @@ def department():
 def audit_log():
     """Browse and filter the audit trail, newest first."""
     form = AuditFilterForm(request.args)
-    form.event.choices = [("", "Any")] + [(e, e) for e in audit.known_events(db())]
+    form.event.choices = [SelectChoice("", "Any")] + [SelectChoice(e) for e in audit.known_events(db())]
     if request.args and not form.validate():
         page = audit.Page(items=[], page=1, per_page=1, total=0)
         return render_template("admin/audit.html", form=form, page=page), 400

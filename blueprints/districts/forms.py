@@ -1,5 +1,6 @@
 from flask_wtf import FlaskForm
-from wtforms import EmailField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (EmailField, IntegerField, SelectChoice, SelectField, StringField,
+                     TextAreaField)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from beatdesk.models import ModerationMode
@@ -21,7 +22,7 @@ class DistrictForm(FlaskForm):
     contact_email = EmailField("Contact e-mail", validators=[Length(max=254)])
     contact_address = StringField("Contact address", validators=[Length(max=500)])
     moderation_mode = SelectField("Comment moderation",
-                                  choices=[(m.value, m.label) for m in ModerationMode])
+                                  choices=[SelectChoice(m.value, m.label) for m in ModerationMode])
 
 
 def _optional_int(value):

@@ -1,6 +1,7 @@
 """Districts (outlets), their representatives, and the department-wide registry."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from beatdesk import audit, districts, representatives
 from beatdesk.districts import DistrictData
@@ -119,10 +120,10 @@ def approve(district_id: int):
 
 def _designate_form(district, formdata=None) -> DesignateForm:
     form = DesignateForm(formdata=formdata)
-    form.user_id.choices = [(u.id, f"{u.display_name} (star {u.star_number})")
+    form.user_id.choices = [SelectChoice(u.id, f"{u.display_name} (star {u.star_number})")
                             for u in representatives.eligible_candidates(db(), district)]
-    form.replaces_id.choices = [("", "— nobody (a slot is free) —")] + [
-        (d.id, d.user.display_name) for d in representatives.active_designations(db(), district)]
+    form.replaces_id.choices = [SelectChoice("", "— nobody (a slot is free) —")] + [
+        SelectChoice(d.id, d.user.display_name) for d in representatives.active_designations(db(), district)]
     return form
 
 
