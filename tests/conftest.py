@@ -19,7 +19,6 @@ from beatdesk.db import make_engine, normalise_url
 from beatdesk.models import Base, District, ModerationMode, RepresentativeDesignation, User
 from beatdesk.passwords import hash_password
 from beatdesk.roles import DISTRICT_ROLES, Role
-from blueprints.database import db
 
 PASSWORD = "Correct-horse-42"
 _PASSWORD_HASH = hash_password(PASSWORD)  # hashed once: Argon2 is slow on purpose
@@ -104,8 +103,10 @@ def client(app):
 
 @pytest.fixture
 def db_session(app):
-    with app.app_context():
-        yield db()
+    """A session of the test's own, outside any app context, so requests keep theirs."""
+    session = app.extensions["beatdesk.sessionmaker"]()
+    yield session
+    session.close()
 
 
 class FrozenClock:
@@ -182,9 +183,8 @@ class Factory:
 
 
 @pytest.fixture
-def factory(app):
-    with app.app_context():
-        yield Factory(db())
+def factory(db_session):
+    return Factory(db_session)
 
 
 def sign_in(client, user: User) -> None:
