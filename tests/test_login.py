@@ -9,7 +9,7 @@ from beatdesk.models import AuditEvent, User
 from beatdesk.roles import Role
 from blueprints.database import db
 
-from .conftest import PASSWORD, make_app, totp_code
+from .conftest import PASSWORD, make_app, sign_in, totp_code
 
 
 def events(app, event=None):
@@ -234,7 +234,6 @@ def test_password_reset_ends_open_sessions(app, client, factory, login_as, froze
     client.post("/login/verify", data={"code": totp_code(user)})
     assert client.get("/console/").status_code == 200
     admin_client = app.test_client()
-    from .conftest import sign_in
     sign_in(admin_client, factory.user(Role.ADMIN))
     response = admin_client.post(f"/console/admin/users/{user.id}/reset-password",
                                  data={"password": "Temporary-pass-9", "confirm": "Temporary-pass-9"})
