@@ -3,7 +3,7 @@ import sys
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
 from beatdesk import accounts, demo, schema
@@ -92,6 +92,7 @@ def unlock(login_id: str):
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo():
     """Migrate and fill the database with the demo department; prints the demo logins."""
     schema.upgrade(_engine())
@@ -109,6 +110,7 @@ def _print_logins(logins) -> None:
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 def run_demo(host: str, port: int):

@@ -83,6 +83,8 @@ def make_app(database_url: str, **overrides):
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "SERVER_NAME": "localhost",
+        # Rate-limit counters may live in a shared Redis; keep each app's apart.
+        "RATELIMIT_KEY_PREFIX": f"beatdesk-test-{next(_serial)}-{os.getpid()}",
     }
     config.update(overrides)
     return create_app(config)
@@ -107,6 +109,12 @@ def db_session(app):
     session = app.extensions["beatdesk.sessionmaker"]()
     yield session
     session.close()
+
+
+def reread(session) -> None:
+    """Forget what ``session`` loaded, so the next read sees what requests have committed."""
+    session.rollback()
+    session.expire_all()
 
 
 class FrozenClock:

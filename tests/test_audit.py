@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 from beatdesk.models import AuditEvent, District, Outcome, User
 from beatdesk.roles import Role
 
-from .conftest import PASSWORD, sign_in
+from .conftest import PASSWORD, reread, sign_in
 
 NEW_USER = {"full_name": "Pat Doe", "rank": "Police Officer", "star_number": "4411",
             "employee_number": "E-77", "login_id": "pdoe", "email": "pdoe@pd.example",
@@ -44,7 +44,7 @@ def world(factory, client):
 
 
 def audit_rows(db_session):
-    db_session.rollback()
+    reread(db_session)
     return list(db_session.scalars(select(AuditEvent).order_by(AuditEvent.id)))
 
 
@@ -213,5 +213,5 @@ def test_audit_rows_cannot_be_changed_through_the_orm(db_session, world, client)
     row.event = "tampered"
     with pytest.raises(Exception, match="append-only"):
         db_session.commit()
-    db_session.rollback()
+    reread(db_session)
     assert audit_rows(db_session)[-1].event == "account.unlocked"

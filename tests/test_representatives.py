@@ -9,7 +9,7 @@ from beatdesk.errors import PermissionDenied, ValidationFailed
 from beatdesk.models import AuditEvent, RepresentativeDesignation
 from beatdesk.roles import Role
 
-from .conftest import sign_in
+from .conftest import reread, sign_in
 
 
 @pytest.fixture
@@ -21,7 +21,7 @@ def district_staff(factory):
 
 
 def designations(db_session, district):
-    db_session.rollback()  # end the read snapshot so the requests' commits are visible
+    reread(db_session)
     return list(db_session.scalars(select(RepresentativeDesignation)
                                    .where(RepresentativeDesignation.district_id == district.id)
                                    .order_by(RepresentativeDesignation.id)))
