@@ -13,7 +13,7 @@ from beatdesk import clock, passwords
 from beatdesk.audit import record_event
 from beatdesk.context import Actor
 from beatdesk.errors import NotFound, PermissionDenied, ValidationFailed
-from beatdesk.models import District, RepresentativeDesignation, User
+from beatdesk.models import District, Outcome, RepresentativeDesignation, User
 from beatdesk.models.people import new_session_token
 from beatdesk.permissions import can_manage_users
 from beatdesk.roles import Role
@@ -235,16 +235,26 @@ def unlock_account(session: Session, actor: Actor, user: User) -> None:
     _require_admin(actor)
     if user.locked_until is None and user.failed_logins == 0:
         raise ValidationFailed(f"{user.full_name}'s account is not locked.")
+    _lift_lockout(session, actor, user)
+
+
+def unlock_account_from_console(session: Session, user: User) -> None:
+    """The operator's way back in when no administrator can sign in (``flask users unlock``)."""
+    _lift_lockout(session, Actor(user=None, client_addr="cli"), user, login="cli",
+                  details={"via": "command line"})
+
+
+def _lift_lockout(session: Session, actor: Actor, user: User, **audit) -> None:
     user.locked_until = None
     user.failed_logins = 0
-    record_event(session, actor, "account.unlocked", obj=user)
+    record_event(session, actor, "account.unlocked", obj=user, **audit)
 
 
 def change_own_password(session: Session, actor: Actor, current: str, new: str) -> None:
     """A signed-in user changes their password; the current one must be given."""
     user = actor.user
     if not passwords.verify_password(user.password_hash, current):
-        record_event(session, actor, "password.change_failed", obj=user, outcome="failure",
+        record_event(session, actor, "password.change_failed", obj=user, outcome=Outcome.FAILURE,
                      details={"reason": "current password wrong"})
         raise ValidationFailed("Your current password is not correct.", field="current_password")
     if passwords.verify_password(user.password_hash, new):

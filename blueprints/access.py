@@ -96,6 +96,22 @@ def _address_trusted(app: Flask, address: str) -> bool:
     return any(ip in net for net in networks)
 
 
+def current_session_state() -> SessionState:
+    return session_state(_ts("auth_at"), _ts("last_seen"), security_policy())
+
+
+def _next_for_get() -> str | None:
+    return request.full_path if request.method == "GET" else None
+
+
+def end_expired_session():
+    """Sign out a session past its absolute lifetime and send the user to sign in again."""
+    logout_user()
+    session.clear()
+    flash("Your session reached its 12-hour limit. Sign in again.", "info")
+    return redirect(url_for("auth.login", next=_next_for_get()))
+
+
 def guard_console() -> object | None:
     """before_request: trusted networks, then login, session lifetime and forced password change."""
     blueprint = request.blueprint
@@ -107,15 +123,12 @@ def guard_console() -> object | None:
         return None
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    state = session_state(_ts("auth_at"), _ts("last_seen"), security_policy())
+    state = current_session_state()
     if state is SessionState.EXPIRED:
-        logout_user()
-        session.clear()
-        flash("Your session reached its 12-hour limit. Sign in again.", "info")
-        return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+        return end_expired_session()
     if state is SessionState.IDLE_LOCKED:
         session["locked"] = True
-        return redirect(url_for("auth.unlock", next=request.full_path if request.method == "GET" else None))
+        return redirect(url_for("auth.unlock", next=_next_for_get()))
     session["last_seen"] = now_ts()
     if current_user.must_change_password and request.endpoint not in (
             "console.change_password", "auth.logout"):

@@ -7,10 +7,8 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
 from beatdesk import accounts, demo, schema
-from beatdesk.audit import record_event
 from beatdesk.accounts import UserData
 from beatdesk.auth import find_by_login
-from beatdesk.context import SYSTEM
 from beatdesk.errors import DomainError
 from beatdesk.roles import Role
 
@@ -83,10 +81,7 @@ def unlock(login_id: str):
     user = find_by_login(db(), login_id)
     if user is None:
         _fail(f"no account with log-on ID {login_id!r}.", 2)
-    user.locked_until = None
-    user.failed_logins = 0
-    record_event(db(), SYSTEM, "account.unlocked", obj=user, login="cli",
-                 details={"via": "command line"})
+    accounts.unlock_account_from_console(db(), user)
     db().commit()
     click.echo(f"{user.login_id} unlocked.")
 

@@ -1,8 +1,13 @@
 """Friendly error pages; a 500 never shows a traceback."""
-from flask import Flask, render_template
+from flask import Flask, render_template, request
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from beatdesk.audit import record_event
+from beatdesk.models import Outcome
+
+from .access import actor
 from .database import db
 
 MESSAGES = {
@@ -24,6 +29,18 @@ def _page(status: int, message: str | None = None):
                            message=message or default), status
 
 
+def _audit_denial() -> None:
+    """A signed-in user refused a page or action is a security event worth keeping."""
+    if not current_user.is_authenticated:
+        return
+    session = db()
+    session.rollback()  # nothing the refused request started may be kept
+    record_event(session, actor(), "access.denied", outcome=Outcome.DENIED,
+                 details={"method": request.method, "path": request.path[:300],
+                          "endpoint": request.endpoint or ""})
+    session.commit()
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
@@ -34,6 +51,8 @@ def register(app: Flask) -> None:
     def http_error(exc: HTTPException):
         if exc.code not in MESSAGES:
             return exc
+        if exc.code == 403:
+            _audit_denial()
         return _page(exc.code)
 
     @app.errorhandler(500)

@@ -3,6 +3,7 @@ from datetime import datetime
 
 from flask import Flask, g
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from beatdesk import districts
 from beatdesk.roles import Role
@@ -31,5 +32,9 @@ def register(app: Flask) -> None:
 def _department_cached():
     """The department row for page headers and footers, read once per request at most."""
     if "site_department" not in g:
-        g.site_department = districts.get_department(db())
+        try:
+            g.site_department = districts.get_department(db())
+        except SQLAlchemyError:  # an error page must still render when the database is down
+            db().rollback()
+            g.site_department = None
     return g.site_department

@@ -4,10 +4,12 @@ The table below must name every route in the app's URL map; a new route without 
 ``test_every_route_is_in_the_table``.
 """
 import pytest
+from sqlalchemy import select
 
+from beatdesk.models import AuditEvent, Outcome
 from beatdesk.roles import DISTRICT_ROLES, Role
 
-from .conftest import sign_in
+from .conftest import reread, sign_in
 
 ANONYMOUS = "anonymous"
 ALL_ROLES = tuple(Role)
@@ -158,3 +160,13 @@ def test_designation_of_another_district_is_not_found(client, factory, objects):
 def test_missing_objects_are_404(client, login_as, path):
     login_as(Role.ADMIN)
     assert client.get(path).status_code == 404
+
+
+def test_refusals_are_audited_as_denied(client, factory, db_session, objects):
+    user = factory.user(Role.RECORDS)
+    sign_in(client, user)
+    assert client.get("/console/admin/users").status_code == 403
+    reread(db_session)
+    event = db_session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+    assert (event.event, event.outcome, event.actor_id) == ("access.denied", Outcome.DENIED, user.id)
+    assert event.details["path"] == "/console/admin/users"

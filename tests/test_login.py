@@ -303,3 +303,22 @@ def test_login_rate_limit(database_url):
              for _ in range(4)]
     assert codes == [401, 401, 401, 429]
     assert "Too many requests" in client.post("/login", data={}).get_data(as_text=True)
+
+
+def test_idle_locked_session_cannot_be_unlocked_after_twelve_hours(client, factory, frozen_clock):
+    signed_in(client, factory, frozen_clock)
+    frozen_clock.advance(hours=12, minutes=5)
+    client.get("/console/")  # past both limits: the absolute one wins
+    response = client.post("/unlock", data={"password": PASSWORD})
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+    assert client.get("/console/").headers["Location"].startswith("/login")
+
+
+def test_idle_lock_then_expiry_while_locked(client, factory, frozen_clock):
+    signed_in(client, factory, frozen_clock)
+    frozen_clock.advance(minutes=45)
+    assert client.get("/console/").headers["Location"].startswith("/unlock")
+    frozen_clock.advance(hours=12)
+    response = client.post("/unlock", data={"password": PASSWORD})
+    assert response.headers["Location"].startswith("/login")
+    assert client.get("/console/").headers["Location"].startswith("/login")

@@ -7,7 +7,8 @@ from beatdesk.context import Actor
 from beatdesk.errors import DomainError
 from beatdesk.models import User
 
-from ..access import client_addr, now_ts, safe_next, security_policy, start_staff_session
+from ..access import (client_addr, current_session_state, end_expired_session, now_ts, safe_next,
+                      security_policy, start_staff_session)
 from ..common_forms import ActionForm
 from ..database import db
 from ..extensions import limiter
@@ -148,6 +149,8 @@ def unlock():
         return redirect(url_for("auth.login", next=request.args.get("next")))
     if not session.get("locked"):
         return redirect(_dashboard())
+    if current_session_state() is auth.SessionState.EXPIRED:
+        return end_expired_session()
     form = UnlockForm()
     if request.method == "POST" and not form.validate():
         return render_template("auth/unlock.html", form=form), 400
