@@ -39,8 +39,9 @@ def seed(session: Session) -> list[DemoLogin]:
     """Create the demo department once; later calls leave the data alone and list the logins."""
     if session.scalar(select(User.id).limit(1)) is None:
         _create(session)
-    rows = session.scalars(select(User).where(User.demo_account.is_(True))
-                           .order_by(User.role, User.login_id))
+    order = {role: index for index, role in enumerate(Role)}
+    rows = sorted(session.scalars(select(User).where(User.demo_account.is_(True))),
+                  key=lambda u: (u.district.number if u.district else 0, order[u.role], u.login_id))
     return [DemoLogin(u.login_id, u.role, u.district.label if u.district else "department-wide",
                       u.display_name) for u in rows]
 
@@ -82,6 +83,9 @@ def _create(session: Session) -> None:
             (f"Jordan Rep {number}", "Police Officer", f"{number}03", f"{tag}.rep2",
              Role.REPRESENTATIVE, district.id),
         ]
+        if number == DISTRICTS[0][0]:  # someone for the commander to rotate in
+            people.append((f"Morgan Standby {number}", "Police Officer", f"{number}04",
+                           f"{tag}.rep3", Role.REPRESENTATIVE, district.id))
     created = {}
     for index, (name, rank, star, login, role, district_id) in enumerate(people, start=2):
         created[login] = accounts.create_user(session, actor, UserData(

@@ -5,6 +5,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.serving import run_simple
 
 from beatdesk import accounts, demo, schema
 from beatdesk.accounts import UserData
@@ -118,7 +119,7 @@ def run_demo(host: str, port: int):
     _print_logins(logins)
     click.echo(f"\nBeatdesk is running at http://{host}:{port}/ (staff sign-in: "
                f"http://{host}:{port}/login). Press Ctrl+C to stop.\n")
-    current_app.run(host=host, port=port, debug=False, use_reloader=False)
+    run_simple(host, port, current_app._get_current_object(), threaded=True)
 
 
 def register(app: Flask) -> None:
