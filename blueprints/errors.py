@@ -2,6 +2,7 @@
 from flask import Flask, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from beatdesk.audit import record_event
@@ -15,6 +16,8 @@ MESSAGES = {
     403: ("Not allowed", "Your account does not have access to this page or action."),
     404: ("Not found", "There is nothing at this address."),
     405: ("Method not allowed", "This address does not accept that kind of request."),
+    409: ("Changed at the same time", "Someone else changed the same record at the same moment, "
+                                      "so nothing was saved. Reload the page and try again."),
     413: ("Too large", "What you sent is larger than this site accepts."),
     429: ("Too many requests", "You have made too many requests in a short time. "
                                "Wait a minute and try again."),
@@ -54,6 +57,13 @@ def register(app: Flask) -> None:
         if exc.code == 403:
             _audit_denial()
         return _page(exc.code)
+
+    @app.errorhandler(IntegrityError)
+    def integrity_error(exc: IntegrityError):
+        # The domain checks uniqueness first; this is the race two requests can still lose.
+        db().rollback()
+        app.logger.warning("integrity error: %s", exc.orig)
+        return _page(409)
 
     @app.errorhandler(500)
     def server_error(exc):

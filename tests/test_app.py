@@ -1,7 +1,10 @@
 """Configuration, security headers, cookies and error pages."""
 import pytest
+from sqlalchemy import func, select
 
 from app import create_app
+from beatdesk import accounts
+from beatdesk.models import User
 from beatdesk.roles import Role
 
 from .conftest import make_app
@@ -112,3 +115,19 @@ def test_user_supplied_text_is_escaped(client, factory, login_as):
     page = client.get("/console/admin/users").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_a_lost_race_on_a_unique_value_is_a_409_and_saves_nothing(client, login_as, db_session,
+                                                                   monkeypatch):
+    """If another request takes the same log-on ID between the check and the insert."""
+    login_as(Role.ADMIN)
+    monkeypatch.setattr(accounts, "_validate", lambda *args: None)  # lose the race on purpose
+    existing = db_session.scalar(select(User))
+    before = db_session.scalar(select(func.count(User.id)))
+    response = client.post("/console/admin/users/new", data={
+        "full_name": "Twin", "employee_number": "X-1", "login_id": existing.login_id,
+        "email": "twin@pd.example", "role": "records", "password": "Strong-pass-88"})
+    assert response.status_code == 409
+    assert "Someone else changed the same record" in response.get_data(as_text=True)
+    db_session.rollback()
+    assert db_session.scalar(select(func.count(User.id))) == before
