@@ -88,22 +88,34 @@ def verify():
         flash("Sign in with your log-on ID and password first.", "info")
         return redirect(url_for("auth.login"))
     form = CodeForm()
+    response = _second_factor_step(form, "auth/verify.html", {"form": form},
+                                   lambda code: auth.verify_second_factor(
+                                       db(), user, code, client_addr(), security_policy()))
+    return response or _finish(user)
+
+
+def _second_factor_step(form: CodeForm, template: str, context: dict, check):
+    """Show the code form, or run ``check`` on a submitted code.
+
+    Returns a response to send, or None once the code passed (the caller completes sign-in).
+    A failure is committed (counter and audit row); a lockout sends the user back to the start.
+    """
     if request.method == "POST" and not form.validate():
-        return render_template("auth/verify.html", form=form), 400
-    if form.is_submitted():
-        try:
-            auth.verify_second_factor(db(), user, form.code.data, client_addr(), security_policy())
-        except auth.AuthenticationFailed as exc:
-            db().commit()
-            if isinstance(exc, auth.AccountLocked):
-                session.clear()
-                flash(exc.message, "error")
-                return redirect(url_for("auth.login"))
-            form.code.errors = [exc.message]
-            return render_template("auth/verify.html", form=form), exc.status_code
+        return render_template(template, **context), 400
+    if not form.is_submitted():
+        return render_template(template, **context)
+    try:
+        check(form.code.data)
+    except auth.AuthenticationFailed as exc:
         db().commit()
-        return _finish(user)
-    return render_template("auth/verify.html", form=form)
+        if isinstance(exc, auth.AccountLocked):
+            session.clear()
+            flash(exc.message, "error")
+            return redirect(url_for("auth.login"))
+        form.code.errors = [exc.message]
+        return render_template(template, **context), exc.status_code
+    db().commit()
+    return None
 
 
 @bp.route("/login/enroll", methods=["GET", "POST"])
@@ -116,29 +128,19 @@ def enroll():
         return redirect(url_for("auth.login"))
     secret = auth.pending_enrolment_secret(db(), user)
     db().commit()
-    issuer = current_app.config.get("TOTP_ISSUER", "Beatdesk")
+    issuer = current_app.config["TOTP_ISSUER"]
     uri = totp.provisioning_uri(secret, user.login_id, issuer)
     form = CodeForm()
     context = dict(form=form, qr=totp.qr_code_data_uri(uri), secret=totp.grouped(secret),
                    user=user)
-    if request.method == "POST" and not form.validate():
-        return render_template("auth/enroll.html", **context), 400
-    if form.is_submitted():
-        try:
-            auth.confirm_enrolment(db(), user, form.code.data, client_addr(), security_policy())
-        except auth.AuthenticationFailed as exc:
-            db().commit()
-            if isinstance(exc, auth.AccountLocked):
-                session.clear()
-                flash(exc.message, "error")
-                return redirect(url_for("auth.login"))
-            form.code.errors = [exc.message]
-            return render_template("auth/enroll.html", **context), exc.status_code
-        db().commit()
-        flash("Your authenticator app is set up. You will need a code from it at every sign-in.",
-              "success")
-        return _finish(user)
-    return render_template("auth/enroll.html", **context)
+    response = _second_factor_step(form, "auth/enroll.html", context,
+                                   lambda code: auth.confirm_enrolment(
+                                       db(), user, code, client_addr(), security_policy()))
+    if response is not None:
+        return response
+    flash("Your authenticator app is set up. You will need a code from it at every sign-in.",
+          "success")
+    return _finish(user)
 
 
 @bp.route("/unlock", methods=["GET", "POST"])
