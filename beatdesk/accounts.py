@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from beatdesk import clock, passwords
 from beatdesk.audit import record_event
-from beatdesk.context import Actor
+from beatdesk.context import SYSTEM, Actor
 from beatdesk.errors import NotFound, PermissionDenied, ValidationFailed
 from beatdesk.models import District, Outcome, RepresentativeDesignation, User
 from beatdesk.models.people import new_session_token
@@ -122,7 +122,7 @@ def bootstrap_admin(session: Session, data: UserData, password: str) -> User:
     passwords.check_password_policy(password, data.login_id)
     user = User(**asdict(data), password_hash=passwords.hash_password(password))
     session.add(user)
-    record_event(session, Actor(user=None, client_addr="cli"), "user.created", obj=user,
+    record_event(session, SYSTEM, "user.created", obj=user,
                  login="cli", details={"fields": _public_fields(user), "via": "command line"})
     return user
 
@@ -240,7 +240,7 @@ def unlock_account(session: Session, actor: Actor, user: User) -> None:
 
 def unlock_account_from_console(session: Session, user: User) -> None:
     """The operator's way back in when no administrator can sign in (``flask users unlock``)."""
-    _lift_lockout(session, Actor(user=None, client_addr="cli"), user, login="cli",
+    _lift_lockout(session, SYSTEM, user, login="cli",
                   details={"via": "command line"})
 
 

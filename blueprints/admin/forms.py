@@ -63,7 +63,7 @@ class AuditFilterForm(FlaskForm):
     event = SelectField("Event", validators=[Optional()], validate_choice=False)
     object_type = StringField("Object type", validators=[Optional(), Length(max=40)])
     object_id = StringField("Object id", validators=[Optional(), Length(max=40)])
-    outcome = SelectField("Outcome", choices=[SelectChoice("", "Any")] + [SelectChoice(o.value) for o in Outcome],
-                          validators=[Optional()])
+    outcome = SelectField("Outcome", validators=[Optional()],
+                          choices=[SelectChoice("", "Any")] + [SelectChoice(o.value) for o in Outcome])
     since = DateField("From (UTC)", validators=[Optional()])
     until = DateField("To (UTC, inclusive)", validators=[Optional()])
