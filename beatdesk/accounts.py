@@ -7,7 +7,7 @@ import re
 from dataclasses import asdict, dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from beatdesk import clock, passwords
 from beatdesk.audit import record_event
@@ -270,7 +270,7 @@ def change_own_password(session: Session, actor: Actor, current: str, new: str) 
 
 def list_users(session: Session, *, role: str = "", district_id: int | None = None,
                active: bool | None = None, q: str = "") -> list[User]:
-    query = select(User).order_by(User.full_name)
+    query = select(User).options(selectinload(User.district)).order_by(User.full_name)
     if role:
         query = query.where(User.role == Role(role))
     if district_id:

@@ -10,8 +10,8 @@ from beatdesk import clock
 from beatdesk.audit import record_event
 from beatdesk.context import Actor
 from beatdesk.errors import NotFound, PermissionDenied, ValidationFailed
-from beatdesk.models import Department, District, ModerationMode
-from beatdesk.permissions import can_manage_districts
+from beatdesk.models import Department, District, ModerationMode, User
+from beatdesk.permissions import can_manage_districts, is_department_wide
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -163,3 +163,10 @@ def list_districts(session: Session, approved_only: bool = False) -> list[Distri
     if approved_only:
         query = query.where(District.approved_at.is_not(None))
     return list(session.scalars(query))
+
+
+def districts_visible_to(session: Session, user: User) -> list[District]:
+    """Every district for department-wide roles; only their own for district roles."""
+    if is_department_wide(user):
+        return list_districts(session)
+    return [user.district] if user.district is not None else []

@@ -5,6 +5,8 @@ from beatdesk import permissions
 from beatdesk.models import District, User
 from beatdesk.roles import DISTRICT_ROLES, Role
 
+from .conftest import sign_in
+
 OWN = District(id=1, number=1, name="One", slug="one", approved_at=object(), approved_by_id=1)
 OTHER = District(id=2, number=2, name="Two", slug="two", approved_at=object(), approved_by_id=1)
 UNAPPROVED = District(id=3, number=3, name="Three", slug="three")
@@ -54,3 +56,13 @@ def test_commander_cannot_designate_in_an_unapproved_district():
 
 def test_every_role_is_covered():
     assert set(EXPECTED) == set(Role)
+
+
+def test_district_list_is_scoped(client, factory):
+    own, other = factory.district(number=31, name="Own"), factory.district(number=32, name="Other")
+    sign_in(client, factory.user(Role.SERGEANT, own))
+    page = client.get("/console/districts/").get_data(as_text=True)
+    assert "Own" in page and "Other" not in page
+    sign_in(client, factory.user(Role.RECORDS))
+    page = client.get("/console/districts/").get_data(as_text=True)
+    assert "Own" in page and "Other" in page

@@ -8,7 +8,7 @@ from beatdesk.districts import DistrictData
 from beatdesk.errors import DomainError
 from beatdesk.models import ModerationMode
 from beatdesk.permissions import (can_designate_representatives, can_manage_districts,
-                                  can_view_district, is_department_wide)
+                                  can_view_district)
 from beatdesk.roles import Role
 
 from ..access import actor, require, role_required
@@ -39,10 +39,7 @@ def _district_data(form: DistrictForm) -> DistrictData:
 @role_required()
 def index():
     """Districts the user may see: all for department-wide roles, their own otherwise."""
-    if is_department_wide(current_user):
-        rows = districts.list_districts(db())
-    else:
-        rows = [current_user.district] if current_user.district else []
+    rows = districts.districts_visible_to(db(), current_user)
     return render_template("districts/index.html", districts=rows,
                            can_manage=can_manage_districts(current_user))
 
