@@ -13,6 +13,6 @@ def attach_error(form: Form, exc: DomainError) -> None:
     """Put a domain refusal next to the field it concerns, or on the form as a whole."""
     field = getattr(form, exc.field, None) if exc.field else None
     if field is not None:
-        field.errors = [*field.errors, exc.message] if isinstance(field.errors, list) else [exc.message]
+        field.errors = [*field.errors, exc.message]
     else:
         form.form_errors.append(exc.message)

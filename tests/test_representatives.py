@@ -27,6 +27,15 @@ def designations(db_session, district):
                                    .order_by(RepresentativeDesignation.id)))
 
 
+def name_first_two(client, district, commander, reps):
+    """The commander fills both slots through the console."""
+    sign_in(client, commander)
+    for rep in reps[:2]:
+        response = client.post(f"/console/districts/{district.id}/representatives",
+                               data={"user_id": rep.id})
+        assert response.status_code == 303
+
+
 def test_third_active_representative_is_refused(client, db_session, district_staff, login_as):
     district, commander, reps = district_staff
     sign_in(client, commander)
@@ -46,9 +55,7 @@ def test_third_active_representative_is_refused(client, db_session, district_sta
 
 def test_replacement_keeps_history(client, db_session, district_staff):
     district, commander, reps = district_staff
-    sign_in(client, commander)
-    for rep in reps[:2]:
-        client.post(f"/console/districts/{district.id}/representatives", data={"user_id": rep.id})
+    name_first_two(client, district, commander, reps)
     first = designations(db_session, district)[0]
     response = client.post(f"/console/districts/{district.id}/representatives",
                            data={"user_id": reps[2].id, "replaces_id": first.id,
@@ -71,9 +78,7 @@ def test_replacement_keeps_history(client, db_session, district_staff):
 
 def test_end_designation_frees_a_slot(client, db_session, district_staff):
     district, commander, reps = district_staff
-    sign_in(client, commander)
-    for rep in reps[:2]:
-        client.post(f"/console/districts/{district.id}/representatives", data={"user_id": rep.id})
+    name_first_two(client, district, commander, reps)
     first = designations(db_session, district)[0]
     missing_reason = client.post(
         f"/console/districts/{district.id}/representatives/{first.id}/end", data={"reason": ""})
