@@ -9,6 +9,7 @@ from sqlalchemy import select
 from beatdesk.models import AuditEvent, Outcome
 from beatdesk.roles import DISTRICT_ROLES, Role
 
+from . import routes as areas
 from .conftest import reread, sign_in
 
 ANONYMOUS = "anonymous"
@@ -71,6 +72,9 @@ PUBLIC_ROUTES = {
     ("static", "GET"): ("/static/css/beatdesk.css", 200),
 }
 
+STAFF_ROUTES.update(areas.STAFF_ROUTES)
+PUBLIC_ROUTES.update(areas.PUBLIC_ROUTES)
+
 
 def routes_in_app(app):
     for rule in app.url_map.iter_rules():
@@ -86,15 +90,20 @@ def test_every_route_is_in_the_table(app):
     assert not stale, f"table rows for routes that no longer exist: {stale}"
 
 
-@pytest.fixture
-def objects(factory):
-    """District A with its staff and a designation, plus an unapproved district."""
+def build_objects(factory) -> dict:
+    """District A with its staff and a designation, an unapproved district, and each area's."""
     district = factory.district(number=1)
     unapproved = factory.district(number=2, approved=False)
     target = factory.user(Role.REPRESENTATIVE, district)
     designation = factory.designate(target)
-    return {"district": district, "unapproved": unapproved, "target": target,
+    base = {"district": district, "unapproved": unapproved, "target": target,
             "designation": designation}
+    return {**base, **areas.area_objects(factory, base)}
+
+
+@pytest.fixture
+def objects(factory):
+    return build_objects(factory)
 
 
 def _path(template, objects):

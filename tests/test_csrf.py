@@ -5,11 +5,12 @@ import pytest
 from sqlalchemy import func, select
 
 from beatdesk.models import AuditEvent, User
-from beatdesk.roles import Role
+from beatdesk.roles import DISTRICT_ROLES, Role
 from blueprints.database import db
 
 from .conftest import PASSWORD, make_app, sign_in
-from .test_authorization import PUBLIC_ROUTES, STAFF_ROUTES, routes_in_app
+from . import routes as areas
+from .test_authorization import PUBLIC_ROUTES, STAFF_ROUTES, build_objects, routes_in_app
 
 
 @pytest.fixture
@@ -28,15 +29,15 @@ def test_every_state_changing_route_refuses_a_missing_or_wrong_token(csrf_app):
 
     with csrf_app.app_context():
         factory = Factory(db())
-        district = factory.district(number=1)
-        unapproved = factory.district(number=2, approved=False)
-        target = factory.user(Role.REPRESENTATIVE, district)
-        designation = factory.designate(target)
+        objects = build_objects(factory)
+        district, target = objects["district"], objects["target"]
+        ids = {name: obj.id for name, obj in objects.items()}
         admin = factory.user(Role.ADMIN)
         commander = factory.user(Role.COMMANDER, district)
-        ids = {"district": district.id, "unapproved": unapproved.id, "target": target.id,
-               "designation": designation.id}
         signed_in_as = {"districts.designate": commander, "districts.end_designation": commander}
+        for endpoint, role in areas.SIGNED_IN_AS.items():
+            signed_in_as[endpoint] = factory.user(
+                role, district if role in DISTRICT_ROLES else None)
         before = db().scalar(select(func.count(AuditEvent.id)))
 
     routes = state_changing_routes(csrf_app)
