@@ -1,4 +1,4 @@
-"""Terms of Service versions, visitor comments and their moderation.
+"""Terms of Service and Takedown Policy versions.
 
 Revision ID: 0004
 Revises: 0003

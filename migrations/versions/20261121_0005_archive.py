@@ -1,4 +1,4 @@
-"""Archive chain, retention, legal holds and public records requests.
+"""Archive chain, full-text search, retention schedules, legal holds and dispositions.
 
 Revision ID: 0005
 Revises: 0004
