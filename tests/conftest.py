@@ -16,7 +16,8 @@ from sqlalchemy.engine import make_url
 from app import create_app
 from beatdesk import clock, schema
 from beatdesk.db import make_engine, normalise_url
-from beatdesk.models import Base, District, ModerationMode, RepresentativeDesignation, User
+from beatdesk.models import (Base, Category, District, ModerationMode, Post, PostRevision,
+                             PostState, RepresentativeDesignation, User)
 from beatdesk.passwords import hash_password
 from beatdesk.roles import DISTRICT_ROLES, Role
 
@@ -188,6 +189,49 @@ class Factory:
         self.session.add(designation)
         self.session.commit()
         return designation
+
+    def post(self, district: District | None = None, *, state: PostState = PostState.PUBLISHED,
+             body: str | None = None, category: Category = Category.COMMUNITY_ALERT,
+             notable: bool = False, author: User | None = None, approver: User | None = None,
+             published_at: datetime | None = None, **fields) -> Post:
+        """A post already in ``state``, built directly (no checks, events or audit rows).
+
+        A notable post in approved/scheduled/published state gets its current revision approved
+        by ``approver`` (a News Affairs user by default), as the database requires.
+        """
+        district = district or self.district()
+        author = author or self.user(Role.REPRESENTATIVE, district)
+        now = clock.utcnow()
+        post = Post(district_id=district.id, author_id=author.id, category=category,
+                    state=PostState.DRAFT, notable=notable, created_at=now, updated_at=now)
+        self.session.add(post)
+        self.session.flush()
+        revision = PostRevision(post_id=post.id, number=1, category=category,
+                                body=body or f"Post {next(_serial)} from {district.name}.",
+                                notable_marked=notable, findings=[], created_by_id=author.id,
+                                created_at=now)
+        self.session.add(revision)
+        self.session.flush()
+        post.current_revision_id = revision.id
+        state = PostState(state)
+        if notable and state in (PostState.APPROVED, PostState.SCHEDULED, PostState.PUBLISHED):
+            approver = approver or self.user(Role.NEWS_AFFAIRS)
+            post.approved_revision_id, post.approved_by_id = revision.id, approver.id
+            post.approved_at = now
+        if state == PostState.PUBLISHED:
+            post.published_at = published_at or now
+            post.published_by_id = author.id
+        if state == PostState.SCHEDULED:
+            post.scheduled_for = fields.pop("scheduled_for", now + timedelta(hours=1))
+        if state == PostState.DISCONTINUED:
+            post.published_at = published_at or now
+            post.discontinued_at, post.discontinued_by_id = now, author.id
+            post.discontinue_reason = "Out of date."
+        for name, value in fields.items():
+            setattr(post, name, value)
+        post.state = state
+        self.session.commit()
+        return post
 
 
 @pytest.fixture

@@ -3,6 +3,11 @@ from .audit import AuditEvent, Outcome
 from .base import Base
 from .organisation import Department, District, ModerationMode
 from .people import RepresentativeDesignation, User
+from .posts import (CATEGORY_LABELS, TIME_SENSITIVE, Acknowledgement, Category, InquiryState,
+                    MediaAsset, MediaInquiry, Post, PostEvent, PostRevision, PostState,
+                    RevisionImage)
 
-__all__ = ["AuditEvent", "Base", "Department", "District", "ModerationMode", "Outcome",
+__all__ = ["CATEGORY_LABELS", "TIME_SENSITIVE", "Acknowledgement", "Category", "InquiryState",
+           "MediaAsset", "MediaInquiry", "Post", "PostEvent", "PostRevision", "PostState",
+           "RevisionImage", "AuditEvent", "Base", "Department", "District", "ModerationMode", "Outcome",
            "RepresentativeDesignation", "User"]

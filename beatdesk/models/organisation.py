@@ -2,7 +2,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, StrEnumType, UTCDateTime, now_utc, sql_in
@@ -29,6 +29,8 @@ class Department(Base):
     contact_phone: Mapped[str] = mapped_column(String(40), default="")
     contact_email: Mapped[str] = mapped_column(String(254), default="")
     contact_address: Mapped[str] = mapped_column(String(500), default="")
+    # How often each district's sergeant must review its postings (Chicago Twitter V.B).
+    review_interval_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
 
 
