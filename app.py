@@ -24,7 +24,9 @@ class DefaultConfig:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = True
     LOGIN_RATE_LIMIT = "20 per minute"
-    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    MAX_CONTENT_LENGTH = None  # default: room for four images and the form fields
+    MAX_IMAGE_BYTES = 5 * 1024 * 1024  # largest image file a post may carry
+    MEDIA_ROOT = None  # default: media/ in the instance folder
     LOCKOUT_THRESHOLD = 5
     LOCKOUT_MINUTES = 10
     IDLE_TIMEOUT_MINUTES = 30
@@ -43,6 +45,7 @@ ENV_VARS = {
     "TRUSTED_NETWORKS": str, "PROXY_COUNT": int, "RATELIMIT_STORAGE_URI": str,
     "LOGIN_RATE_LIMIT": str, "MAX_CONTENT_LENGTH": int, "LOCKOUT_THRESHOLD": int,
     "LOCKOUT_MINUTES": int, "IDLE_TIMEOUT_MINUTES": int, "SESSION_MAX_HOURS": int,
+    "MAX_IMAGE_BYTES": int, "MEDIA_ROOT": str,
 }
 
 
@@ -94,6 +97,10 @@ def load_config(app: Flask, overrides: dict) -> None:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'beatdesk.db'}"
     app.config["DATABASE_URL"] = normalise_url(app.config["DATABASE_URL"])
+    if not app.config["MEDIA_ROOT"]:
+        app.config["MEDIA_ROOT"] = str(Path(app.instance_path) / "media")
+    if not app.config["MAX_CONTENT_LENGTH"]:
+        app.config["MAX_CONTENT_LENGTH"] = 4 * app.config["MAX_IMAGE_BYTES"] + 1024 * 1024
     app.config["SESSION_COOKIE_SECURE"] = env == "production"
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=app.config["SESSION_MAX_HOURS"])
     app.extensions["beatdesk.security_policy"] = SecurityPolicy(

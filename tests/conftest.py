@@ -93,7 +93,7 @@ def make_app(database_url: str, **overrides):
 
 @pytest.fixture
 def app(database_url, tmp_path):
-    app = make_app(database_url)
+    app = make_app(database_url, MEDIA_ROOT=str(tmp_path / "instance" / "media"))
     app.instance_path = str(tmp_path / "instance")
     yield app
     app.extensions["beatdesk.engine"].dispose()

@@ -48,7 +48,8 @@ def chromium():
 @pytest.fixture
 def live_server(database_url, tmp_path):
     """The app served over HTTP from a background thread, on a free port of 127.0.0.1."""
-    app = make_app(database_url, WTF_CSRF_ENABLED=True, SERVER_NAME=None)
+    app = make_app(database_url, WTF_CSRF_ENABLED=True, SERVER_NAME=None,
+                   MEDIA_ROOT=str(tmp_path / "instance" / "media"))
     app.instance_path = str(tmp_path / "instance")
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
