@@ -28,7 +28,7 @@ from hashlib import sha256
 from pathlib import Path
 from typing import BinaryIO
 
-from PIL import Image, ImageCms, ImageOps, ImageSequence
+from PIL import ExifTags, Image, ImageCms, ImageSequence
 
 from beatdesk.errors import NotFound, ValidationFailed
 
@@ -191,10 +191,30 @@ def _clean_frames(image: Image.Image, fmt: str, name: str,
 
 def _clean_pixels(frame: Image.Image, fmt: str, icc: bytes | None = None) -> Image.Image:
     icc = icc or frame.info.get("icc_profile")
-    upright = ImageOps.exif_transpose(frame)
+    upright = _upright(frame)
     working = _to_srgb(_working_copy(upright, fmt), icc)
     # A new image from raw pixels has an empty ``info``, so no encoder can copy metadata over.
     return Image.frombytes(working.mode, working.size, working.tobytes())
+
+
+# EXIF orientation -> the turn that shows the picture upright (as ImageOps.exif_transpose does).
+_ORIENTATIONS = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM, 5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE, 8: Image.Transpose.ROTATE_90,
+}
+
+
+def _upright(frame: Image.Image) -> Image.Image:
+    """Apply the EXIF orientation. Unreadable EXIF is ignored: it is about to be thrown away,
+    and a photo should not be refused over a damaged tag (Pillow's EXIF parser then raises
+    TypeError or AttributeError as well as the usual decoding errors)."""
+    try:
+        orientation = frame.getexif().get(ExifTags.Base.Orientation)
+    except (*_DECODE_ERRORS, TypeError, AttributeError, KeyError):
+        orientation = None
+    method = _ORIENTATIONS.get(orientation) if isinstance(orientation, int) else None
+    return frame.transpose(method) if method is not None else frame
 
 
 def _working_copy(frame: Image.Image, fmt: str) -> Image.Image:

@@ -1,6 +1,7 @@
 """Image uploads: verified by content, re-encoded without metadata, stored atomically by hash."""
 import io
 import os
+import random
 import struct
 import zlib
 from pathlib import Path
@@ -130,6 +131,18 @@ def test_jpeg_is_turned_upright_by_its_orientation_tag():
     assert dominant(image.getpixel((10, 5))) == "red"  # the left half is now on top
     assert dominant(image.getpixel((10, 35))) == "blue"
     assert image.getexif().get(ExifTags.Base.Orientation) is None
+
+
+def test_damaged_exif_does_not_refuse_a_photo():
+    exif = Image.Exif()
+    exif[ExifTags.Base.Orientation] = 6
+    exif[ExifTags.Base.XResolution] = 72.0
+    raw = exif.tobytes()
+    at = raw.index(bytes.fromhex("011a0005"))  # XResolution, type RATIONAL ...
+    damaged = raw[:at + 2] + b"\x00\x02" + raw[at + 4:]  # ... now claims to be text
+    processed = process_image(encode(halves(), "JPEG", exif=damaged), "odd.jpg", max_bytes=5 * MB)
+    assert (processed.width, processed.height) == (20, 40)
+    assert_no_metadata(processed.content)
 
 
 def test_png_text_chunks_and_exif_are_dropped():
@@ -309,6 +322,39 @@ def test_animation_with_too_many_frames_is_refused(monkeypatch):
     assert refusal(data, "long.gif").message == "“long.gif” has 3 animation frames; the limit is 2."
 
 
+def mutations(seed_data: bytes, count: int, rng: random.Random):
+    for _ in range(count):
+        data = bytearray(seed_data)
+        for _ in range(rng.randint(1, 8)):
+            at, roll = rng.randrange(len(data)), rng.random()
+            if roll < 0.6:
+                data[at] = rng.randrange(256)
+            elif roll < 0.8:
+                del data[at:at + rng.randint(1, 50)]
+            else:
+                data[at:at] = rng.randbytes(rng.randint(1, 20))
+        yield bytes(data)
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning:PIL.*")  # Pillow notes the damaged EXIF it skips
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP", "GIF", "animated WEBP"])
+def test_damaged_files_are_refused_or_cleaned_never_crash(fmt):
+    """Random damage to real files: each is either processed or refused with a message."""
+    rng = random.Random(fmt)
+    if fmt.startswith("animated"):
+        seed_data = animated("WEBP")
+    elif fmt == "GIF":
+        seed_data = animated("GIF")
+    else:
+        seed_data = encode(noisy((48, 32)), fmt, exif=camera_exif(6).tobytes())
+    for data in mutations(seed_data, 150, rng):
+        try:
+            processed = process_image(data, "damaged", max_bytes=5 * MB, max_pixels=4_000_000)
+        except ValidationFailed:
+            continue
+        assert_no_metadata(processed.content)
+
+
 # --- file names and sizes --------------------------------------------------------------------
 
 @pytest.mark.parametrize("raw, shown", [
@@ -455,8 +501,7 @@ def test_failed_transaction_leaves_no_rows_and_no_files(app, db_session, factory
     db_session.rollback()
 
     assert db_session.scalar(select(func.count()).select_from(MediaAsset)) == 0
-    assert files_under(store.root) == [] or all(Path(store.root, f).is_dir()
-                                                for f in files_under(store.root))
+    assert [path for path in store.root.rglob("*") if path.is_file()] == []
 
 
 def test_refused_upload_leaves_no_rows_and_no_files(app, db_session):
