@@ -6,8 +6,10 @@ from .people import RepresentativeDesignation, User
 from .posts import (CATEGORY_LABELS, TIME_SENSITIVE, Acknowledgement, Category, InquiryState,
                     MediaAsset, MediaInquiry, Post, PostEvent, PostRevision, PostState,
                     RevisionImage)
+from .terms import TermsVersion
 
 __all__ = ["CATEGORY_LABELS", "TIME_SENSITIVE", "Acknowledgement", "Category", "InquiryState",
            "MediaAsset", "MediaInquiry", "Post", "PostEvent", "PostRevision", "PostState",
            "RevisionImage", "AuditEvent", "Base", "Department", "District", "ModerationMode", "Outcome",
-           "RepresentativeDesignation", "User"]
+           "RepresentativeDesignation", "User",
+           "TermsVersion"]
