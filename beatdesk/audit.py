@@ -34,7 +34,26 @@ def record_event(session: Session, actor: Actor, event: str, *, obj=None,
     )
     session.add(row)
     session.flush()
+    _archive_event(session, actor, row, obj)
     return row
+
+
+def _archive_event(session: Session, actor: Actor, row: AuditEvent, obj) -> None:
+    """Every staff action is also an archive record ("audit.<event>"), in the same transaction."""
+    from beatdesk import archive  # the archive's search imports this module's Page
+
+    district_id = getattr(obj, "district_id", None) if obj is not None else None
+    if row.object_type == "districts" and row.object_id.isdigit():
+        district_id = int(row.object_id)
+    object_ref = f"{row.object_type}/{row.object_id}" if row.object_type else row.object_id
+    archive.append(session, record_type=f"audit.{row.event}", object_id=object_ref,
+                   district_id=district_id if isinstance(district_id, int) else None,
+                   actor=actor, actor_label=row.actor_login,
+                   content={"audit_event_id": row.id, "event": row.event,
+                            "object_type": row.object_type, "object_id": row.object_id,
+                            "outcome": row.outcome, "client_addr": row.client_addr,
+                            "details": row.details, "actor_login": row.actor_login,
+                            "occurred_at": row.occurred_at})
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,7 @@
 """All models, importable from one place."""
+from .archive import (GENESIS_HASH, ArchiveHead, ArchiveRecord, DispositionItem, DispositionRun,
+                      DispositionState, ItemOutcome, LegalHold, PeriodUnit, RetentionSchedule,
+                      SavedSearch)
 from .audit import AuditEvent, Outcome
 from .base import Base
 from .organisation import Department, District, ModerationMode
@@ -8,7 +11,10 @@ from .posts import (CATEGORY_LABELS, TIME_SENSITIVE, Acknowledgement, Category, 
                     RevisionImage)
 from .terms import TermsVersion
 
-__all__ = ["CATEGORY_LABELS", "TIME_SENSITIVE", "Acknowledgement", "Category", "InquiryState",
+__all__ = ["GENESIS_HASH", "ArchiveHead", "ArchiveRecord", "DispositionItem", "DispositionRun",
+           "DispositionState", "ItemOutcome", "LegalHold", "PeriodUnit", "RetentionSchedule",
+           "SavedSearch",
+           "CATEGORY_LABELS", "TIME_SENSITIVE", "Acknowledgement", "Category", "InquiryState",
            "MediaAsset", "MediaInquiry", "Post", "PostEvent", "PostRevision", "PostState",
            "RevisionImage", "AuditEvent", "Base", "Department", "District", "ModerationMode", "Outcome",
            "RepresentativeDesignation", "User",

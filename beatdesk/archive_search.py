@@ -1,0 +1,170 @@
+"""Searching the archive: full text, district, author, record type, date range and state.
+
+Public interface (also re-exported by ``beatdesk.archive``):
+
+- ``SearchCriteria``: the filters, all optional and combined with AND; ``to_dict()`` /
+  ``from_dict()`` give the JSON form a ``SavedSearch`` stores.
+- ``search(session, criteria, page=1, per_page=50) -> Page[ArchiveRecord]``: newest first.
+  ``criteria`` may be a ``SearchCriteria`` or its dict form. Raises ValidationFailed when the
+  text has no word to search for.
+- ``criteria_conditions(session, criteria)``: the WHERE conditions, for callers that build their
+  own query (legal holds use it to find what they freeze).
+
+Full text uses the database's own index: SQLite's FTS5 table ``archive_records_fts`` (porter
+stemming), PostgreSQL's ``search_vector`` tsvector (English configuration) with a GIN index. Every
+word given must occur (AND); words are matched as whole words after stemming, so "remove" also
+finds "removed".
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, bindparam, column, func, literal_column, or_, select, table
+from sqlalchemy.orm import Session
+
+from .errors import ValidationFailed
+from .models import ArchiveRecord
+
+WORD = re.compile(r"\w+", re.UNICODE)
+MAX_WORDS = 20
+
+_fts = table("archive_records_fts", column("rowid"), column("search_text"))
+
+
+@dataclass(frozen=True)
+class SearchCriteria:
+    """What to look for. Dates are UTC days, both ends included."""
+
+    text: str = ""
+    district_id: int | None = None
+    author: str = ""  # the actor's log-on ID at the time
+    record_type: str = ""  # a type ("post.revision") or a family ("post")
+    since: date | None = None
+    until: date | None = None
+    state: str = ""  # e.g. "discontinued", "removed"
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["since"] = self.since.isoformat() if self.since else None
+        data["until"] = self.until.isoformat() if self.until else None
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> SearchCriteria:
+        data = data or {}
+
+        def day(value):
+            if isinstance(value, date):
+                return value
+            return date.fromisoformat(value) if value else None
+
+        district = data.get("district_id")
+        return cls(text=str(data.get("text") or ""),
+                   district_id=int(district) if district not in (None, "") else None,
+                   author=str(data.get("author") or ""),
+                   record_type=str(data.get("record_type") or ""),
+                   since=day(data.get("since")), until=day(data.get("until")),
+                   state=str(data.get("state") or ""))
+
+    @property
+    def is_empty(self) -> bool:
+        return self == SearchCriteria()
+
+    def describe(self) -> str:
+        """A one-line human summary, e.g. for saved searches and holds."""
+        parts = []
+        if self.text:
+            parts.append(f"text “{self.text}”")
+        if self.district_id is not None:
+            parts.append(f"district #{self.district_id}")
+        if self.author:
+            parts.append(f"author {self.author}")
+        if self.record_type:
+            parts.append(f"type {self.record_type}")
+        if self.since or self.until:
+            parts.append(f"from {self.since or '…'} to {self.until or '…'}")
+        if self.state:
+            parts.append(f"state {self.state}")
+        return ", ".join(parts) or "all records"
+
+
+def search_words(text: str) -> list[str]:
+    """The words of a query; punctuation and operators are not given any meaning."""
+    return WORD.findall(text.lower())[:MAX_WORDS]
+
+
+def _full_text(session: Session, text: str) -> ColumnElement[bool]:
+    words = search_words(text)
+    if not words:
+        raise ValidationFailed("Enter at least one word to search for.", field="text")
+    if session.get_bind().dialect.name == "postgresql":
+        query = func.plainto_tsquery("english", bindparam(None, " ".join(words), unique=True))
+        return literal_column("archive_records.search_vector").op("@@")(query)
+    match = " ".join('"' + w.replace('"', '""') + '"' for w in words)
+    matching = select(_fts.c.rowid).where(
+        _fts.c.search_text.op("MATCH")(bindparam(None, match, unique=True)))
+    return ArchiveRecord.id.in_(matching)
+
+
+def type_condition(record_type: str) -> ColumnElement[bool]:
+    """A record type, or a family of them: "post" matches "post" and "post.revision"."""
+    record_type = record_type.strip()
+    return or_(ArchiveRecord.record_type == record_type,
+               ArchiveRecord.record_type.startswith(record_type + ".", autoescape=True))
+
+
+def range_conditions(since: datetime | None, until: datetime | None) -> list[ColumnElement[bool]]:
+    """``since`` included, ``until`` excluded."""
+    conditions = []
+    if since is not None:
+        conditions.append(ArchiveRecord.recorded_at >= since)
+    if until is not None:
+        conditions.append(ArchiveRecord.recorded_at < until)
+    return conditions
+
+
+def day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, UTC)
+
+
+def criteria_conditions(session: Session, criteria: SearchCriteria) -> list[ColumnElement[bool]]:
+    """The WHERE conditions for ``criteria`` (all must hold)."""
+    conditions: list[ColumnElement[bool]] = []
+    if criteria.text.strip():
+        conditions.append(_full_text(session, criteria.text))
+    if criteria.district_id is not None:
+        conditions.append(ArchiveRecord.district_id == criteria.district_id)
+    if criteria.author.strip():
+        conditions.append(ArchiveRecord.actor_label == criteria.author.strip().lower())
+    if criteria.record_type.strip():
+        conditions.append(type_condition(criteria.record_type))
+    conditions += range_conditions(
+        day_start(criteria.since) if criteria.since else None,
+        day_start(criteria.until) + timedelta(days=1) if criteria.until else None)
+    if criteria.state.strip():
+        conditions.append(ArchiveRecord.state == criteria.state.strip().lower())
+    return conditions
+
+
+def search_query(session: Session, criteria: SearchCriteria) -> Select:
+    """Records matching ``criteria``, newest first."""
+    return (select(ArchiveRecord).where(and_(True, *criteria_conditions(session, criteria)))
+            .order_by(ArchiveRecord.id.desc()))
+
+
+def search(session: Session, criteria: SearchCriteria | dict, page: int = 1, per_page: int = 50):
+    """One page (``beatdesk.audit.Page``) of the records matching ``criteria``, newest first.
+
+    Raises ValidationFailed if the criteria are malformed (e.g. a text without words, or an
+    end date before the start date).
+    """
+    from .audit import paginate  # the audit module archives through beatdesk.archive
+
+    if isinstance(criteria, dict):
+        criteria = SearchCriteria.from_dict(criteria)
+    if criteria.since and criteria.until and criteria.until < criteria.since:
+        raise ValidationFailed("The end date is before the start date.", field="until")
+    return paginate(session, search_query(session, criteria), page, max(1, min(per_page, 500)))
