@@ -1,11 +1,43 @@
-"""The public site (no sign-in)."""
-from flask import render_template
+"""The public site (no sign-in): landing, district and post pages, the terms, and the feeds.
+
+Every page extends ``public/_layout.html``, which carries the notices DESIGN.md section 2 asks
+for. Responses carry an ETag and answer a matching ``If-None-Match`` with 304.
+"""
+from flask import abort, current_app, make_response, render_template, request, session, url_for
+from flask_login import current_user
 from sqlalchemy import text
 
-from beatdesk import districts
+from beatdesk import districts, feeds, site, terms
+from beatdesk.errors import NotFound
+from beatdesk.publication import get_public_post
 
+from ..comments.section import comment_section
 from ..database import db
 from . import bp
+
+FEED_TYPES = {"atom": "application/atom+xml", "rss": "application/rss+xml"}
+PUBLIC_MAX_AGE = 60  # seconds a shared cache may keep an anonymous page before revalidating
+
+
+@bp.after_request
+def conditional_and_cacheable(response):
+    """ETag and 304 on successful GETs; shared caching only for pages that are the same for all."""
+    if request.endpoint == "public.healthz":
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    if request.method in ("GET", "HEAD") and response.status_code == 200 \
+            and not response.direct_passthrough:
+        response.add_etag()
+        response.make_conditional(request)
+    # A signed-in header, a new cookie or a visitor's own form token must not reach a shared cache.
+    personal = current_user.is_authenticated or session.modified or bool(session)
+    if response.status_code >= 500:
+        response.headers["Cache-Control"] = "no-store"
+    else:
+        response.headers["Cache-Control"] = (
+            "private, no-cache" if personal else f"public, max-age={PUBLIC_MAX_AGE}")
+    response.vary.add("Cookie")
+    return response
 
 
 @bp.route("/")
@@ -13,7 +45,7 @@ def index():
     """The department's landing page: who maintains it, how to reach it, its districts."""
     return render_template("public/index.html",
                            department=districts.get_department(db()),
-                           districts=districts.list_districts(db(), approved_only=True))
+                           districts=site.approved_districts(db()))
 
 
 @bp.route("/healthz")
@@ -21,3 +53,108 @@ def healthz():
     """Liveness probe for the reverse proxy: the app answers and the database responds."""
     db().execute(text("SELECT 1"))
     return {"status": "ok"}
+
+
+def image_route() -> str | None:
+    """The endpoint serving public post images, once the posts area provides it."""
+    return "media.image" if "media.image" in current_app.view_functions else None
+
+
+def _page_number() -> int:
+    page = request.args.get("page", 1, type=int)
+    return page if page and page > 0 else 1
+
+
+def _district_or_404(slug: str):
+    try:
+        return site.get_public_district(db(), slug)
+    except NotFound:
+        abort(404)
+
+
+@bp.route("/districts/<slug>")
+def district(slug: str):
+    """An approved district's page: its purpose, contacts, handles and posts, newest first."""
+    found = _district_or_404(slug)
+    page = site.posts_page(db(), found.id, _page_number(), current_app.config["PAGE_SIZE"])
+    if page.page > 1 and not page.items:
+        abort(404)
+    return render_template("public/district.html", district=found, page=page,
+                           image_route=image_route())
+
+
+def render_post_page(post, *, status: int = 200, comments: dict | None = None):
+    """The public page of ``post`` with its comment section.
+
+    The comments area calls this to show the page again with a refused comment form
+    (``comments`` is then its own context for ``comments/_section.html``).
+    """
+    context = comment_section(post) if comments is None else comments
+    return render_template("public/post.html", post=post, revision=post.current_revision,
+                           image_route=image_route(), **context), status
+
+
+@bp.route("/posts/<int:post_id>")
+def post(post_id: int):
+    """A published post: text, category, date, district, images, then its comments."""
+    try:
+        found = get_public_post(db(), post_id)
+    except NotFound:
+        abort(404)
+    return render_post_page(found)
+
+
+@bp.route("/terms")
+def terms_current():
+    """The current Terms of Service and Takedown Policy."""
+    return _terms_page(terms.current_terms(db()))
+
+
+@bp.route("/terms/<int:number>")
+def terms_version(number: int):
+    """Any published version of the terms, at its own lasting address."""
+    try:
+        version = terms.get_published(db(), number)
+    except NotFound:
+        abort(404)
+    return _terms_page(version)
+
+
+def _terms_page(version):
+    versions = terms.published_versions(db())
+    current_number = versions[0][0] if versions else version.number
+    return render_template("public/terms.html", terms=version, versions=versions,
+                           current_number=current_number)
+
+
+def _feed_response(kind: str, info: feeds.FeedInfo, district_id: int | None):
+    posts = site.newest_posts(db(), district_id, current_app.config["FEED_SIZE"])
+    body = feeds.build_feed(kind, info, posts, districts.get_department(db()),
+                            lambda p: url_for("public.post", post_id=p.id, _external=True))
+    response = make_response(body)
+    response.mimetype = FEED_TYPES[kind]
+    response.last_modified = feeds.feed_updated(posts)
+    return response
+
+
+@bp.route("/feeds/department.<any(atom, rss):kind>")
+def department_feed(kind: str):
+    """The newest published posts of every district, as Atom or RSS."""
+    department = districts.get_department(db())
+    name = department.name if department else "Police department"
+    info = feeds.FeedInfo(title=f"{name}: news from every district",
+                          description=f"Posts published by {name} on its district pages.",
+                          feed_url=url_for("public.department_feed", kind=kind, _external=True),
+                          page_url=url_for("public.index", _external=True))
+    return _feed_response(kind, info, None)
+
+
+@bp.route("/districts/<slug>/feed.<any(atom, rss):kind>")
+def district_feed(slug: str, kind: str):
+    """The newest published posts of one approved district, as Atom or RSS."""
+    found = _district_or_404(slug)
+    info = feeds.FeedInfo(title=found.label, description=found.intro_statement or found.label,
+                          feed_url=url_for("public.district_feed", slug=slug, kind=kind,
+                                           _external=True),
+                          page_url=url_for("public.district", slug=slug, _external=True))
+    return _feed_response(kind, info, found.id)

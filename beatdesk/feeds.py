@@ -1,0 +1,89 @@
+"""Atom and RSS feeds of published posts (the only module that uses feedgen).
+
+The web layer chooses the posts (through ``beatdesk.publication``) and hands in absolute URLs;
+this module only writes the XML. Entry ids are the posts' permanent public addresses, so a
+reader never sees the same post twice, and a discontinued post simply leaves the feed.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from feedgen.feed import FeedGenerator
+
+from beatdesk.models import Department, Post
+
+EXCERPT_LENGTH = 80
+# The time a feed without any entry reports as its last change: fixed, so its ETag is stable.
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class FeedInfo:
+    """What identifies one feed: its title, description, own address and the page it mirrors."""
+
+    title: str
+    description: str
+    feed_url: str
+    page_url: str
+
+
+def post_title(post: Post) -> str:
+    """A short title for an untitled post: its category and the start of its text."""
+    body = " ".join(post.current_revision.body.split())
+    excerpt = body if len(body) <= EXCERPT_LENGTH else body[:EXCERPT_LENGTH - 1].rstrip() + "…"
+    return f"{post.current_revision.category.label}: {excerpt}"
+
+
+def post_updated(post: Post) -> datetime:
+    """When the post's public text last changed: publication, or a later revision."""
+    revised = post.current_revision.created_at
+    return max(post.published_at, revised) if revised else post.published_at
+
+
+def feed_updated(posts: Sequence[Post]) -> datetime:
+    return max((post_updated(p) for p in posts), default=EPOCH)
+
+
+def build_feed(kind: str, info: FeedInfo, posts: Sequence[Post], department: Department | None,
+               post_url: Callable[[Post], str]) -> bytes:
+    """The feed as bytes; ``kind`` is "atom" or "rss". ``posts`` come newest first."""
+    if kind not in ("atom", "rss"):
+        raise ValueError(f"unknown feed kind {kind!r}")
+    author = _author(department)
+    fg = FeedGenerator()
+    fg.id(info.feed_url)
+    fg.title(info.title)
+    fg.subtitle(info.description)  # RSS's required <description>
+    fg.author(author)
+    fg.link(href=info.page_url, rel="alternate")
+    fg.link(href=info.feed_url, rel="self")
+    fg.language("en")
+    fg.generator("Beatdesk")
+    fg.updated(feed_updated(posts))
+    fg.lastBuildDate(feed_updated(posts))
+    for post in posts:
+        url = post_url(post)
+        entry = fg.add_entry(order="append")
+        entry.id(url)
+        entry.guid(url, permalink=True)
+        entry.title(post_title(post))
+        entry.link(href=url, rel="alternate")
+        entry.published(post.published_at)
+        entry.updated(post_updated(post))
+        entry.author(author)
+        entry.category(term=post.current_revision.category.value,
+                       label=post.current_revision.category.label)
+        entry.content(post.current_revision.body, type="text")
+        entry.description(post.current_revision.body)
+    return fg.atom_str(pretty=False) if kind == "atom" else fg.rss_str(pretty=False)
+
+
+def _author(department: Department | None) -> dict:
+    if department is None:
+        return {"name": "Police department"}
+    author = {"name": department.name, "uri": department.official_website}
+    if department.contact_email:
+        author["email"] = department.contact_email  # RSS names authors by e-mail
+    return author
