@@ -36,6 +36,7 @@ class DefaultConfig:
     SESSION_COOKIE_NAME = "beatdesk_session"
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session (at most 12 hours)
     PAGE_SIZE = 50
+    FEED_SIZE = 50  # newest posts an Atom or RSS feed carries
     TOTP_ISSUER = "Beatdesk"  # the name authenticator apps show next to the code
 
 

@@ -4,5 +4,6 @@ from .auth import bp as auth_bp
 from .console import bp as console_bp
 from .districts import bp as districts_bp
 from .public import bp as public_bp
+from .terms import bp as terms_bp
 
-BLUEPRINTS = (public_bp, auth_bp, console_bp, admin_bp, districts_bp)
+BLUEPRINTS = (public_bp, auth_bp, console_bp, admin_bp, districts_bp, terms_bp)

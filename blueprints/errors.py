@@ -24,11 +24,15 @@ MESSAGES = {
     500: ("Something went wrong", "The error was logged. Try again; if it keeps happening, "
                                   "contact Information Services."),
 }
+# Blueprints of the public site (None: an address no route matched).
+PUBLIC_BLUEPRINTS = frozenset({None, "public", "comments", "media"})
 
 
 def _page(status: int, message: str | None = None):
     title, default = MESSAGES.get(status, MESSAGES[500])
-    return render_template("errors/error.html", status=status, title=title,
+    # Outside the staff console an error page is a public page and carries the public notices.
+    template = "public/error.html" if request.blueprint in PUBLIC_BLUEPRINTS else "errors/error.html"
+    return render_template(template, status=status, title=title,
                            message=message or default), status
 
 
