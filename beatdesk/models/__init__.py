@@ -9,6 +9,8 @@ from .people import RepresentativeDesignation, User
 from .posts import (CATEGORY_LABELS, TIME_SENSITIVE, Acknowledgement, Category, InquiryState,
                     MediaAsset, MediaInquiry, Post, PostEvent, PostRevision, PostState,
                     RevisionImage)
+from .records import (Exemption, ReceivedVia, RecordsRequest, Redaction, RedactionKind, Release,
+                      RequestEvent, RequestState, SnapshotItem)
 from .terms import TermsVersion
 
 __all__ = ["GENESIS_HASH", "ArchiveHead", "ArchiveRecord", "DispositionItem", "DispositionRun",
@@ -18,4 +20,6 @@ __all__ = ["GENESIS_HASH", "ArchiveHead", "ArchiveRecord", "DispositionItem", "D
            "MediaAsset", "MediaInquiry", "Post", "PostEvent", "PostRevision", "PostState",
            "RevisionImage", "AuditEvent", "Base", "Department", "District", "ModerationMode", "Outcome",
            "RepresentativeDesignation", "User",
-           "TermsVersion"]
+           "TermsVersion",
+           "Exemption", "ReceivedVia", "RecordsRequest", "Redaction", "RedactionKind", "Release",
+           "RequestEvent", "RequestState", "SnapshotItem"]

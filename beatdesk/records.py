@@ -1,0 +1,546 @@
+"""Public records requests: logging, due dates, state changes, snapshots and redactions.
+
+A records officer logs a request; its due date follows the configured state's rules
+(:mod:`beatdesk.due_dates`). Every change is a :class:`RequestEvent` (who, when, a note) plus an
+audit row in the same transaction. The officer attaches archive records to the request as a
+frozen snapshot and redacts passages or whole records under an exemption; redactions apply to
+the release (:mod:`beatdesk.release`), never to the archive.
+
+Permission: only the records role changes requests; administrators may read them.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from beatdesk import audit, clock
+from beatdesk.context import Actor
+from beatdesk.due_dates import (DEFAULT_TIMEZONE, RecordsRules, add_business_days,
+                                business_days_between, due_date, extended_due_date,
+                                receipt_date)
+from beatdesk.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from beatdesk.models import User
+from beatdesk.models.records import (CLOSED_STATES, Exemption, ReceivedVia, RecordsRequest,
+                                     Redaction, RedactionKind, RequestEvent, RequestState,
+                                     SnapshotItem)
+from beatdesk.roles import Role
+
+S = RequestState
+
+# The one table of allowed state changes. Extending goes through extend_request (it moves the
+# due date); the released states are reached by building a release or, for records handed
+# over outside Beatdesk, by a change with a note.
+TRANSITIONS: dict[RequestState, frozenset[RequestState]] = {
+    S.RECEIVED: frozenset({S.SEARCHING, S.REVIEWING, S.EXTENDED, S.RELEASED_IN_FULL,
+                           S.RELEASED_IN_PART, S.DENIED, S.WITHDRAWN}),
+    S.SEARCHING: frozenset({S.REVIEWING, S.EXTENDED, S.RELEASED_IN_FULL, S.RELEASED_IN_PART,
+                            S.DENIED, S.WITHDRAWN}),
+    S.REVIEWING: frozenset({S.SEARCHING, S.EXTENDED, S.RELEASED_IN_FULL, S.RELEASED_IN_PART,
+                            S.DENIED, S.WITHDRAWN}),
+    S.EXTENDED: frozenset({S.SEARCHING, S.REVIEWING, S.RELEASED_IN_FULL, S.RELEASED_IN_PART,
+                           S.DENIED, S.WITHDRAWN}),
+    S.RELEASED_IN_FULL: frozenset(),
+    S.RELEASED_IN_PART: frozenset(),
+    S.DENIED: frozenset(),
+    S.WITHDRAWN: frozenset(),
+}
+
+DUE_SOON_BUSINESS_DAYS = 2
+REDACTION_MARK = "[REDACTED under {code}]"
+
+
+# --- permissions --------------------------------------------------------------------------
+
+def _staff(user: User | None) -> bool:
+    return user is not None and user.active
+
+
+def can_view_requests(user: User | None) -> bool:
+    """Records officers work requests; administrators may read them."""
+    return _staff(user) and user.role in (Role.RECORDS, Role.ADMIN)
+
+
+def can_manage_requests(user: User | None) -> bool:
+    """Only records officers log, change, redact and release."""
+    return _staff(user) and user.role is Role.RECORDS
+
+
+def _require_officer(actor: Actor) -> None:
+    if not can_manage_requests(actor.user):
+        raise PermissionDenied("Only a records officer may change public records requests.")
+
+
+def _require_open(request: RecordsRequest) -> None:
+    if request.state in CLOSED_STATES:
+        raise Conflict(f"{request.label} is closed ({request.state.label.lower()}); "
+                       "nothing more can change.")
+
+
+# --- requests ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RequestData:
+    requester_name: str
+    requester_contact: str
+    received_via: ReceivedVia | str
+    received_at: datetime
+    description: str
+    commercial: bool = False
+
+
+def _event(session: Session, actor: Actor, request: RecordsRequest, action: str,
+           from_state: RequestState | None, note: str = "",
+           exemption: Exemption | None = None) -> RequestEvent:
+    event = RequestEvent(request_id=request.id, action=action,
+                         from_state=from_state.value if from_state else None,
+                         to_state=request.state.value, note=note,
+                         exemption_id=exemption.id if exemption else None, due_on=request.due_on,
+                         actor_id=actor.user.id if actor.user else None,
+                         occurred_at=clock.utcnow())
+    session.add(event)
+    return event
+
+
+def create_request(session: Session, actor: Actor, data: RequestData, rules: RecordsRules,
+                   timezone: str = DEFAULT_TIMEZONE) -> RecordsRequest:
+    """Log a request and compute its due date. Raises PermissionDenied, ValidationFailed."""
+    _require_officer(actor)
+    name, contact = data.requester_name.strip(), data.requester_contact.strip()
+    description = data.description.strip()
+    if not name:
+        raise ValidationFailed("Enter the requester's name.", field="requester_name")
+    if not contact:
+        raise ValidationFailed("Enter how to reach the requester.", field="requester_contact")
+    if not description:
+        raise ValidationFailed("Describe the records requested.", field="description")
+    try:
+        via = ReceivedVia(data.received_via)
+    except ValueError:
+        raise ValidationFailed("Choose how the request was received.",
+                               field="received_via") from None
+    if data.received_at.tzinfo is None:
+        raise ValidationFailed("The time of receipt needs a time zone.", field="received_at")
+    if data.received_at > clock.utcnow():
+        raise ValidationFailed("The time of receipt cannot be in the future.",
+                               field="received_at")
+    received_on = receipt_date(data.received_at, timezone)
+    due = due_date(received_on, rules, commercial=data.commercial)
+    request = RecordsRequest(
+        requester_name=name, requester_contact=contact, received_via=via,
+        received_at=data.received_at, received_on=received_on, description=description,
+        commercial=bool(data.commercial), rules_key=rules.key, state=S.RECEIVED,
+        original_due_on=due, due_on=due, created_by_id=actor.user.id,
+        created_at=clock.utcnow(), updated_at=clock.utcnow())
+    session.add(request)
+    session.flush()
+    _event(session, actor, request, "logged", None,
+           note=f"Due {due.isoformat()} under {rules.label}"
+                f"{' (commercial request)' if data.commercial else ''}.")
+    audit.record_event(session, actor, "records.request_logged", obj=request,
+                       details={"due_on": due.isoformat(), "rules": rules.key,
+                                "commercial": bool(data.commercial)})
+    return request
+
+
+def get_request(session: Session, request_id: int) -> RecordsRequest:
+    request = session.get(RecordsRequest, request_id)
+    if request is None:
+        raise NotFound("There is no such request.")
+    return request
+
+
+def get_exemption(session: Session, exemption_id: int | None) -> Exemption:
+    exemption = session.get(Exemption, exemption_id) if exemption_id else None
+    if exemption is None or not exemption.active:
+        raise ValidationFailed("Choose an exemption from the list.", field="exemption_id")
+    return exemption
+
+
+def active_exemptions(session: Session) -> list[Exemption]:
+    return list(session.scalars(select(Exemption).where(Exemption.active.is_(True))
+                                .order_by(Exemption.id)))
+
+
+def allowed_next_states(request: RecordsRequest) -> list[RequestState]:
+    """States a plain change may move to (extension has its own operation)."""
+    return [state for state in RequestState
+            if state in TRANSITIONS[request.state] and state is not S.EXTENDED]
+
+
+def change_state(session: Session, actor: Actor, request: RecordsRequest,
+                 to_state: RequestState | str, note: str = "",
+                 exemption_id: int | None = None, *, action: str = "state_changed",
+                 expected_state: RequestState | str | None = None) -> RequestEvent:
+    """Move a request along ``TRANSITIONS``. Denial needs an exemption and a reason.
+
+    Raises PermissionDenied, Conflict (closed, or changed since the officer looked), and
+    ValidationFailed (a change the table does not allow, a denial without grounds).
+    """
+    _require_officer(actor)
+    if expected_state is not None and request.state != RequestState(expected_state):
+        raise Conflict(f"{request.label} changed to {request.state.label.lower()} meanwhile; "
+                       "reload the page and try again.")
+    _require_open(request)
+    try:
+        target = RequestState(to_state)
+    except ValueError:
+        raise ValidationFailed("Choose a state.", field="to_state") from None
+    if target is S.EXTENDED:
+        raise ValidationFailed("Use the extension form: an extension needs a reason and moves "
+                               "the due date.", field="to_state")
+    if target not in TRANSITIONS[request.state]:
+        raise ValidationFailed(f"A request that is {request.state.label.lower()} cannot become "
+                               f"{target.label.lower()}.", field="to_state")
+    note = (note or "").strip()
+    exemption = None
+    if target is S.DENIED:
+        exemption = get_exemption(session, exemption_id)
+        if not note:
+            raise ValidationFailed("State the reason for the denial.", field="note")
+        request.denial_exemption_id = exemption.id
+    if target is S.WITHDRAWN and not note:
+        raise ValidationFailed("Note how the requester withdrew the request.", field="note")
+    previous = request.state
+    request.state = target
+    request.updated_at = clock.utcnow()
+    if target in CLOSED_STATES:
+        request.closed_at = clock.utcnow()
+    event = _event(session, actor, request, action, previous, note, exemption)
+    session.flush()
+    audit.record_event(session, actor, "records.request_state_changed", obj=request,
+                       details={"from": previous.value, "to": target.value,
+                                "exemption": exemption.code if exemption else None})
+    return event
+
+
+def extend_request(session: Session, actor: Actor, request: RecordsRequest, rules: RecordsRules,
+                   reason: str, days: int | None = None) -> RequestEvent:
+    """Take the one extension the rules allow, moving the due date by ``days`` business days.
+
+    Raises PermissionDenied, Conflict (closed or already extended) and ValidationFailed
+    (no reason, no extension under these rules, too many days).
+    """
+    _require_officer(actor)
+    _require_open(request)
+    if request.extended_at is not None:
+        raise Conflict(f"{request.label} was already extended once; the law allows one "
+                       "extension.")
+    if not rules.allows_extension():
+        raise ValidationFailed(f"{rules.label} provides no extension.", field="days")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("State the reason for the extension.", field="reason")
+    days = rules.extension_days if days is None else days
+    if not 1 <= days <= rules.extension_days:
+        raise ValidationFailed(f"An extension is 1 to {rules.extension_days} business days.",
+                               field="days")
+    previous = request.state
+    request.due_on = extended_due_date(request.due_on, rules, days)
+    request.extended_at, request.extension_days = clock.utcnow(), days
+    request.extension_reason = reason
+    request.state = S.EXTENDED
+    request.updated_at = clock.utcnow()
+    event = _event(session, actor, request, "extended", previous,
+                   f"Extended by {days} business days: {reason}")
+    session.flush()
+    audit.record_event(session, actor, "records.request_extended", obj=request,
+                       details={"days": days, "due_on": request.due_on.isoformat()})
+    return event
+
+
+def request_events(session: Session, request: RecordsRequest) -> list[RequestEvent]:
+    return list(session.scalars(select(RequestEvent).where(RequestEvent.request_id == request.id)
+                                .order_by(RequestEvent.occurred_at, RequestEvent.id)))
+
+
+# --- dashboard -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Dashboard:
+    today: date
+    overdue: list[RecordsRequest]
+    due_soon: list[RecordsRequest]
+    other_open: list[RecordsRequest]
+    recently_closed: list[RecordsRequest]
+
+
+def today_in(timezone: str = DEFAULT_TIMEZONE) -> date:
+    return receipt_date(clock.utcnow(), timezone)
+
+
+def dashboard(session: Session, rules: RecordsRules,
+              timezone: str = DEFAULT_TIMEZONE) -> Dashboard:
+    """Open requests split into overdue, due within two business days, and the rest."""
+    today = today_in(timezone)
+    soon_limit = add_business_days(today, DUE_SOON_BUSINESS_DAYS, rules)
+    open_requests = list(session.scalars(
+        select(RecordsRequest).where(RecordsRequest.state.notin_([s.value for s in CLOSED_STATES]))
+        .order_by(RecordsRequest.due_on, RecordsRequest.id)))
+    overdue = [r for r in open_requests if r.due_on < today]
+    due_soon = [r for r in open_requests if today <= r.due_on <= soon_limit]
+    other = [r for r in open_requests if r.due_on > soon_limit]
+    closed = list(session.scalars(
+        select(RecordsRequest).where(RecordsRequest.state.in_([s.value for s in CLOSED_STATES]))
+        .order_by(RecordsRequest.closed_at.desc(), RecordsRequest.id.desc()).limit(20)))
+    return Dashboard(today=today, overdue=overdue, due_soon=due_soon, other_open=other,
+                     recently_closed=closed)
+
+
+def business_days_left(request: RecordsRequest, rules: RecordsRules, today: date) -> int:
+    return business_days_between(today, request.due_on, rules)
+
+
+# --- snapshots -----------------------------------------------------------------------------
+
+def canonical_json(content) -> str:
+    """The archive's canonical form: sorted keys, UTF-8, no insignificant whitespace."""
+    if isinstance(content, str):
+        return content
+    return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def attach_records(session: Session, actor: Actor, request: RecordsRequest,
+                   records: Iterable, note: str = "") -> int:
+    """Copy archive records into the request's frozen snapshot; returns how many were new.
+
+    ``records`` are ``ArchiveRecord`` rows (or objects with the same attributes: ``id``,
+    ``record_type``, ``object_id``, ``district_id``, ``recorded_at``, ``actor_label``, ``state``,
+    ``content`` as canonical JSON or a dict, ``content_hash``, ``record_hash``). A record
+    already attached is skipped. Raises PermissionDenied, Conflict (closed request).
+    """
+    _require_officer(actor)
+    _require_open(request)
+    already = set(session.scalars(select(SnapshotItem.archive_record_id)
+                                  .where(SnapshotItem.request_id == request.id)))
+    now, added = clock.utcnow(), 0
+    for record in records:
+        if record.id in already:
+            continue
+        already.add(record.id)
+        session.add(SnapshotItem(
+            request_id=request.id, archive_record_id=record.id,
+            record_type=record.record_type, object_id=str(record.object_id),
+            district_id=record.district_id, recorded_at=record.recorded_at,
+            actor_label=getattr(record, "actor_label", "") or "",
+            state=getattr(record, "state", "") or "",
+            archive_hash=record.record_hash, content_hash=record.content_hash,
+            content=canonical_json(record.content),
+            attached_by_id=actor.user.id, attached_at=now))
+        added += 1
+    if added:
+        session.flush()
+        _event(session, actor, request, "records_attached", request.state,
+               note or f"{added} archive record{'s' if added != 1 else ''} attached.")
+        audit.record_event(session, actor, "records.records_attached", obj=request,
+                           details={"added": added})
+    return added
+
+
+def snapshot_count(session: Session, request: RecordsRequest) -> int:
+    return session.scalar(select(func.count(SnapshotItem.id))
+                          .where(SnapshotItem.request_id == request.id)) or 0
+
+
+def get_item(session: Session, request: RecordsRequest, item_id: int) -> SnapshotItem:
+    item = session.get(SnapshotItem, item_id)
+    if item is None or item.request_id != request.id:
+        raise NotFound("There is no such record in this request.")
+    return item
+
+
+def item_content(item: SnapshotItem) -> dict:
+    value = json.loads(item.content)
+    return value if isinstance(value, dict) else {"value": value}
+
+
+def text_fields(content, prefix: str = "") -> list[tuple[str, str]]:
+    """Every string value in a record as (dotted path, text), e.g. ("comments.0.body", ...)."""
+    found: list[tuple[str, str]] = []
+    if isinstance(content, dict):
+        for key in sorted(content):
+            found += text_fields(content[key], f"{prefix}{key}.")
+    elif isinstance(content, list):
+        for index, value in enumerate(content):
+            found += text_fields(value, f"{prefix}{index}.")
+    elif isinstance(content, str):
+        found.append((prefix[:-1], content))
+    return found
+
+
+def active_redactions(session: Session, item_ids: Iterable[int]) -> dict[int, list[Redaction]]:
+    ids = list(item_ids)
+    by_item: dict[int, list[Redaction]] = {i: [] for i in ids}
+    if not ids:
+        return by_item
+    rows = session.scalars(select(Redaction).where(Redaction.item_id.in_(ids),
+                                                   Redaction.removed_at.is_(None))
+                           .order_by(Redaction.id))
+    for row in rows:
+        by_item[row.item_id].append(row)
+    return by_item
+
+
+def add_redaction(session: Session, actor: Actor, request: RecordsRequest, item: SnapshotItem,
+                  *, exemption_id: int | None, kind: RedactionKind | str, field: str = "",
+                  start: int | None = None, end: int | None = None, text: str = "",
+                  note: str = "") -> Redaction:
+    """Withhold a whole record, a character range of one field, or every occurrence of a text.
+
+    Ranges are in characters of the field's text as shown in the review page. Raises
+    PermissionDenied, Conflict (closed request) and ValidationFailed (unknown field, range
+    outside the text, text not found, no exemption).
+    """
+    _require_officer(actor)
+    _require_open(request)
+    if item.request_id != request.id:
+        raise NotFound("There is no such record in this request.")
+    exemption = get_exemption(session, exemption_id)
+    try:
+        kind = RedactionKind(kind)
+    except ValueError:
+        raise ValidationFailed("Choose what to redact.", field="kind") from None
+    fields = dict(text_fields(item_content(item)))
+    field = (field or "").strip()
+    if kind is RedactionKind.RANGE:
+        if field not in fields:
+            raise ValidationFailed("Choose a field of this record.", field="field")
+        length = len(fields[field])
+        if start is None or end is None or not 0 <= start < end <= length:
+            raise ValidationFailed(f"The range must lie within the field's {length} characters "
+                                   "(start before end).", field="start")
+        text = ""
+    elif kind is RedactionKind.TEXT:
+        if not text:
+            raise ValidationFailed("Enter the exact text to redact.", field="text")
+        haystack = [fields[field]] if field else list(fields.values())
+        if field and field not in fields:
+            raise ValidationFailed("Choose a field of this record, or none for all.",
+                                   field="field")
+        if not any(text.casefold() in value.casefold() for value in haystack):
+            raise ValidationFailed("That text does not occur in the record"
+                                   f"{' field' if field else ''}.", field="text")
+        start = end = None
+    else:
+        field, start, end, text = "", None, None, ""
+    redaction = Redaction(request_id=request.id, item_id=item.id, kind=kind, field=field,
+                          start_at=start, end_at=end, match_text=text,
+                          exemption_id=exemption.id, note=(note or "").strip(),
+                          created_by_id=actor.user.id, created_at=clock.utcnow())
+    session.add(redaction)
+    session.flush()
+    audit.record_event(session, actor, "records.redaction_added", obj=redaction,
+                       details={"request": request.id, "item": item.id, "kind": kind.value,
+                                "exemption": exemption.code})
+    return redaction
+
+
+def remove_redaction(session: Session, actor: Actor, request: RecordsRequest,
+                     redaction_id: int) -> Redaction:
+    """Lift a redaction before release; the row stays, marked removed (who and when)."""
+    _require_officer(actor)
+    _require_open(request)
+    redaction = session.get(Redaction, redaction_id)
+    if redaction is None or redaction.request_id != request.id:
+        raise NotFound("There is no such redaction on this request.")
+    if redaction.removed_at is not None:
+        raise Conflict("That redaction was already removed.")
+    redaction.removed_at, redaction.removed_by_id = clock.utcnow(), actor.user.id
+    session.flush()
+    audit.record_event(session, actor, "records.redaction_removed", obj=redaction,
+                       details={"request": request.id, "item": redaction.item_id})
+    return redaction
+
+
+# --- applying redactions --------------------------------------------------------------------
+
+def _redact_string(value: str, path: str, redactions: list[Redaction],
+                   passages: list[tuple[str, str]]) -> str:
+    ranges = sorted(((r.start_at, r.end_at, r.exemption.code) for r in redactions
+                     if r.kind is RedactionKind.RANGE and r.field == path), reverse=True)
+    for start, end, code in ranges:
+        if start < len(value):
+            value = value[:start] + REDACTION_MARK.format(code=code) + value[min(end, len(value)):]
+    for passage, code in passages:
+        value = _replace_casefold(value, passage, REDACTION_MARK.format(code=code))
+    return value
+
+
+def _replace_casefold(value: str, passage: str, mark: str) -> str:
+    if not passage:
+        return value
+    lowered, needle = value.lower(), passage.lower()
+    if len(lowered) != len(value) or needle not in lowered:
+        # Case mapping changed the length (rare scripts): fall back to an exact match.
+        return value.replace(passage, mark)
+    out, index = [], 0
+    while True:
+        found = lowered.find(needle, index)
+        if found < 0:
+            out.append(value[index:])
+            return "".join(out)
+        out.append(value[index:found])
+        out.append(mark)
+        index = found + len(passage)
+
+
+def _walk(content, path: str, redactions: list[Redaction], passages_for):
+    if isinstance(content, dict):
+        return {k: _walk(v, f"{path}{k}.", redactions, passages_for) for k, v in content.items()}
+    if isinstance(content, list):
+        return [_walk(v, f"{path}{i}.", redactions, passages_for) for i, v in enumerate(content)]
+    if isinstance(content, str):
+        field = path[:-1]
+        return _redact_string(content, field, redactions, passages_for(field))
+    return content
+
+
+def redacted_content(content: dict, redactions: list[Redaction]) -> tuple[dict | None, list]:
+    """The record as released: ``None`` when withheld whole, else with passages marked.
+
+    Every passage removed by a range redaction is also removed wherever else it occurs in the
+    same record, so a redacted name cannot reappear in another field of that record.
+    Returns the content and the withholding exemptions (for a withheld record).
+    """
+    withheld = [r for r in redactions if r.kind is RedactionKind.RECORD]
+    if withheld:
+        return None, [r.exemption for r in withheld]
+    fields = dict(text_fields(content))
+    global_passages: list[tuple[str, str]] = []
+    field_passages: dict[str, list[tuple[str, str]]] = {}
+    for r in redactions:
+        if r.kind is RedactionKind.RANGE and r.field in fields:
+            passage = fields[r.field][r.start_at:r.end_at]
+            if passage.strip():
+                global_passages.append((passage, r.exemption.code))
+        elif r.kind is RedactionKind.TEXT:
+            if r.field:
+                field_passages.setdefault(r.field, []).append((r.match_text, r.exemption.code))
+            else:
+                global_passages.append((r.match_text, r.exemption.code))
+    # Longest first, so a shorter passage inside a longer one does not split it.
+    global_passages.sort(key=lambda p: -len(p[0]))
+
+    def passages_for(field: str):
+        own = sorted(field_passages.get(field, []), key=lambda p: -len(p[0]))
+        return own + global_passages
+
+    # Ranges first (their offsets refer to the original text), then the passages.
+    result = _walk(content, "", redactions, passages_for)
+    return result, []
+
+
+def redacted_passages(content: dict, redactions: list[Redaction]) -> list[str]:
+    """The original passages a record's redactions remove (for checks; never released)."""
+    fields = dict(text_fields(content))
+    passages = []
+    for r in redactions:
+        if r.kind is RedactionKind.RANGE and r.field in fields:
+            passages.append(fields[r.field][r.start_at:r.end_at])
+        elif r.kind is RedactionKind.TEXT:
+            passages.append(r.match_text)
+    return passages
