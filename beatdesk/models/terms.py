@@ -41,3 +41,8 @@ class TermsVersion(Base):
     @property
     def is_published(self) -> bool:
         return self.published_at is not None
+
+    @property
+    def version(self) -> int | None:
+        """The public version number (``number``), None while a draft."""
+        return self.number

@@ -11,7 +11,6 @@ from beatdesk import districts, feeds, site, terms
 from beatdesk.errors import NotFound
 from beatdesk.publication import get_public_post
 
-from ..comments.section import comment_section
 from ..database import db
 from . import bp
 
@@ -89,6 +88,9 @@ def render_post_page(post, *, status: int = 200, comments: dict | None = None):
     The comments area calls this to show the page again with a refused comment form
     (``comments`` is then its own context for ``comments/_section.html``).
     """
+    # Imported here: the comments blueprint imports this module to show this page again.
+    from ..comments.section import comment_section
+
     context = comment_section(post) if comments is None else comments
     return render_template("public/post.html", post=post, revision=post.current_revision,
                            image_route=image_route(), **context), status
