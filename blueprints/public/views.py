@@ -42,9 +42,7 @@ def conditional_and_cacheable(response):
 @bp.route("/")
 def index():
     """The department's landing page: who maintains it, how to reach it, its districts."""
-    return render_template("public/index.html",
-                           department=districts.get_department(db()),
-                           districts=site.approved_districts(db()))
+    return render_template("public/index.html", districts=site.approved_districts(db()))
 
 
 @bp.route("/healthz")
