@@ -1,9 +1,10 @@
 """HTTP layer: each blueprint parses requests, calls one domain operation, commits, responds."""
 from .admin import bp as admin_bp
 from .auth import bp as auth_bp
+from .checks import bp as checks_bp
 from .console import bp as console_bp
 from .districts import bp as districts_bp
 from .public import bp as public_bp
 from .terms import bp as terms_bp
 
-BLUEPRINTS = (public_bp, auth_bp, console_bp, admin_bp, districts_bp, terms_bp)
+BLUEPRINTS = (public_bp, auth_bp, console_bp, admin_bp, districts_bp, terms_bp, checks_bp)

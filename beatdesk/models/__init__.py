@@ -4,6 +4,7 @@ from .archive import (GENESIS_HASH, ArchiveHead, ArchiveRecord, DispositionItem,
                       SavedSearch)
 from .audit import AuditEvent, Outcome
 from .base import Base
+from .checks import CheckTerm
 from .organisation import Department, District, ModerationMode
 from .people import RepresentativeDesignation, User
 from .posts import (CATEGORY_LABELS, TIME_SENSITIVE, Acknowledgement, Category, InquiryState,
@@ -16,6 +17,7 @@ from .terms import TermsVersion
 __all__ = ["GENESIS_HASH", "ArchiveHead", "ArchiveRecord", "DispositionItem", "DispositionRun",
            "DispositionState", "ItemOutcome", "LegalHold", "PeriodUnit", "RetentionSchedule",
            "SavedSearch",
+           "CheckTerm",
            "CATEGORY_LABELS", "TIME_SENSITIVE", "Acknowledgement", "Category", "InquiryState",
            "MediaAsset", "MediaInquiry", "Post", "PostEvent", "PostRevision", "PostState",
            "RevisionImage", "AuditEvent", "Base", "Department", "District", "ModerationMode", "Outcome",

@@ -1,0 +1,149 @@
+"""Running the rule set over a post's text and images. Pure: no database, no clock."""
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .findings import CheckContext, Finding, ImageFacts, Severity
+from .personal import find_personal_information
+from .rules import (IMAGE_ALT, IMAGE_ATTESTATION, IMAGE_CREDIT, PERSONAL_INFO, RULES,
+                    RULES_BY_CODE, STREET_ADDRESS, Rule, compile_phrases)
+
+# One-for-one replacements, so spans found in the plain text are spans in the original.
+_PLAIN = str.maketrans({
+    "\u2018": "'", "\u2019": "'", "\u201b": "'", "\u2032": "'", "\u201c": '"', "\u201d": '"',
+    "\u00a0": " ", "\u2007": " ", "\u202f": " ", "\u2010": "-", "\u2011": "-", "\u2012": "-",
+    "\u2013": "-", "\u2014": "-", "\u2212": "-",
+})
+
+# What each kind of personal information is called, and what to do about it.
+_PERSONAL_KINDS = {
+    "date_of_birth": ("Date of birth", "Massachusetts IV.A.4.b.3.a",
+                      "Remove the date of birth; an age, if needed, is enough."),
+    "home_address": ("Home address", "Massachusetts IV.A.4.b.3.b",
+                     "Remove the home address; give the block instead (\"the 1200 block of "
+                     "Main Street\")."),
+    "phone": ("Personal phone number", "Massachusetts IV.A.4.b.3.c and IV.A.4.c",
+              "Only official department contact numbers may be posted. If this is an official "
+              "line, add it to the department or district contact details."),
+    "email": ("Personal e-mail address", "Massachusetts IV.A.4.b.3.c and IV.A.4.c",
+              "Only official department e-mail addresses may be posted."),
+    "ssn": ("Social Security number", "Massachusetts IV.A.4.b.3",
+            "Remove the Social Security number."),
+}
+
+
+@dataclass(frozen=True)
+class _CompiledRule:
+    rule: Rule
+    phrases: re.Pattern | None
+    patterns: tuple[re.Pattern, ...]
+    exceptions: re.Pattern | None
+
+
+def _compile(rule: Rule) -> _CompiledRule:
+    patterns = tuple(re.compile(p.regex, 0 if p.case_sensitive else re.IGNORECASE)
+                     for p in rule.patterns)
+    return _CompiledRule(rule, compile_phrases(rule.phrases), patterns,
+                         compile_phrases(rule.exceptions))
+
+
+# Rules matched against text by their word lists and patterns; compiled once, at import.
+# Personal information has its own detectors; images are checked separately.
+_TEXT_RULES = tuple(_compile(rule) for rule in RULES
+                    if rule.applies_to == "text" and rule not in (PERSONAL_INFO, STREET_ADDRESS))
+_ORDER = {rule.code: index for index, rule in enumerate(RULES)}
+
+
+def _spans(regex: re.Pattern | None, text: str) -> list[tuple[int, int]]:
+    return [] if regex is None else [m.span() for m in regex.finditer(text) if m.end() > m.start()]
+
+
+def _overlaps(span: tuple[int, int], others: list[tuple[int, int]]) -> bool:
+    return any(span[0] < end and start < span[1] for start, end in others)
+
+
+def _finding(rule: Rule, text: str, start: int, end: int, *, title: str | None = None,
+             clause: str | None = None, message: str | None = None) -> Finding:
+    return Finding(rule=rule.code, severity=rule.severity, clause=clause or rule.clause,
+                   title=title or rule.title, message=message or rule.message,
+                   quote=text[start:end], start=start, end=end)
+
+
+def _text_findings(text: str, plain: str, context: CheckContext) -> list[Finding]:
+    findings = []
+    for compiled in _TEXT_RULES:
+        excluded = _spans(compiled.exceptions, plain)
+        spans = set()
+        for regex in (compiled.phrases, *compiled.patterns):
+            spans.update(span for span in _spans(regex, plain) if not _overlaps(span, excluded))
+        spans.update(_spans(compile_phrases(context.extra_terms.get(compiled.rule.code, ())),
+                            plain))
+        for start, end in _merged(spans):
+            findings.append(_finding(compiled.rule, text, start, end))
+    return findings
+
+
+def _merged(spans: set[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Join overlapping spans of one rule, so overlapping phrases give one finding
+    ("search warrants" + "warrants will be served" -> "search warrants will be served")."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _personal_findings(text: str, plain: str, context: CheckContext) -> list[Finding]:
+    findings = []
+    for match in find_personal_information(plain, context):
+        if match.kind == "street_address":
+            findings.append(_finding(STREET_ADDRESS, text, match.start, match.end))
+        else:
+            title, clause, message = _PERSONAL_KINDS[match.kind]
+            findings.append(_finding(PERSONAL_INFO, text, match.start, match.end, title=title,
+                                     clause=clause, message=message))
+    extra = compile_phrases(context.extra_terms.get(PERSONAL_INFO.code, ()))
+    findings.extend(_finding(PERSONAL_INFO, text, start, end) for start, end in _spans(extra, plain))
+    return findings
+
+
+def _image_findings(images: Sequence[ImageFacts]) -> list[Finding]:
+    findings = []
+    for image in images:
+        label = image.label.strip() or "(unnamed image)"
+        for rule, missing in ((IMAGE_ALT, not image.alt_text.strip()),
+                              (IMAGE_CREDIT, not image.credit.strip()),
+                              (IMAGE_ATTESTATION, not image.attested)):
+            if missing:
+                findings.append(Finding(rule=rule.code, severity=rule.severity,
+                                        clause=rule.clause, title=rule.title,
+                                        message=rule.message, quote=label))
+    return findings
+
+
+def run_checks(text: str, images: Sequence[ImageFacts] = (),
+               context: CheckContext = CheckContext()) -> list[Finding]:
+    """Every finding for a post: text findings in reading order (rule order on a tie), then one
+    finding per image per missing item. An empty list means nothing to fix or acknowledge."""
+    plain = text.translate(_PLAIN)
+    findings = _text_findings(text, plain, context) + _personal_findings(text, plain, context)
+    findings.sort(key=lambda f: (f.start, _ORDER[f.rule], f.end))
+    return findings + _image_findings(images)
+
+
+def has_blocking(findings: Sequence[Finding]) -> bool:
+    return any(f.severity is Severity.BLOCKING for f in findings)
+
+
+def is_notable(findings: Sequence[Finding]) -> bool:
+    return any(f.severity is Severity.NOTABLE for f in findings)
+
+
+def warnings(findings: Sequence[Finding]) -> list[Finding]:
+    return [f for f in findings if f.severity is Severity.WARNING]
+
+
+def rule(code: str) -> Rule:
+    return RULES_BY_CODE[code]

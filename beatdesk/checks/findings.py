@@ -1,0 +1,62 @@
+"""What a check reports, and what it is given to look at."""
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+
+
+class Severity(StrEnum):
+    BLOCKING = "blocking"  # the post can't be released until the text (or image) changes
+    WARNING = "warning"    # the author acknowledges it with a reason; reviewers see that
+    NOTABLE = "notable"    # the post must go to News Affairs before release
+
+    @property
+    def label(self) -> str:
+        return {"blocking": "Blocking", "warning": "Warning",
+                "notable": "Notable incident (News Affairs review)"}[self.value]
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str       # stable code, e.g. "guilt", "personal_info", "image_alt", "notable"
+    severity: Severity
+    clause: str     # the policy clauses behind the rule
+    title: str      # short human title
+    message: str    # what to do about it
+    quote: str      # the exact words that triggered it (for an image: its label)
+    start: int | None = None  # span in the text, in code points (Python string indices)
+    end: int | None = None
+
+    def as_dict(self) -> dict:
+        """A JSON-able dict, for storing with a revision."""
+        data = asdict(self)
+        data["severity"] = self.severity.value
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> "Finding":
+        return cls(rule=data["rule"], severity=Severity(data["severity"]), clause=data["clause"],
+                   title=data["title"], message=data["message"], quote=data["quote"],
+                   start=data.get("start"), end=data.get("end"))
+
+
+@dataclass(frozen=True)
+class ImageFacts:
+    """What the checks need to know about one attached image."""
+
+    label: str      # file name or other name the author recognises
+    alt_text: str
+    credit: str     # credit / rights statement
+    attested: bool  # the uploader attests it shows no prohibited subject (Detroit 4.6-4.7)
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """Department facts that make some text acceptable, and admin-added phrases."""
+
+    official_phones: frozenset[str] = frozenset()         # E.164, e.g. "+13127466000"
+    official_email_domains: frozenset[str] = frozenset()  # e.g. "pd.example.gov"
+    official_addresses: frozenset[str] = frozenset()      # department and district addresses
+    extra_terms: Mapping[str, Sequence[str]] = field(
+        default_factory=lambda: MappingProxyType({}))      # rule code -> admin-added phrases
+    region: str = "US"                                    # default region for phone numbers

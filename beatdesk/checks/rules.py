@@ -1,0 +1,359 @@
+"""The policy-check rule set: every rule with its clause, word list, patterns and near misses.
+
+How text is matched:
+- A *phrase* matches as whole words in any case; a space in it matches any run of spaces or
+  hyphens, and a hyphen in it matches a hyphen, a space or nothing ("officer involved" finds
+  "officer-involved"; "re-elect" finds "reelect"); a trailing ``*`` matches any ending ("fuck*").
+- A *pattern* is a documented regular expression for what a word list can't say.
+- An *exception* is a near miss: a match overlapping one of a rule's exceptions is dropped
+  ("cardiac arrest" is not an arrest). Exceptions apply to the built-in lists only; a phrase an
+  administrator adds always counts.
+Curly quotes, non-breaking spaces and typographic dashes are read as their plain forms.
+"""
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+
+from .findings import Severity
+
+GUILT_CLAUSE = "Detroit 102.8-4.4.c; Deerfield C.a.iii; Chicago IV.B.2"
+CONFIDENTIAL_CLAUSE = "Detroit 102.8-4.4.c; Massachusetts IV.A.4.e and IV.C.8.b; Chicago IV.B.3"
+PERSONAL_CLAUSE = "Massachusetts IV.A.4.b.3 and IV.A.4.c"
+POLITICAL_CLAUSE = "Detroit 102.8-4.4.d; Deerfield C.a.iv; Massachusetts IV.A.6.f"
+ADVERTISING_CLAUSE = "Chicago Twitter IV.E; Detroit 102.8-4.4.d; Massachusetts IV.A.6.e"
+COPYRIGHT_CLAUSE = "Detroit 102.8-4.4.e; Chicago IV.B.4; Deerfield C.3; Massachusetts IV.A.6.d"
+
+
+@dataclass(frozen=True)
+class Pattern:
+    description: str  # what it finds, in words, for the help page
+    regex: str
+    case_sensitive: bool = False
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    severity: Severity
+    clause: str
+    title: str
+    description: str  # what the rule looks for
+    message: str      # what the author should do about a finding
+    phrases: tuple[str, ...] = ()
+    patterns: tuple[Pattern, ...] = ()
+    exceptions: tuple[str, ...] = ()
+    applies_to: str = "text"  # "text" or "image"
+    extendable: bool = True   # may an administrator add phrases?
+    notes: tuple[str, ...] = field(default=())  # decisions worth knowing, for the help page
+
+
+def _word_list(name: str) -> tuple[str, ...]:
+    lines = resources.files("beatdesk.checks").joinpath("data", name).read_text("utf-8")
+    return tuple(line.strip() for line in lines.splitlines()
+                 if line.strip() and not line.lstrip().startswith("#"))
+
+
+GUILT = Rule(
+    code="guilt", severity=Severity.BLOCKING, clause=GUILT_CLAUSE,
+    title="Statement about guilt or innocence",
+    description="Statements that a suspect or arrestee is guilty or innocent, or words that "
+                "presume it (\"caught red-handed\", \"the killer\").",
+    message="Describe what happened and who was charged; never say or imply that anyone is "
+            "guilty or innocent. Use \"the suspect\" or \"the arrestee\".",
+    phrases=(
+        "guilty", "is innocent", "was innocent", "are innocent", "were innocent", "innocent of",
+        "did nothing wrong", "wrongly accused", "falsely accused", "he did it", "she did it",
+        "they did it", "red-handed", "caught red-handed", "the killer", "the murderer",
+        "the thief", "the robber", "the burglar", "the rapist", "the culprit", "got our man",
+        "got our guy", "confessed", "confessed to",
+    ),
+    exceptions=(
+        # court events are pending-prosecution comments (a warning), not our statement of guilt
+        "pleaded guilty", "pleaded not guilty", "pleads guilty", "pleads not guilty", "pled guilty",
+        "pled not guilty", "plead guilty", "plead not guilty", "guilty plea", "not guilty plea",
+        "found guilty", "found not guilty", "guilty verdict", "not guilty verdict",
+        "verdict of guilty", "verdict of not guilty",
+        # the standard reminder departments add to arrest posts
+        "presumed innocent until proven guilty", "innocent until proven guilty",
+        "killer whale", "killer whales",
+    ),
+    notes=("\"The thief\" and the like count because they presume guilt; in a prevention tip, "
+           "write \"thieves\" or \"a thief\".",
+           "\"All suspects are presumed innocent until proven guilty\" is fine."),
+)
+
+PENDING_PROSECUTION = Rule(
+    code="pending_prosecution", severity=Severity.WARNING, clause=GUILT_CLAUSE,
+    title="Comment about a prosecution",
+    description="Comments about charges, court dates, trials, pleas or sentencing.",
+    message="Stick to the facts the charging authority has released (the charge as filed); "
+            "don't comment on the case. Acknowledge with a reason if this is such a fact.",
+    phrases=(
+        "trial", "trials", "stand trial", "awaiting trial", "trial date", "charged with",
+        "was charged", "were charged", "has been charged", "have been charged", "will be charged",
+        "is charged", "are charged", "charges", "faces charges", "facing charges",
+        "criminal charges", "felony charge", "misdemeanor charge", "court date",
+        "court appearance", "appear in court", "bond court", "bond hearing", "detention hearing",
+        "preliminary hearing", "arraignment", "arraigned", "indictment", "indicted",
+        "plea deal", "plea agreement", "plea bargain", "pleaded guilty", "pleaded not guilty",
+        "pleads guilty", "pleads not guilty", "pled guilty", "pled not guilty", "guilty plea",
+        "not guilty plea", "entered a plea", "sentencing", "sentenced", "grand jury", "jury",
+        "prosecutor", "prosecutors", "prosecution", "district attorney", "state's attorney",
+        "convicted", "conviction", "found guilty", "found not guilty", "acquitted", "verdict",
+    ),
+    exceptions=("clinical trial", "clinical trials", "free trial", "trial run", "trial period",
+                "trial basis", "jury duty", "service charges"),
+)
+
+CONFIDENTIAL = Rule(
+    code="confidential", severity=Severity.BLOCKING, clause=CONFIDENTIAL_CLAUSE,
+    title="Confidential or operational information",
+    description="Investigation details, warrants to be served, search warrants, undercover "
+                "work, informants, surveillance operations, tactical plans, criminal records "
+                "(CORI).",
+    message="Remove operational details. Say only what the investigation can make public; "
+            "ask the investigating unit or News Affairs if unsure.",
+    phrases=(
+        "search warrant", "search warrants", "warrant sweep", "warrant sweeps", "no-knock",
+        "undercover", "informant", "informants", "confidential informant", "confidential source",
+        "criminal offender record information", "rap sheet", "criminal history", "wiretap",
+        "wiretaps", "sting operation", "stakeout", "under surveillance", "surveillance operation",
+        "surveillance team", "tactical plan", "operational plan", "operations plan",
+        "staging area", "planned raid", "raid planned", "law enforcement sensitive",
+        "for official use only", "not for release", "details of the investigation",
+    ),
+    patterns=(
+        Pattern("a warrant about to be served or executed (\"warrants will be served\")",
+                r"(?<!\w)warrants?\s+(?:to\s+be|will\s+be|are\s+being|is\s+being|being)\s+"
+                r"(?:served|executed)(?!\w)"),
+        Pattern("serving or executing a warrant (\"serve the warrant\")",
+                r"(?<!\w)(?:serv|execut)(?:e|es|ed|ing)\s+(?:(?:an?|the|our|\w+)\s+){0,2}"
+                r"warrants?(?!\w)"),
+        Pattern("CORI (Criminal Offender Record Information), in capitals so the name Cori "
+                "stays clear", r"(?<!\w)C\.?O\.?R\.?I\b\.?", case_sensitive=True),
+        Pattern("FOUO (For Official Use Only), in capitals", r"(?<!\w)FOUO(?!\w)",
+                case_sensitive=True),
+    ),
+    notes=("\"Surveillance video\" or \"surveillance footage\" in a request for tips is fine; "
+           "only surveillance operations count.",
+           "\"Wanted on an outstanding warrant\" is fine; serving warrants is not."),
+)
+
+PERSONAL_INFO = Rule(
+    code="personal_info", severity=Severity.BLOCKING, clause=PERSONAL_CLAUSE,
+    title="Personal information",
+    description="Dates of birth, home addresses, personal phone numbers and e-mail addresses, "
+                "Social Security numbers. Only official department contact information may "
+                "be posted.",
+    message="Remove the personal information. Official contact details (the department's "
+            "and districts' phone numbers, e-mail domains and addresses) are fine.",
+    patterns=(
+        Pattern("a date of birth: \"DOB\", \"date of birth\" or \"born (on)\" followed by a full "
+                "date", "see beatdesk/checks/personal.py DATE_OF_BIRTH"),
+        Pattern("a home address: a street address (house number, capitalised street name, "
+                "suffix such as St or Avenue) within a few words after \"lives\", \"resides\", "
+                "\"home\", \"residence\", \"address\"", "see STREET_ADDRESS and RESIDENCE_CUE"),
+        Pattern("a phone number libphonenumber recognises as valid, other than the official "
+                "department and district numbers and toll-free lines", "phonenumbers"),
+        Pattern("an e-mail address outside the department's official domains",
+                "see EMAIL"),
+        Pattern("a Social Security number (never 000, 666 or 9xx in the first part)",
+                "see SSN"),
+    ),
+    notes=("Short codes such as 911 and 311 are not phone numbers.",
+           "\"The 1200 block of Main Street\" is the way to say where something happened."),
+)
+
+STREET_ADDRESS = Rule(
+    code="street_address", severity=Severity.WARNING, clause=PERSONAL_CLAUSE,
+    title="Street address",
+    description="A full street address that isn't the department's or a district's contact "
+                "address. An event venue is fine; a person's home is not.",
+    message="If this is somebody's home, remove it or give the block instead (\"the 1200 "
+            "block of Main Street\"). If it is a public venue, acknowledge with that reason.",
+    patterns=(Pattern("a street address not preceded by words about a residence",
+                      "see beatdesk/checks/personal.py STREET_ADDRESS"),),
+    extendable=False,
+)
+
+POLITICAL = Rule(
+    code="political", severity=Severity.BLOCKING, clause=POLITICAL_CLAUSE,
+    title="Political activity or endorsement",
+    description="Urging a vote, endorsing a candidate, party or ballot measure, or campaign "
+                "activity.",
+    message="The department takes no side in elections. Remove the endorsement; neutral "
+            "election-day information (road closures near polling places) is fine.",
+    phrases=(
+        "vote for", "vote against", "vote yes", "vote no", "vote yes on", "vote no on",
+        "re-elect", "political campaign", "campaign contribution", "campaign contributions",
+        "campaign donation", "campaign donations", "campaign fund", "campaign rally",
+    ),
+    patterns=(
+        Pattern("endorsing, followed in the same sentence by a candidate, office, party, "
+                "campaign or ballot measure",
+                r"(?<!\w)endors(?:e|es|ed|ing|ement)(?!\w)(?=[^.!?\n]{0,80}?(?<!\w)"
+                r"(?:candidates?|campaign|elections?|re-?election|ballot|party|mayor|governor|"
+                r"senator|congress\w*|council\w*|alderm[ae]n|alderperson|president|sheriff|"
+                r"proposition|referendum|ticket)(?!\w))"),
+        Pattern("\"Elect\" followed by a name (\"Elect Jane Doe\")",
+                r"(?<![\w-])(?:[Ee]lect|ELECT)\s+[A-Z][a-z]+", case_sensitive=True),
+        Pattern("a candidate for an office, or a mayoral/presidential/... candidate",
+                r"(?<!\w)(?:(?:mayoral|gubernatorial|presidential|congressional|senate|council|"
+                r"aldermanic|judicial|political|democratic|republican)\s+(?:candidates?|"
+                r"nominees?|hopefuls?)|(?:candidates?|running)\s+for\s+(?:mayor|governor|"
+                r"president|congress|senate|state\s+\w+|city\s+council|council|alderman|"
+                r"alderperson|sheriff|state's\s+attorney|district\s+attorney|judge|"
+                r"public\s+office|office))(?!\w)"),
+        Pattern("support for a party (\"support the Republican ...\", \"vote Democratic\")",
+                r"(?<!\w)(?:support|back|join|donate\s+to|vote|elect)(?!\w)[^.!?\n]{0,30}?"
+                r"(?<!\w)(?:Democrats?|Democratic|Republicans?|GOP|Libertarian|Green\s+Party)"
+                r"(?!\w)"),
+    ),
+    exceptions=("vote for your favorite", "vote for your favourite", "vote for the name",
+                "vote for the best"),
+    notes=("Reporting a community decision (\"residents voted for the new park name\") is not "
+           "political activity; urging people how to vote is.",
+           "\"Click It or Ticket campaign\" and other safety campaigns are fine; so are police "
+           "officer candidates.",
+           "\"The mayor endorsed our Safe Summer program\" is fine: endorsing counts only with "
+           "a candidate, party, office or ballot measure after it."),
+)
+
+ADVERTISING = Rule(
+    code="advertising", severity=Severity.WARNING, clause=ADVERTISING_CLAUSE,
+    title="Private business or advertising",
+    description="Discounts, promo codes, sponsorship, calls to buy.",
+    message="Official accounts don't advertise private projects, products or services. "
+            "Remove the promotion, or acknowledge with the authorisation.",
+    phrases=(
+        "discount", "discounts", "discounted", "promo code", "promotional code", "coupon",
+        "coupons", "coupon code", "use code", "sponsored", "sponsored by", "our sponsor",
+        "our sponsors", "visit our sponsor", "brought to you by", "buy now", "shop now",
+        "order now", "limited time offer", "special offer", "exclusive deal", "on sale",
+        "free trial", "best prices",
+    ),
+    patterns=(
+        Pattern("a price cut: \"20% off\", \"20 percent off\", \"$5 off\"",
+                r"(?:(?<![\w.])\d+(?:\.\d+)?\s?%|(?<!\w)\d+\s+percent|\$\s?\d+(?:\.\d\d)?)"
+                r"\s+off(?!\w)"),
+    ),
+)
+
+OBSCENE = Rule(
+    code="obscene", severity=Severity.BLOCKING,
+    clause="Detroit 102.8-4.7.1; Massachusetts IV.A.6.b",
+    title="Obscene or sexual language",
+    description="Profanity and sexual terms (list in beatdesk/checks/data/obscene.txt).",
+    message="Remove the language; official posts follow the department's standards of conduct.",
+    phrases=_word_list("obscene.txt"),
+)
+
+DEMEANING = Rule(
+    code="demeaning", severity=Severity.BLOCKING,
+    clause="Detroit 102.8-4.7.2; Massachusetts IV.A.6.a",
+    title="Demeaning of a protected class",
+    description="Slurs and sweeping slurs about a race, religion, national origin, age group, "
+                "disability, veteran status or ethnicity (list in "
+                "beatdesk/checks/data/demeaning.txt).",
+    message="Remove it. Describe people by what is relevant to the public (a suspect's "
+            "description), never with slurs or generalisations about a group.",
+    phrases=_word_list("demeaning.txt"),
+    patterns=(
+        Pattern("a generalisation about a group (\"all immigrants are criminals\")",
+                r"(?<!\w)(?:all|those|these)\s+(?:black|white|hispanic|latino|latina|asian|"
+                r"mexican|muslim|jewish|christian|gay|immigrant|arab|african|indian|disabled|"
+                r"old|elderly|homeless)(?:s|es)?\s+(?:people\s+)?(?:are|is)\s+(?:just\s+)?"
+                r"(?:criminals?|animals?|thugs?|illegals?|terrorists?|savages?|vermin|"
+                r"trash|parasites?)(?!\w)"),
+    ),
+)
+
+NOTABLE = Rule(
+    code="notable", severity=Severity.NOTABLE, clause="Chicago Twitter IV.A.1",
+    title="Notable incident",
+    description="Arrests, shootings, homicides, officer-involved incidents and similar "
+                "newsworthy incidents.",
+    message="The Office of News Affairs must approve this post before it goes out.",
+    phrases=(
+        # arrests
+        "arrest", "arrests", "arrested", "arresting", "in custody", "taken into custody",
+        "apprehended",
+        # shootings and other violence
+        "shot", "shots fired", "shooting", "shootings", "gunfire", "gunshot", "gunshots",
+        "stabbing", "stabbed", "hostage", "hostages", "barricaded",
+        # homicides and deaths
+        "homicide", "homicides", "murder", "murders", "murdered", "killed", "killing",
+        "killings", "slain", "manslaughter", "fatal", "fatally", "fatality", "fatalities",
+        "found dead", "death investigation",
+        # officer-involved incidents
+        "officer-involved", "officer-involved shooting", "officer injured", "officers injured", "officer was injured",
+        "officer shot", "officer down", "use of force", "police shooting",
+    ),
+    exceptions=(
+        "cardiac arrest", "sudden cardiac arrest", "respiratory arrest", "arrest warrant",
+        "arrest warrants", "flu shot", "flu shots", "booster shot", "booster shots",
+        "vaccine shot", "shot clock", "shot put", "big shot", "long shot", "give it a shot",
+        "shooting star", "shooting stars", "shooting hoops", "killed it", "killing time",
+        "murder mystery", "fatal error",
+    ),
+    notes=("\"Arrest warrant\" on its own (a wanted person) is not an arrest; \"arrested on a "
+           "warrant\" is.", "The author can also mark any post notable by hand."),
+)
+
+IMAGE_ALT = Rule(
+    code="image_alt", severity=Severity.BLOCKING, clause="WCAG 2.1 SC 1.1.1 (Non-text Content)",
+    title="Image without alt text",
+    description="Every image needs a text alternative describing it.",
+    message="Describe what the image shows for people who can't see it.",
+    applies_to="image", extendable=False,
+)
+
+IMAGE_CREDIT = Rule(
+    code="image_credit", severity=Severity.BLOCKING, clause=COPYRIGHT_CLAUSE,
+    title="Image without credit or rights statement",
+    description="Every image needs a credit and rights statement (who took it, and that the "
+                "department may use it).",
+    message="Add the credit and rights statement, e.g. \"Photo: Officer J. Doe, © City "
+            "Police Department\".",
+    applies_to="image", extendable=False,
+)
+
+IMAGE_ATTESTATION = Rule(
+    code="image_attestation", severity=Severity.BLOCKING,
+    clause="Detroit 102.8-4.6.c-d and 4.7; Massachusetts IV.A.4.d",
+    title="Image not attested",
+    description="The uploader attests that the image shows no crime or accident scene, "
+                "detainee, deceased person, victim or complainant, undercover staff, or "
+                "non-public area of a department facility.",
+    message="Confirm the attestation for this image, or remove the image.",
+    applies_to="image", extendable=False,
+)
+
+# Every rule, in the order findings are listed.
+RULES: tuple[Rule, ...] = (
+    GUILT, PENDING_PROSECUTION, CONFIDENTIAL, PERSONAL_INFO, STREET_ADDRESS, POLITICAL,
+    ADVERTISING, OBSCENE, DEMEANING, IMAGE_ALT, IMAGE_CREDIT, IMAGE_ATTESTATION, NOTABLE,
+)
+RULES_BY_CODE = {rule.code: rule for rule in RULES}
+# Rules whose word lists an administrator may extend.
+EXTENDABLE_RULES = tuple(rule for rule in RULES if rule.extendable)
+
+
+def phrase_regex(phrase: str) -> str:
+    """A phrase as a whole-word, space-and-hyphen-tolerant regular expression."""
+    phrase = " ".join(phrase.split())
+    prefix = phrase.endswith("*")
+    phrase = phrase.rstrip("*").strip()
+    words = []
+    for word in phrase.split(" "):
+        words.append(r"[\s\-]?".join(re.escape(part) for part in word.split("-")))
+    body = r"[\s\-]+".join(words)
+    return rf"(?<!\w){body}" + (r"\w*" if prefix else r"(?!\w)")
+
+
+def compile_phrases(phrases) -> re.Pattern | None:
+    """One alternation for many phrases, longest first so the longest phrase wins."""
+    unique = sorted({p.strip() for p in phrases if p.strip()}, key=len, reverse=True)
+    if not unique:
+        return None
+    return re.compile("|".join(phrase_regex(p) for p in unique), re.IGNORECASE)
