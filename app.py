@@ -27,6 +27,9 @@ class DefaultConfig:
     MAX_CONTENT_LENGTH = None  # default: room for four images and the form fields
     MAX_IMAGE_BYTES = 5 * 1024 * 1024  # largest image file a post may carry
     MEDIA_ROOT = None  # default: media/ in the instance folder
+    RECORDS_RULES = "IL"  # public records deadlines: a state key (IL, TX) or a RecordsRules
+    TIMEZONE = "America/Chicago"  # the department's time zone (date of receipt of a request)
+    RELEASE_ROOT = None  # default: releases/ in the instance folder, resolved when used
     LOCKOUT_THRESHOLD = 5
     LOCKOUT_MINUTES = 10
     IDLE_TIMEOUT_MINUTES = 30
@@ -47,6 +50,7 @@ ENV_VARS = {
     "LOGIN_RATE_LIMIT": str, "MAX_CONTENT_LENGTH": int, "LOCKOUT_THRESHOLD": int,
     "LOCKOUT_MINUTES": int, "IDLE_TIMEOUT_MINUTES": int, "SESSION_MAX_HOURS": int,
     "MAX_IMAGE_BYTES": int, "MEDIA_ROOT": str,
+    "RECORDS_RULES": str, "TIMEZONE": str, "RELEASE_ROOT": str,
 }
 
 
@@ -193,7 +197,7 @@ def register_security_headers(app: Flask) -> None:
         response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if app.config["BEATDESK_ENV"] == "production":
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if request.blueprint in ("auth", "console", "admin", "districts"):
+        if request.blueprint in ("auth", "console", "admin", "districts", "records"):
             response.headers["Cache-Control"] = "no-store"
         return response
 

@@ -544,3 +544,73 @@ def redacted_passages(content: dict, redactions: list[Redaction]) -> list[str]:
         elif r.kind is RedactionKind.TEXT:
             passages.append(r.match_text)
     return passages
+
+
+def attach_search_results(session: Session, actor: Actor, request: RecordsRequest, criteria,
+                          *, record_ids: Iterable[int] | None = None,
+                          with_history: bool = True) -> int:
+    """Attach the chosen results of an archive search (all of them when ``record_ids`` is None).
+
+    The criteria are saved on the request (a ``SavedSearch`` linked by ``request_id``), so the
+    request shows how its records were found. With ``with_history`` each record's history
+    (every record of the same object: a comment and its moderation actions, a post and its
+    revisions) is attached with it. Raises PermissionDenied, Conflict, ValidationFailed.
+    """
+    from beatdesk.archive import record_history
+    from beatdesk.archive_search import SearchCriteria, search_query
+    from beatdesk.models import ArchiveRecord, SavedSearch
+
+    _require_officer(actor)
+    _require_open(request)
+    if isinstance(criteria, dict):
+        criteria = SearchCriteria.from_dict(criteria)
+    query = search_query(session, criteria)
+    if record_ids is not None:
+        ids = sorted({int(i) for i in record_ids})
+        if not ids:
+            raise ValidationFailed("Choose at least one record to attach.", field="record_ids")
+        query = query.where(ArchiveRecord.id.in_(ids))
+
+    def expanded():
+        seen: set[int] = set()
+        for record in session.scalars(query.order_by(None).order_by(ArchiveRecord.id)).all():
+            for each in (record_history(session, record) if with_history else [record]):
+                if each.id not in seen:
+                    seen.add(each.id)
+                    yield each
+
+    added = attach_records(session, actor, request, expanded(),
+                           note=f"Attached from the archive search: {criteria.describe()}.")
+    session.add(SavedSearch(name=f"{request.label}: {criteria.describe()}"[:120],
+                            criteria=criteria.to_dict(), owner_id=actor.user.id,
+                            created_at=clock.utcnow(), request_id=request.id))
+    session.flush()
+    return added
+
+
+def saved_searches(session: Session, request: RecordsRequest) -> list:
+    from beatdesk.models import SavedSearch
+
+    return list(session.scalars(select(SavedSearch).where(SavedSearch.request_id == request.id)
+                                .order_by(SavedSearch.created_at, SavedSearch.id)))
+
+
+def snapshot_page(session: Session, request: RecordsRequest, page: int = 1, per_page: int = 50):
+    """One page of the request's snapshot, in attachment order."""
+    return audit.paginate(session, select(SnapshotItem)
+                          .where(SnapshotItem.request_id == request.id)
+                          .order_by(SnapshotItem.id), page, per_page)
+
+
+def redaction_summary(session: Session, request: RecordsRequest) -> dict[int, int]:
+    """Active redactions per snapshot item (item id -> count), for the review list."""
+    rows = session.execute(select(Redaction.item_id, func.count(Redaction.id))
+                           .where(Redaction.request_id == request.id,
+                                  Redaction.removed_at.is_(None))
+                           .group_by(Redaction.item_id))
+    return {item_id: count for item_id, count in rows}
+
+
+def item_redactions(session: Session, item: SnapshotItem) -> list[Redaction]:
+    return list(session.scalars(select(Redaction).where(Redaction.item_id == item.id)
+                                .order_by(Redaction.id)))

@@ -127,3 +127,6 @@ def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo)
     app.cli.add_command(run_demo)
+    from .records.commands import records_cli
+
+    app.cli.add_command(records_cli)
