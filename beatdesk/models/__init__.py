@@ -5,6 +5,8 @@ from .archive import (GENESIS_HASH, ArchiveHead, ArchiveRecord, DispositionItem,
 from .audit import AuditEvent, Outcome
 from .base import Base
 from .checks import CheckTerm
+from .comments import (Comment, CommenterBlock, CommentFlag, CommentState, KeywordAction,
+                       ModerationAction, ModerationKind, ScreeningKeyword)
 from .organisation import Department, District, ModerationMode
 from .people import RepresentativeDesignation, User
 from .posts import (CATEGORY_LABELS, TIME_SENSITIVE, Acknowledgement, Category, InquiryState,
@@ -18,6 +20,8 @@ __all__ = ["GENESIS_HASH", "ArchiveHead", "ArchiveRecord", "DispositionItem", "D
            "DispositionState", "ItemOutcome", "LegalHold", "PeriodUnit", "RetentionSchedule",
            "SavedSearch",
            "CheckTerm",
+           "Comment", "CommenterBlock", "CommentFlag", "CommentState", "KeywordAction",
+           "ModerationAction", "ModerationKind", "ScreeningKeyword",
            "CATEGORY_LABELS", "TIME_SENSITIVE", "Acknowledgement", "Category", "InquiryState",
            "MediaAsset", "MediaInquiry", "Post", "PostEvent", "PostRevision", "PostState",
            "RevisionImage", "AuditEvent", "Base", "Department", "District", "ModerationMode", "Outcome",

@@ -3,7 +3,39 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import request
 
-def comment_section(post) -> dict[str, Any]:
-    """Template context for ``templates/comments/_section.html`` (filled in by the comments area)."""
-    return {}
+from beatdesk import comments, terms
+
+from ..database import db
+from .forms import CommentForm
+
+# What the page says after the visitor's comment was stored (``?comment=`` on the redirect).
+SUBMITTED_MESSAGES = {
+    "visible": "Thank you. Your comment is published below.",
+    "held": "Thank you. Your comment was received and will appear once a moderator has "
+            "reviewed it.",
+}
+
+
+def comment_section(post, form: CommentForm | None = None,
+                    problem: str | None = None) -> dict[str, Any]:
+    """Template context for ``templates/comments/_section.html``.
+
+    ``form`` is a refused submission to show again with what the visitor typed and its errors;
+    ``problem`` a refusal that concerns no single field (blocked, rate limited, expired form).
+    """
+    current = terms.current_terms(db())
+    if form is None:
+        form = CommentForm(formdata=None)
+    form.terms_version.data = str(current.number)
+    if problem:
+        form.form_errors.append(problem)
+    return {
+        "comment_thread": comments.public_thread(db(), post),
+        "comment_form": form,
+        "comment_terms": current,
+        "comment_submitted": SUBMITTED_MESSAGES.get(request.args.get("comment", "")),
+        "comment_body_max": comments.BODY_MAX,
+        "comment_action": f"/posts/{post.id}/comments",
+    }

@@ -1,0 +1,82 @@
+from flask_wtf import FlaskForm
+from wtforms import (BooleanField, DateField, Form, HiddenField, IntegerField, SelectChoice,
+                     SelectField, StringField, TextAreaField)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from beatdesk.models import CommentState, KeywordAction
+from beatdesk.moderation import NOTE_MAX, Action
+from beatdesk.screening import RULES
+
+STATE_CHOICES = [SelectChoice(s.value, s.label) for s in CommentState] + [
+    SelectChoice("all", "Every state")]
+FLAG_CHOICES = [SelectChoice("", "Flagged or not"), SelectChoice("any", "Any flag")] + [
+    SelectChoice(rule.code, rule.title) for rule in RULES]
+
+
+class QueueFilterForm(Form):
+    """The queue's filters, read from the query string (a GET: no token needed)."""
+
+    district = SelectField("District", validate_choice=True)
+    state = SelectField("State", choices=STATE_CHOICES, default=CommentState.HELD.value)
+    flag = SelectField("Screening flag", choices=FLAG_CHOICES, default="")
+    since = DateField("Received from", validators=[Optional()])
+    until = DateField("Received until", validators=[Optional()])
+
+
+def clause_choices(clauses) -> list[SelectChoice]:
+    return [SelectChoice("", "— choose a clause —")] + [
+        SelectChoice(c.number, f"{c.number}. {c.title}") for c in clauses]
+
+
+class ModerateForm(FlaskForm):
+    action = SelectField("Action", choices=[SelectChoice(a.value, a.label) for a in Action])
+    clause = SelectField("Clause of the Takedown Policy (for hide and remove)",
+                         validate_choice=False)
+    note = TextAreaField("Note for other moderators (optional)",
+                         validators=[Length(max=NOTE_MAX)])
+    version = HiddenField()
+
+
+class BulkForm(FlaskForm):
+    action = SelectField("Action for the selected comments",
+                         choices=[SelectChoice(a.value, a.label) for a in Action])
+    clause = SelectField("Clause of the Takedown Policy (for hide and remove)",
+                         validate_choice=False)
+    note = StringField("Note (optional)", validators=[Length(max=NOTE_MAX)])
+
+
+class NoteForm(FlaskForm):
+    note = TextAreaField("Note", validators=[InputRequired(message="Write the note."),
+                                             Length(max=NOTE_MAX)],
+                         description="Seen by moderators only; kept with the comment's history.")
+
+
+class ReplyForm(FlaskForm):
+    body = TextAreaField("Official reply", validators=[InputRequired(message="Write the reply.")],
+                         description="Published at once under the comment, as the district, "
+                                     "marked “Official reply”.")
+
+
+class BlockForm(FlaskForm):
+    by_email = BooleanField("Block the commenter's e-mail address")
+    by_network = BooleanField("Block the commenter's network")
+    prefix = IntegerField("Network size (prefix length)", validators=[Optional()],
+                          description="Leave empty to block the one address; 24 blocks the "
+                                      "256 addresses around it (IPv4).")
+    days = IntegerField("Days", validators=[Optional(), NumberRange(min=1, max=3650)],
+                        description="Leave empty to block until a moderator lifts the block.")
+    reason = TextAreaField("Reason", validators=[InputRequired(message="Say why."),
+                                                 Length(max=NOTE_MAX)])
+
+
+class KeywordForm(FlaskForm):
+    phrase = StringField("Word or phrase", validators=[InputRequired(message="Enter a word or "
+                                                                             "phrase."),
+                                                       Length(max=200)])
+    action = SelectField("When a comment contains it",
+                         choices=[SelectChoice(a.value, a.label) for a in KeywordAction])
+
+
+class ReportFilterForm(Form):
+    district = SelectField("District", validate_choice=True)
+    year = SelectField("Year", validate_choice=True)
