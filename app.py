@@ -197,7 +197,7 @@ def register_security_headers(app: Flask) -> None:
         response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if app.config["BEATDESK_ENV"] == "production":
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if request.blueprint in ("auth", "console", "admin", "districts", "records"):
+        if request.blueprint in ("auth", "console", "admin", "districts", "records", "archive"):
             response.headers["Cache-Control"] = "no-store"
         return response
 

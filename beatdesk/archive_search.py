@@ -9,6 +9,10 @@ Public interface (also re-exported by ``beatdesk.archive``):
   text has no word to search for.
 - ``criteria_conditions(session, criteria)``: the WHERE conditions, for callers that build their
   own query (legal holds use it to find what they freeze).
+- Saved searches: ``save_search(session, actor, name, criteria, request_id=None)``,
+  ``list_saved_searches(session, request_id=None)``, ``get_saved_search(session, id)``,
+  ``delete_saved_search(session, actor, saved)``; ``can_search_archive(user)`` says who may
+  (records officers and administrators).
 
 Full text uses the database's own index: SQLite's FTS5 table ``archive_records_fts`` (porter
 stemming), PostgreSQL's ``search_vector`` tsvector (English configuration) with a GIN index. Every
@@ -22,11 +26,15 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, column, func, literal_column, or_, select, table
+from sqlalchemy import (ColumnElement, Select, and_, bindparam, column, func, literal_column, or_,
+                        select, table)
 from sqlalchemy.orm import Session
 
-from .errors import ValidationFailed
-from .models import ArchiveRecord
+from .audit import paginate, record_event
+from .context import Actor
+from .errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from .models import ArchiveRecord, LegalHold, SavedSearch, User
+from .roles import Role
 
 WORD = re.compile(r"\w+", re.UNICODE)
 MAX_WORDS = 20
@@ -131,7 +139,9 @@ def day_start(day: date) -> datetime:
 
 
 def criteria_conditions(session: Session, criteria: SearchCriteria) -> list[ColumnElement[bool]]:
-    """The WHERE conditions for ``criteria`` (all must hold)."""
+    """The WHERE conditions for ``criteria`` (all must hold). Raises ValidationFailed."""
+    if criteria.since and criteria.until and criteria.until < criteria.since:
+        raise ValidationFailed("The end date is before the start date.", field="until")
     conditions: list[ColumnElement[bool]] = []
     if criteria.text.strip():
         conditions.append(_full_text(session, criteria.text))
@@ -161,10 +171,61 @@ def search(session: Session, criteria: SearchCriteria | dict, page: int = 1, per
     Raises ValidationFailed if the criteria are malformed (e.g. a text without words, or an
     end date before the start date).
     """
-    from .audit import paginate  # the audit module archives through beatdesk.archive
-
     if isinstance(criteria, dict):
         criteria = SearchCriteria.from_dict(criteria)
-    if criteria.since and criteria.until and criteria.until < criteria.since:
-        raise ValidationFailed("The end date is before the start date.", field="until")
     return paginate(session, search_query(session, criteria), page, max(1, min(per_page, 500)))
+
+
+def can_search_archive(user: User | None) -> bool:
+    """Records officers and administrators search and read the whole archive."""
+    return user is not None and user.active and user.role in (Role.RECORDS, Role.ADMIN)
+
+
+def save_search(session: Session, actor: Actor, name: str, criteria: SearchCriteria,
+                request_id: int | None = None) -> SavedSearch:
+    """Keep a search under a name (optionally for a public records request).
+
+    Raises PermissionDenied unless records/admin, ValidationFailed without a name or with
+    criteria that cannot be run.
+    """
+    if not can_search_archive(actor.user):
+        raise PermissionDenied("Only records officers and administrators save archive searches.")
+    name = (name or "").strip()
+    if not name or len(name) > 120:
+        raise ValidationFailed("Give the search a name (at most 120 characters).", field="name")
+    search_query(session, criteria)  # refuses criteria that could not run later
+    saved = SavedSearch(name=name, criteria=criteria.to_dict(), owner_id=actor.user.id,
+                        request_id=request_id)
+    session.add(saved)
+    record_event(session, actor, "archive.search_saved", obj=saved,
+                 details={"name": name, "criteria": saved.criteria, "request_id": request_id})
+    return saved
+
+
+def list_saved_searches(session: Session, request_id: int | None = None) -> list[SavedSearch]:
+    """Saved searches, newest first (only a request's when ``request_id`` is given)."""
+    query = select(SavedSearch).order_by(SavedSearch.id.desc())
+    if request_id is not None:
+        query = query.where(SavedSearch.request_id == request_id)
+    return list(session.scalars(query))
+
+
+def get_saved_search(session: Session, saved_id: int) -> SavedSearch:
+    saved = session.get(SavedSearch, saved_id)
+    if saved is None:
+        raise NotFound("There is no such saved search.")
+    return saved
+
+
+def delete_saved_search(session: Session, actor: Actor, saved: SavedSearch) -> None:
+    """Forget a saved search. Raises Conflict while a request or a legal hold relies on it."""
+    if not can_search_archive(actor.user):
+        raise PermissionDenied("Only records officers and administrators delete saved searches.")
+    if saved.request_id is not None:
+        raise Conflict("This search belongs to a public records request; it is kept with it.")
+    if session.scalar(select(LegalHold.id).where(LegalHold.saved_search_id == saved.id).limit(1)):
+        raise Conflict("A legal hold is scoped by this search; it is kept with the hold.")
+    record_event(session, actor, "archive.search_deleted", obj=saved,
+                 details={"name": saved.name, "criteria": saved.criteria})
+    session.delete(saved)
+    session.flush()

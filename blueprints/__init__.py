@@ -1,5 +1,6 @@
 """HTTP layer: each blueprint parses requests, calls one domain operation, commits, responds."""
 from .admin import bp as admin_bp
+from .archive import bp as archive_bp
 from .auth import bp as auth_bp
 from .checks import bp as checks_bp
 from .comments import bp as comments_bp
@@ -11,4 +12,5 @@ from .records import bp as records_bp
 from .terms import bp as terms_bp
 
 BLUEPRINTS = (public_bp, auth_bp, console_bp, admin_bp, districts_bp, terms_bp, checks_bp, records_bp,
-              comments_bp, moderation_bp)
+              comments_bp, moderation_bp,
+              archive_bp)

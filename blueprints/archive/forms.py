@@ -1,0 +1,87 @@
+from flask_wtf import FlaskForm
+from wtforms import (DateField, IntegerField, SelectChoice, SelectField, StringField,
+                     TextAreaField)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+
+from beatdesk.archive_search import SearchCriteria, search_words
+from beatdesk.models import PeriodUnit
+
+
+def optional_int(value):
+    if value in (None, "", "None"):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ValueError("Choose one of the options.") from None
+
+
+def _until_not_before_since(form, field):
+    if field.data and form.since.data and field.data < form.since.data:
+        raise ValidationError("The end date is before the start date.")
+
+
+def _has_words(form, field):
+    if field.data and field.data.strip() and not search_words(field.data):
+        raise ValidationError("Enter at least one word to search for.")
+
+
+class CriteriaFields:
+    """The search filters, shared by the search form and the save-search form."""
+
+    text = StringField("Words", validators=[Optional(), Length(max=200), _has_words],
+                       description="Every word must occur; “remove” also finds “removed”.")
+    district_id = SelectField("District", coerce=optional_int, validators=[Optional()])
+    author = StringField("Author (log-on ID)", validators=[Optional(), Length(max=120)],
+                         render_kw={"autocapitalize": "none", "spellcheck": "false"})
+    record_type = StringField("Record type", validators=[Optional(), Length(max=80)],
+                              description="A type or family, e.g. comment, post.revision, audit.")
+    since = DateField("Recorded from (UTC)", validators=[Optional()])
+    until = DateField("Recorded to (UTC, inclusive)", validators=[Optional(), _until_not_before_since])
+    state = StringField("State", validators=[Optional(), Length(max=40)],
+                        description="e.g. removed, discontinued, published.")
+
+    def criteria(self) -> SearchCriteria:
+        return SearchCriteria(text=(self.text.data or "").strip(),
+                              district_id=self.district_id.data,
+                              author=(self.author.data or "").strip(),
+                              record_type=(self.record_type.data or "").strip(),
+                              since=self.since.data, until=self.until.data,
+                              state=(self.state.data or "").strip())
+
+
+class SearchForm(CriteriaFields, FlaskForm):
+    class Meta:
+        csrf = False  # a GET search changes nothing
+
+
+class SaveSearchForm(CriteriaFields, FlaskForm):
+    name = StringField("Name for this search", validators=[InputRequired(), Length(max=120)])
+
+
+class ScheduleForm(FlaskForm):
+    record_type = StringField("Record type or family", validators=[InputRequired(), Length(max=80)],
+                              description="e.g. comment (all comment records) or post.revision.")
+    period_amount = IntegerField("Keep for", validators=[
+        InputRequired(message="Enter how long records are kept."), NumberRange(min=1, max=73000)])
+    period_unit = SelectField("Unit", choices=[SelectChoice(u.value, u.value.capitalize())
+                                               for u in PeriodUnit])
+    authority = StringField("Authority", validators=[InputRequired(), Length(max=500)],
+                            description="Where the period comes from, e.g. Illinois Local "
+                                        "Records Act, Application No. ...")
+
+
+class HoldForm(FlaskForm):
+    reason = TextAreaField("Reason", validators=[InputRequired(), Length(max=1000)])
+    case_number = StringField("Case or request number", validators=[InputRequired(),
+                                                                    Length(max=80)])
+    district_id = SelectField("District", coerce=optional_int, validators=[Optional()])
+    record_type = StringField("Record type or family", validators=[Optional(), Length(max=80)])
+    since = DateField("Recorded from (UTC)", validators=[Optional()])
+    until = DateField("Recorded to (UTC, inclusive)", validators=[Optional(), _until_not_before_since])
+    saved_search_id = SelectField("Saved search", coerce=optional_int, validators=[Optional()])
+
+
+class ReleaseHoldForm(FlaskForm):
+    reason = StringField("Reason for release", validators=[InputRequired(), Length(max=500)])
+
