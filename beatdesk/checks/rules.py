@@ -339,21 +339,48 @@ RULES_BY_CODE = {rule.code: rule for rule in RULES}
 EXTENDABLE_RULES = tuple(rule for rule in RULES if rule.extendable)
 
 
-def phrase_regex(phrase: str) -> str:
-    """A phrase as a whole-word, space-and-hyphen-tolerant regular expression."""
-    phrase = " ".join(phrase.split())
-    prefix = phrase.endswith("*")
-    phrase = phrase.rstrip("*").strip()
-    words = []
-    for word in phrase.split(" "):
-        words.append(r"[\s\-]?".join(re.escape(part) for part in word.split("-")))
-    body = r"[\s\-]+".join(words)
-    return rf"(?<!\w){body}" + (r"\w*" if prefix else r"(?!\w)")
+_SPACE, _HYPHEN, _ANY_ENDING, _END = " ", "-", "*", ""
+_TOKEN_REGEX = {_SPACE: r"[\s\-]+", _HYPHEN: r"[\s\-]?", _ANY_ENDING: r"\w*"}
+
+
+def _tokens(phrase: str) -> list[str]:
+    phrase = " ".join(phrase.lower().split())
+    any_ending = phrase.endswith("*")
+    tokens = list(phrase.rstrip("*").strip())
+    return tokens + [_ANY_ENDING] if any_ending else tokens
+
+
+def _render(node: dict) -> str:
+    branches = [(_TOKEN_REGEX.get(token) or re.escape(token)) + _render(child)
+                for token, child in sorted(node.items()) if token != _END]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    # A phrase may end here: the longer phrases are tried first (greedy), then this one.
+    return f"(?:{body})?" if _END in node else body
+
+
+def phrases_regex(phrases) -> str | None:
+    """Whole-word, case-insensitive regular expression for a list of phrases.
+
+    The phrases are merged into a trie ("arrest", "arrested", "arrests" -> ``arrest(?:ed|s)?``)
+    so matching costs about the same however long the list grows.
+    """
+    trie: dict = {}
+    for phrase in phrases:
+        tokens = _tokens(phrase)
+        if not tokens or tokens == [_ANY_ENDING]:
+            continue
+        node = trie
+        for token in tokens:
+            node = node.setdefault(token, {})
+        node[_END] = {}
+    if not trie:
+        return None
+    return rf"(?<!\w)(?:{_render(trie)})(?!\w)"
 
 
 def compile_phrases(phrases) -> re.Pattern | None:
-    """One alternation for many phrases, longest first so the longest phrase wins."""
-    unique = sorted({p.strip() for p in phrases if p.strip()}, key=len, reverse=True)
-    if not unique:
-        return None
-    return re.compile("|".join(phrase_regex(p) for p in unique), re.IGNORECASE)
+    """One compiled pattern for many phrases; at one place, the longest phrase wins."""
+    regex = phrases_regex(phrases)
+    return re.compile(regex, re.IGNORECASE) if regex else None
