@@ -57,8 +57,8 @@ def build_feed(kind: str, info: FeedInfo, posts: Sequence[Post], department: Dep
     fg.title(info.title)
     fg.subtitle(info.description)  # RSS's required <description>
     fg.author(author)
-    fg.link(href=info.page_url, rel="alternate")
     fg.link(href=info.feed_url, rel="self")
+    fg.link(href=info.page_url, rel="alternate")  # last: feedgen's RSS <link> takes the latest
     fg.language("en")
     fg.generator("Beatdesk")
     fg.updated(feed_updated(posts))

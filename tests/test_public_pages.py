@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event
 
-from beatdesk import clock
+from beatdesk import clock, terms
 from beatdesk.models import Department, MediaAsset, PostState, RevisionImage
 from beatdesk.roles import Role
 
@@ -19,6 +19,13 @@ NOTICES = {
     "disclosure": "subject to public disclosure",
     "terms": "Terms of Service and Takedown Policy",
 }
+
+
+@pytest.fixture(autouse=True)
+def shipped_terms(db_session):
+    """Version 1 as migration 0004 installs it (PostgreSQL test runs empty every table first)."""
+    terms.current_terms(db_session)
+    db_session.commit()
 
 
 @pytest.fixture
