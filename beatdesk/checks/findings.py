@@ -13,7 +13,7 @@ class Severity(StrEnum):
     @property
     def label(self) -> str:
         return {"blocking": "Blocking", "warning": "Warning",
-                "notable": "Notable incident (News Affairs review)"}[self.value]
+                "notable": "Forces News Affairs review"}[self.value]
 
 
 @dataclass(frozen=True)

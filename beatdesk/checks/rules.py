@@ -64,7 +64,7 @@ GUILT = Rule(
         "guilty", "is innocent", "was innocent", "are innocent", "were innocent", "innocent of",
         "did nothing wrong", "wrongly accused", "falsely accused", "he did it", "she did it",
         "they did it", "red-handed", "caught red-handed", "the killer", "the murderer",
-        "the thief", "the robber", "the burglar", "the rapist", "the culprit", "got our man",
+        "the thief", "the robber", "the burglar", "the rapist", "got our man",
         "got our guy", "confessed", "confessed to",
     ),
     exceptions=(
@@ -258,6 +258,8 @@ DEMEANING = Rule(
     message="Remove it. Describe people by what is relevant to the public (a suspect's "
             "description), never with slurs or generalisations about a group.",
     phrases=_word_list("demeaning.txt"),
+    exceptions=("chink in the armor", "chink in the armour", "chink in our armor",
+                "chink in their armor", "spic and span", "spic-and-span"),
     patterns=(
         Pattern("a generalisation about a group (\"all immigrants are criminals\")",
                 r"(?<!\w)(?:all|those|these)\s+(?:black|white|hispanic|latino|latina|asian|"
@@ -293,7 +295,8 @@ NOTABLE = Rule(
         "cardiac arrest", "sudden cardiac arrest", "respiratory arrest", "arrest warrant",
         "arrest warrants", "flu shot", "flu shots", "booster shot", "booster shots",
         "vaccine shot", "shot clock", "shot put", "big shot", "long shot", "give it a shot",
-        "shooting star", "shooting stars", "shooting hoops", "killed it", "killing time",
+        "shooting star", "shooting stars", "shooting hoops", "great shot", "nice shot",
+        "killed it", "killing time",
         "murder mystery", "fatal error",
     ),
     notes=("\"Arrest warrant\" on its own (a wanted person) is not an arrest; \"arrested on a "
