@@ -36,3 +36,9 @@ def get_public_post(session: Session, post_id: int) -> Post:
     if post is None:
         raise NotFound("That post is not published.")
     return post
+
+
+def public_revision_ids() -> Select:
+    """Ids of the revisions the public sees (for serving their images)."""
+    return (select(Post.current_revision_id).join(District, Post.district_id == District.id)
+            .where(_visible()))

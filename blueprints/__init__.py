@@ -6,11 +6,14 @@ from .checks import bp as checks_bp
 from .comments import bp as comments_bp
 from .console import bp as console_bp
 from .districts import bp as districts_bp
+from .inquiries import bp as inquiries_bp
 from .moderation import bp as moderation_bp
+from .posts import bp as posts_bp
+from .posts.public_media import bp as media_bp
 from .public import bp as public_bp
 from .records import bp as records_bp
 from .terms import bp as terms_bp
 
-BLUEPRINTS = (public_bp, auth_bp, console_bp, admin_bp, districts_bp, terms_bp, checks_bp, records_bp,
-              comments_bp, moderation_bp,
+BLUEPRINTS = (public_bp, auth_bp, console_bp, admin_bp, districts_bp, posts_bp, inquiries_bp,
+              media_bp, terms_bp, checks_bp, records_bp, comments_bp, moderation_bp,
               archive_bp)

@@ -18,8 +18,8 @@ from .database import db
 from .extensions import login_manager
 
 # Blueprints whose every page is for signed-in staff.
-STAFF_BLUEPRINTS = frozenset({"console", "admin", "districts", "terms", "checks", "records", "moderation",
-                              "archive"})
+STAFF_BLUEPRINTS = frozenset({"console", "admin", "districts", "posts", "inquiries", "terms",
+                              "checks", "records", "moderation", "archive"})
 # Blueprints only reachable from trusted networks when those are configured.
 CONSOLE_BLUEPRINTS = STAFF_BLUEPRINTS | {"auth"}
 

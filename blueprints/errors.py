@@ -6,6 +6,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from beatdesk.audit import record_event
+from beatdesk.errors import DomainError
 from beatdesk.models import Outcome
 
 from .access import actor
@@ -61,6 +62,14 @@ def register(app: Flask) -> None:
         if exc.code == 403:
             _audit_denial()
         return _page(exc.code)
+
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        # A refusal a view did not turn into a form message: nothing it started is kept.
+        db().rollback()
+        if exc.status_code == 403:
+            _audit_denial()
+        return _page(exc.status_code, exc.message)
 
     @app.errorhandler(IntegrityError)
     def integrity_error(exc: IntegrityError):

@@ -5,7 +5,7 @@ from flask import Flask, g
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
-from beatdesk import districts
+from beatdesk import districts, notifications
 from beatdesk.roles import Role
 
 from .common_forms import ActionForm
@@ -26,6 +26,7 @@ def register(app: Flask) -> None:
             "demo_mode": app.config["DEMO_MODE"],
             "logout_form": ActionForm(formdata=None) if current_user.is_authenticated else None,
             "site_department": _department_cached,
+            "attention": _attention_cached,
         }
 
 
@@ -38,3 +39,15 @@ def _department_cached():
             db().rollback()
             g.site_department = None
     return g.site_department
+
+
+def _attention_cached() -> list[notifications.Attention]:
+    """What needs the signed-in user, for the navigation's count (once per request)."""
+    if "attention" not in g:
+        g.attention = []
+        if current_user.is_authenticated:
+            try:
+                g.attention = notifications.attention(db(), current_user)
+            except SQLAlchemyError:
+                db().rollback()
+    return g.attention

@@ -81,7 +81,8 @@ class Post(Base):
         # A notable post reaches approval, a schedule or the public only with its current
         # revision approved by News Affairs (Chicago Twitter IV.A.1).
         CheckConstraint("NOT notable OR state NOT IN ('approved', 'scheduled', 'published') "
-                        "OR approved_revision_id = current_revision_id",
+                        "OR (approved_revision_id IS NOT NULL AND current_revision_id IS NOT NULL "
+                        "AND approved_revision_id = current_revision_id)",
                         name="notable_needs_current_approval"),
         CheckConstraint("approved_by_id IS NULL OR approved_by_id <> author_id",
                         name="no_self_approval"),

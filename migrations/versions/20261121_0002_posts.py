@@ -64,7 +64,7 @@ def upgrade() -> None:
     sa.Column('created_at', UTC_TIME, nullable=False),
     sa.Column('updated_at', UTC_TIME, nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.CheckConstraint("NOT notable OR state NOT IN ('approved', 'scheduled', 'published') OR approved_revision_id = current_revision_id", name=op.f('ck_posts_notable_needs_current_approval')),
+    sa.CheckConstraint("NOT notable OR state NOT IN ('approved', 'scheduled', 'published') OR (approved_revision_id IS NOT NULL AND current_revision_id IS NOT NULL AND approved_revision_id = current_revision_id)", name=op.f('ck_posts_notable_needs_current_approval')),
     sa.CheckConstraint("category IN ('beat_meeting', 'community_alert', 'community_event', 'crime_prevention_tip', 'missing_person', 'recruitment', 'road_closure', 'special_event', 'success_story', 'wanted_person', 'weather_emergency')", name=op.f('ck_posts_category_known')),
     sa.CheckConstraint("state <> 'discontinued' OR (discontinued_at IS NOT NULL AND discontinued_by_id IS NOT NULL AND discontinue_reason <> '')", name=op.f('ck_posts_discontinued_recorded')),
     sa.CheckConstraint("state <> 'published' OR published_at IS NOT NULL", name=op.f('ck_posts_published_has_time')),

@@ -1,0 +1,411 @@
+"""The composer, a post's page and history, the review queues and the workflow actions."""
+from contextlib import ExitStack
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from flask import (abort, current_app, flash, jsonify, redirect, render_template, request,
+                   send_file, url_for)
+from flask_login import current_user
+
+from beatdesk import audit, counting, media, notifications, posts
+from beatdesk.checks import RULES
+from beatdesk.errors import DomainError, NotFound, PermissionDenied
+from beatdesk.models import Category, District, MediaAsset, Post, PostState
+from beatdesk.permissions import can_view_district
+from beatdesk.roles import Role
+from beatdesk.workflow import Action
+
+from ..access import actor, require, role_required
+from ..common_forms import ActionForm, attach_error
+from ..database import db
+from . import bp
+from .forms import AcknowledgeForm, ComposerForm, FilterForm, NoteForm, ReviewForm, ScheduleForm
+
+WRITERS = (Role.REPRESENTATIVE, Role.SERGEANT)
+ACTORS = (Role.REPRESENTATIVE, Role.SERGEANT, Role.NEWS_AFFAIRS)
+# Actions taken with one button (and an optional note) on the post's page.
+BUTTON_ACTIONS = {
+    "submit": (posts.submit, False), "request_sergeant_review": (posts.request_sergeant_review,
+                                                                 False),
+    "sergeant_clear": (posts.sergeant_clear, True), "sergeant_return": (posts.sergeant_return,
+                                                                        True),
+    "approve": (posts.approve, True), "return": (posts.return_post, True),
+    "reject": (posts.reject, True), "publish": (posts.publish, False),
+    "unschedule": (posts.unschedule, False),
+}
+
+
+def _post_or_404(post_id: int) -> Post:
+    try:
+        return posts.get_post(db(), current_user, post_id)
+    except NotFound:
+        abort(404)
+    except PermissionDenied:
+        abort(403)
+
+
+def _post_to_act_on(post_id: int) -> Post:
+    """The post, if the user takes part in its workflow at all (403 before any validation)."""
+    post = _post_or_404(post_id)
+    require(posts.is_party(db(), current_user, post))
+    return post
+
+
+def _version(form) -> int | None:
+    try:
+        return int(form.version.data) if form.version.data else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _store() -> media.MediaStore:
+    return media.MediaStore(Path(current_app.config["MEDIA_ROOT"]))
+
+
+def _local_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config.get("TIMEZONE") or "America/Chicago")
+
+
+def _post_data(form: ComposerForm, new_images: list[posts.NewImage]) -> posts.PostData:
+    return posts.PostData(
+        category=Category(form.category.data), body=form.body.data or "",
+        notable_marked=bool(form.notable.data),
+        images=[posts.ImageEdit(asset_id=int(entry.asset_id.data), alt_text=entry.alt_text.data or "",
+                                credit=entry.credit.data or "", attested=bool(entry.attested.data),
+                                remove=bool(entry.remove.data))
+                for entry in form.images if (entry.asset_id.data or "").isdigit()],
+        new_images=new_images)
+
+
+def _processed_upload(form: ComposerForm) -> media.ProcessedImage | None:
+    upload = form.image.data
+    if not upload or not getattr(upload, "filename", ""):
+        return None
+    return media.process_image(upload.stream, upload.filename,
+                               max_bytes=current_app.config["MAX_IMAGE_BYTES"])
+
+
+def _save_composer(form: ComposerForm, save) -> Post:
+    """Verify the upload, store it only for as long as the transaction succeeds, run ``save``."""
+    processed = _processed_upload(form)
+    with ExitStack() as stack:
+        new_images = []
+        if processed is not None:
+            key = stack.enter_context(media.staged(_store(), processed))
+            new_images.append(posts.NewImage(
+                image=processed, storage_key=key, alt_text=form.image_alt.data or "",
+                credit=form.image_credit.data or "", attested=bool(form.image_attested.data)))
+        post = save(_post_data(form, new_images))
+        db().commit()
+    return post
+
+
+def _composer(form: ComposerForm, post: Post | None, status: int = 200):
+    return render_template("posts/composer.html", form=form, post=post,
+                           counts=counting.count_all(form.body.data or "")), status
+
+
+@bp.route("/")
+@role_required()
+def index():
+    """Posts the user may see, newest first."""
+    filters = FilterForm(request.args)
+    state = PostState(filters.state.data) if filters.validate() and filters.state.data else None
+    query = posts.district_posts(db(), current_user, state=state)
+    page = audit.paginate(db(), query, request.args.get("page", 1, type=int),
+                          current_app.config["PAGE_SIZE"])
+    district = current_user.district
+    can_write = district is not None and posts.can_write_for(db(), current_user, district)
+    return render_template("posts/index.html", page=page, filters=filters, can_write=can_write)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required(*WRITERS)
+def new():
+    district = current_user.district
+    require(posts.can_write_for(db(), current_user, district))
+    form = ComposerForm()
+    if request.method == "GET":
+        return _composer(form, None)
+    if not form.validate():
+        return _composer(form, None, 400)
+    try:
+        post = _save_composer(form, lambda data: posts.create_post(db(), actor(), district, data))
+    except DomainError as exc:
+        db().rollback()
+        if exc.status_code == 403:
+            raise
+        attach_error(form, exc)
+        return _composer(form, None, exc.status_code)
+    flash("Draft saved. Review the checks below, then submit it.", "success")
+    return redirect(url_for("posts.detail", post_id=post.id), 303)
+
+
+@bp.route("/<int:post_id>/edit", methods=["GET", "POST"])
+@role_required(*WRITERS)
+def edit(post_id: int):
+    post = _post_or_404(post_id)
+    require(Action.EDIT in posts.allowed_actions(db(), current_user, post))
+    revision = post.current_revision
+    if request.method == "GET":
+        form = ComposerForm(category=str(revision.category), body=revision.body,
+                            notable=revision.notable_marked, version=post.version,
+                            images=[{"asset_id": i.asset_id, "alt_text": i.alt_text,
+                                     "credit": i.credit, "attested": i.attested}
+                                    for i in revision.images])
+        return _composer(form, post)
+    form = ComposerForm()
+    if not form.validate():
+        return _composer(form, post, 400)
+    try:
+        _save_composer(form, lambda data: posts.edit_post(db(), actor(), post, data,
+                                                          _version(form)))
+    except DomainError as exc:
+        db().rollback()
+        if exc.status_code == 403:
+            raise
+        attach_error(form, exc)
+        return _composer(form, post, exc.status_code)
+    flash("New revision saved. Review the checks, then submit it.", "success")
+    return redirect(url_for("posts.detail", post_id=post.id), 303)
+
+
+def _render_detail(post: Post, status: int = 200, error: str | None = None, **forms):
+    actions = posts.allowed_actions(db(), current_user, post)
+    revision = post.current_revision
+    acknowledged = {a.rule: a for a in revision.acknowledgements}
+    local = datetime.now(_local_zone()).replace(second=0, microsecond=0, tzinfo=None)
+    return render_template(
+        "posts/detail.html", post=post, revision=revision, actions=actions, Action=Action,
+        acknowledged=acknowledged, unmet=posts.unmet_requirements(post), error=error,
+        counts=counting.count_all(revision.body), rules=RULES,
+        note_form=forms.get("note_form") or NoteForm(version=post.version),
+        ack_form=forms.get("ack_form") or AcknowledgeForm(),
+        schedule_form=forms.get("schedule_form") or ScheduleForm(version=post.version,
+                                                                 when=local),
+        action_form=ActionForm(), zone=current_app.config.get("TIMEZONE") or "America/Chicago",
+        events=posts.timeline(db(), post)[-5:]), status
+
+
+@bp.route("/<int:post_id>")
+@role_required()
+def detail(post_id: int):
+    return _render_detail(_post_or_404(post_id))[0]
+
+
+@bp.route("/<int:post_id>/acknowledge", methods=["POST"])
+@role_required(*WRITERS)
+def acknowledge(post_id: int):
+    post = _post_to_act_on(post_id)
+    form = AcknowledgeForm()
+    if not form.validate():
+        return _render_detail(post, 400, "Give your reason for acknowledging the warning.",
+                              ack_form=form)
+    try:
+        posts.acknowledge(db(), actor(), post, form.rule.data, form.reason.data)
+    except DomainError as exc:
+        db().rollback()
+        if exc.status_code == 403:
+            raise
+        return _render_detail(_post_or_404(post_id), exc.status_code, exc.message, ack_form=form)
+    db().commit()
+    flash("Warning acknowledged.", "success")
+    return redirect(url_for("posts.detail", post_id=post_id), 303)
+
+
+@bp.route("/<int:post_id>/actions/<action>", methods=["POST"])
+@role_required(*ACTORS)
+def act(post_id: int, action: str):
+    """One workflow step taken with a button (and, where it matters, a note)."""
+    if action not in BUTTON_ACTIONS:
+        abort(404)
+    post = _post_to_act_on(post_id)
+    form = NoteForm()
+    if not form.validate():
+        return _render_detail(post, 400, "The note is too long.", note_form=form)
+    operation, takes_note = BUTTON_ACTIONS[action]
+    kwargs = {"note": form.note.data or ""} if takes_note else {}
+    try:
+        operation(db(), actor(), post, expected_version=_version(form), **kwargs)
+    except DomainError as exc:
+        db().rollback()
+        if exc.status_code == 403:
+            raise
+        return _render_detail(_post_or_404(post_id), exc.status_code, exc.message,
+                              note_form=form)
+    db().commit()
+    flash(f"{Action(action).label}: done. The post is now {post.state.label.lower()}.",
+          "success")
+    return redirect(url_for("posts.detail", post_id=post_id), 303)
+
+
+@bp.route("/<int:post_id>/discontinue", methods=["POST"])
+@role_required(Role.SERGEANT, Role.NEWS_AFFAIRS)
+def discontinue(post_id: int):
+    post = _post_to_act_on(post_id)
+    form = NoteForm()
+    if not form.validate() or not (form.note.data or "").strip():
+        return _render_detail(post, 400, "Give the reason for discontinuing the post.",
+                              note_form=form)
+    try:
+        posts.discontinue(db(), actor(), post, form.note.data, expected_version=_version(form))
+    except DomainError as exc:
+        db().rollback()
+        if exc.status_code == 403:
+            raise
+        return _render_detail(_post_or_404(post_id), exc.status_code, exc.message)
+    db().commit()
+    flash("Post discontinued: it is no longer public. It stays in the history and archive.",
+          "success")
+    return redirect(request.form.get("back") == "review" and url_for("posts.sergeant_queue")
+                    or url_for("posts.detail", post_id=post_id), 303)
+
+
+@bp.route("/<int:post_id>/schedule", methods=["POST"])
+@role_required(*WRITERS)
+def schedule(post_id: int):
+    post = _post_to_act_on(post_id)
+    form = ScheduleForm()
+    if not form.validate():
+        return _render_detail(post, 400, "Choose a valid date and time.", schedule_form=form)
+    when = form.when.data.replace(tzinfo=_local_zone())
+    try:
+        posts.schedule(db(), actor(), post, when, expected_version=_version(form))
+    except DomainError as exc:
+        db().rollback()
+        if exc.status_code == 403:
+            raise
+        return _render_detail(_post_or_404(post_id), exc.status_code, exc.message,
+                              schedule_form=form)
+    db().commit()
+    flash("Post scheduled.", "success")
+    return redirect(url_for("posts.detail", post_id=post_id), 303)
+
+
+@bp.route("/<int:post_id>/history")
+@role_required()
+def history(post_id: int):
+    post = _post_or_404(post_id)
+    return render_template("posts/history.html", post=post,
+                           revisions=posts.revisions(db(), post),
+                           events=posts.timeline(db(), post))
+
+
+@bp.route("/<int:post_id>/revisions/<int:number>")
+@role_required()
+def revision(post_id: int, number: int):
+    post = _post_or_404(post_id)
+    try:
+        rev = posts.get_revision(db(), post, number)
+    except NotFound:
+        abort(404)
+    return render_template("posts/revision.html", post=post, revision=rev,
+                           acknowledged={a.rule: a for a in rev.acknowledgements},
+                           counts=counting.count_all(rev.body))
+
+
+@bp.route("/<int:post_id>/diff")
+@role_required()
+def diff(post_id: int):
+    post = _post_or_404(post_id)
+    all_revisions = posts.revisions(db(), post)
+    last = all_revisions[-1].number
+    old_n = request.args.get("from", max(1, last - 1), type=int)
+    new_n = request.args.get("to", last, type=int)
+    try:
+        old, new = posts.get_revision(db(), post, old_n), posts.get_revision(db(), post, new_n)
+    except NotFound:
+        abort(404)
+    return render_template("posts/diff.html", post=post, old=old, new=new,
+                           revisions=all_revisions, changes=posts.diff(old, new))
+
+
+@bp.route("/news-affairs")
+@role_required(Role.NEWS_AFFAIRS)
+def news_affairs_queue():
+    return render_template("posts/news_affairs.html",
+                           queue=posts.news_affairs_queue(db()),
+                           held=posts.held_posts(db()),
+                           overdue=posts.overdue_reviews(db()))
+
+
+@bp.route("/sergeant")
+@role_required(Role.SERGEANT)
+def sergeant_queue():
+    district_id = current_user.district_id
+    return render_template("posts/sergeant.html",
+                           pre_review=posts.sergeant_pre_review_queue(db(), district_id),
+                           queue=posts.review_queue(db(), district_id), form=ActionForm(),
+                           note_form=NoteForm(), rules=RULES)
+
+
+@bp.route("/review", methods=["POST"])
+@role_required(Role.SERGEANT)
+def mark_reviewed():
+    """Mark the selected posts (or, with ``all``, the whole queue) reviewed."""
+    form = ActionForm()
+    if not form.validate():
+        abort(400)
+    queue = posts.review_queue(db(), current_user.district_id)
+    if request.form.get("all"):
+        chosen = queue
+    else:
+        wanted = {int(v) for v in request.form.getlist("post_id") if v.isdigit()}
+        chosen = [p for p in queue if p.id in wanted]
+        if not chosen:
+            flash("Choose at least one post to mark reviewed.", "error")
+            return render_template("posts/sergeant.html", queue=queue, form=form,
+                                   pre_review=posts.sergeant_pre_review_queue(
+                                       db(), current_user.district_id),
+                                   note_form=NoteForm(), rules=RULES), 400
+    count = posts.mark_reviewed(db(), actor(), chosen)
+    db().commit()
+    flash(f"{count} post{'s' if count != 1 else ''} marked reviewed.", "success")
+    return redirect(url_for("posts.sergeant_queue"), 303)
+
+
+@bp.route("/attention")
+@role_required()
+def attention():
+    items = notifications.attention(db(), current_user)
+    returned = posts.returned_posts(db(), current_user) \
+        if current_user.role in WRITERS else []
+    held = posts.held_posts(db(), None if current_user.role is Role.NEWS_AFFAIRS
+                            else current_user.district_id) \
+        if current_user.role in ACTORS else []
+    return render_template("posts/attention.html", items=items, returned=returned, held=held)
+
+
+@bp.route("/count", methods=["POST"])
+@role_required()
+def count():
+    """Lengths as each platform counts them: the composer's live counter asks the server, so
+    the two can never disagree."""
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict) or not isinstance(payload.get("text"), str):
+        return jsonify(error="Send JSON with a text field."), 400
+    text = payload["text"].replace("\r\n", "\n").strip()
+    if len(text) > 20000:
+        return jsonify(error="Text too long to count."), 413
+    return jsonify(counts=[{"platform": c.platform, "label": c.label, "length": c.length,
+                            "limit": c.limit, "remaining": c.remaining, "over": c.over}
+                           for c in counting.count_all(text)])
+
+
+@bp.route("/images/<int:asset_id>")
+@role_required()
+def image(asset_id: int):
+    asset = db().get(MediaAsset, asset_id)
+    if asset is None:
+        abort(404)
+    require(can_view_district(current_user, db().get(District, asset.district_id)))
+    return send_asset(asset, private=True)
+
+
+def send_asset(asset: MediaAsset, private: bool):
+    store = _store()
+    if not store.exists(asset.storage_key):
+        abort(404)
+    return send_file(store.path(asset.storage_key), mimetype=asset.mime,
+                     max_age=0 if private else 3600, etag=True, conditional=True)
