@@ -40,6 +40,7 @@ class DefaultConfig:
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session (at most 12 hours)
     PAGE_SIZE = 50
     FEED_SIZE = 50  # newest posts an Atom or RSS feed carries
+    PUBLIC_CACHE_SECONDS = 2  # how long a process reuses a rendered anonymous public page; 0: off
     TOTP_ISSUER = "Beatdesk"  # the name authenticator apps show next to the code
 
 
@@ -49,7 +50,7 @@ ENV_VARS = {
     "TRUSTED_NETWORKS": str, "PROXY_COUNT": int, "RATELIMIT_STORAGE_URI": str,
     "LOGIN_RATE_LIMIT": str, "MAX_CONTENT_LENGTH": int, "LOCKOUT_THRESHOLD": int,
     "LOCKOUT_MINUTES": int, "IDLE_TIMEOUT_MINUTES": int, "SESSION_MAX_HOURS": int,
-    "MAX_IMAGE_BYTES": int, "MEDIA_ROOT": str,
+    "MAX_IMAGE_BYTES": int, "MEDIA_ROOT": str, "PUBLIC_CACHE_SECONDS": int,
     "RECORDS_RULES": str, "TIMEZONE": str, "RELEASE_ROOT": str,
 }
 
