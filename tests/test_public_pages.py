@@ -10,6 +10,8 @@ from beatdesk import clock, terms
 from beatdesk.models import Department, MediaAsset, PostState, RevisionImage
 from beatdesk.roles import Role
 
+from blueprints.public import cache
+
 from .conftest import sign_in
 
 NOTICES = {
@@ -244,6 +246,7 @@ def _queries_for(app, client, path) -> int:
 
 
 def test_district_and_post_pages_run_a_fixed_number_of_queries(app, client, factory, department):
+    app.config["PUBLIC_CACHE_SECONDS"] = 0  # count what rendering costs, not the page cache
     small = factory.district(slug="small")
     large = factory.district(slug="large")
     first_small = factory.post(small)
@@ -295,3 +298,45 @@ def test_anonymous_pages_are_publicly_cacheable_signed_in_ones_are_private(clien
     assert client.get("/healthz").headers["Cache-Control"] == "no-store"
     sign_in(client, factory.user(Role.ADMIN))
     assert client.get("/").headers["Cache-Control"] == "private, no-cache"
+
+
+# --- the short-lived page cache ---------------------------------------------------------------
+
+def test_anonymous_pages_are_reused_until_a_change_is_committed(app, client, factory, department):
+    district = factory.district(slug="north")
+    factory.post(district, body="First news.")
+    first = client.get("/districts/north")
+    with count_queries(app) as statements:
+        again = client.get("/districts/north")
+    assert statements == [] and again.data == first.data
+    assert again.headers["ETag"] == first.headers["ETag"]
+    factory.post(district, body="Second news.")  # any committed write empties the cache
+    assert "Second news." in client.get("/districts/north").get_data(as_text=True)
+
+
+def test_cached_pages_expire(app, client, factory, department, monkeypatch):
+    factory.district(slug="north")
+    client.get("/districts/north")
+    later = cache.time.monotonic() + app.config["PUBLIC_CACHE_SECONDS"] + 1
+    monkeypatch.setattr(cache.time, "monotonic", lambda: later)
+    with count_queries(app) as statements:
+        assert client.get("/districts/north").status_code == 200
+    assert statements
+
+
+def test_signed_in_visitors_never_get_the_anonymous_copy(client, factory, department):
+    factory.district(slug="north")
+    assert "Sign out" not in client.get("/districts/north").get_data(as_text=True)
+    sign_in(client, factory.user(Role.ADMIN))
+    signed_in = client.get("/districts/north")
+    assert "Sign out" in signed_in.get_data(as_text=True)
+    assert signed_in.headers["Cache-Control"] == "private, no-cache"
+
+
+def test_the_cache_can_be_turned_off(app, client, factory, department):
+    app.config["PUBLIC_CACHE_SECONDS"] = 0
+    factory.district(slug="north")
+    client.get("/districts/north")
+    with count_queries(app) as statements:
+        client.get("/districts/north")
+    assert statements

@@ -12,10 +12,13 @@ from beatdesk.errors import NotFound
 from beatdesk.publication import get_public_post
 
 from ..database import db
-from . import bp
+from . import bp, cache
 
 FEED_TYPES = {"atom": "application/atom+xml", "rss": "application/rss+xml"}
 PUBLIC_MAX_AGE = 60  # seconds a shared cache may keep an anonymous page before revalidating
+
+
+bp.before_request(cache.serve_cached)
 
 
 @bp.after_request
@@ -24,6 +27,7 @@ def conditional_and_cacheable(response):
     if request.endpoint == "public.healthz":
         response.headers["Cache-Control"] = "no-store"
         return response
+    cache.keep(response)
     if request.method in ("GET", "HEAD") and response.status_code == 200 \
             and not response.direct_passthrough:
         response.add_etag()

@@ -1,0 +1,150 @@
+"""A short-lived, per-process cache of the public pages and feeds anonymous visitors read.
+
+Public pages are the same for every anonymous visitor and are read far more often than their
+data changes. Each process keeps a rendered page for ``PUBLIC_CACHE_SECONDS`` (0 turns the cache
+off). Any transaction of this process that wrote through an ORM session empties the cache when it
+commits, so a process always shows its own changes at once; a change committed by another
+process or instance shows within the cache time (shared caches may already keep a public page
+for a minute: see the ``Cache-Control`` the public blueprint sends).
+
+Nothing personal is cached: only GET/HEAD requests without a session cookie and without a
+signed-in user, and only 200 responses that did not start a session (the post page's comment
+form does, so post pages are rendered for each visitor).
+"""
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import Response, current_app, g, request, session
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+MAX_ENTRIES = 512
+
+
+# --- invalidation: any committed ORM write in this process -------------------------------------
+
+_state = {"generation": 0}
+_generation_lock = threading.Lock()
+
+
+def generation() -> int:
+    return _state["generation"]
+
+
+def invalidate() -> None:
+    with _generation_lock:
+        _state["generation"] += 1
+
+
+@event.listens_for(Session, "after_flush")
+def _wrote(session, _flush_context) -> None:
+    session.info["public_cache_dirty"] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _executed(orm_execute_state) -> None:
+    if orm_execute_state.is_update or orm_execute_state.is_delete or orm_execute_state.is_insert:
+        orm_execute_state.session.info["public_cache_dirty"] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session) -> None:
+    if session.info.pop("public_cache_dirty", False):
+        invalidate()
+
+
+@event.listens_for(Session, "after_rollback")
+def _rolled_back(session) -> None:
+    session.info.pop("public_cache_dirty", None)
+
+
+# --- the store -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CachedPage:
+    body: bytes
+    etag: str
+    content_type: str
+    last_modified: datetime | None
+    generation: int
+    expires: float
+
+
+class PageCache:
+    """Rendered pages by address, least recently used dropped first."""
+
+    def __init__(self, max_entries: int = MAX_ENTRIES):
+        self.max_entries = max_entries
+        self._pages: OrderedDict[tuple, CachedPage] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> CachedPage | None:
+        with self._lock:
+            page = self._pages.get(key)
+            if page is None:
+                return None
+            if page.generation != generation() or page.expires <= time.monotonic():
+                del self._pages[key]
+                return None
+            self._pages.move_to_end(key)
+            return page
+
+    def put(self, key: tuple, page: CachedPage) -> None:
+        with self._lock:
+            self._pages[key] = page
+            self._pages.move_to_end(key)
+            while len(self._pages) > self.max_entries:
+                self._pages.popitem(last=False)
+
+
+def _store() -> PageCache:
+    return current_app.extensions.setdefault("beatdesk.public_cache", PageCache())
+
+
+def _seconds() -> float:
+    return float(current_app.config.get("PUBLIC_CACHE_SECONDS") or 0)
+
+
+def _key() -> tuple:
+    return (request.scheme, request.host, request.full_path)
+
+
+def _anonymous_request() -> bool:
+    return (request.method in ("GET", "HEAD") and request.endpoint != "public.healthz"
+            and not session and not current_user.is_authenticated)
+
+
+# --- request hooks (registered by the public blueprint) -----------------------------------------
+
+def serve_cached() -> Response | None:
+    """before_request: answer from the cache, or note the generation the page is rendered at."""
+    if _seconds() <= 0 or not _anonymous_request():
+        return None
+    page = _store().get(_key())
+    if page is None:
+        g.public_cache_generation = generation()
+        return None
+    response = current_app.response_class(page.body, content_type=page.content_type)
+    response.set_etag(page.etag)
+    response.last_modified = page.last_modified
+    return response
+
+
+def keep(response: Response) -> None:
+    """after_request: keep a fresh 200 page rendered for an anonymous visitor."""
+    started_at = g.pop("public_cache_generation", None)
+    if started_at is None or response.status_code != 200 or response.direct_passthrough \
+            or session.modified:
+        return
+    body = response.get_data()
+    _store().put(_key(), CachedPage(body=body, etag=hashlib.sha1(body).hexdigest(),
+                                    content_type=response.content_type,
+                                    last_modified=response.last_modified, generation=started_at,
+                                    expires=time.monotonic() + _seconds()))
