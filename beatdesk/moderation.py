@@ -29,6 +29,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
 from sqlalchemy import Select, exists, extract, func, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, selectinload
 
 from beatdesk import archive, clock, screening, terms
@@ -273,9 +274,17 @@ def moderate(session: Session, actor: Actor, comment_id: int, action: Action | s
     elif action == Action.RESTORE or action == Action.APPROVE:
         values.update(clause_number="", clause_title="", clause_terms_version=None)
     # The conditional UPDATE is what settles a race: only one moderator's row matches.
-    result = session.execute(
-        update(Comment).where(Comment.id == comment.id, Comment.version == seen_version)
-        .values(**values).execution_options(synchronize_session=False))
+    try:
+        result = session.execute(
+            update(Comment).where(Comment.id == comment.id, Comment.version == seen_version)
+            .values(**values).execution_options(synchronize_session=False))
+    except OperationalError as exc:
+        # SQLite refuses a write from a transaction whose snapshot predates another writer's
+        # commit ("database is locked"): on this comment, that writer won the race.
+        if session.get_bind().dialect.name != "sqlite" or "locked" not in str(exc.orig):
+            raise
+        raise Conflict(f"Another moderator acted on comment #{comment.id} at the same moment. "
+                       "Nothing was changed; reload the comment to see what they did.") from None
     session.expire(comment)
     if result.rowcount != 1:
         raise _already_handled(_reload(session, comment))

@@ -16,7 +16,7 @@ FLAG_CHOICES = [SelectChoice("", "Flagged or not"), SelectChoice("any", "Any fla
 class QueueFilterForm(Form):
     """The queue's filters, read from the query string (a GET: no token needed)."""
 
-    district = SelectField("District", validate_choice=True)
+    district = SelectField("District", validate_choice=True, default="")
     state = SelectField("State", choices=STATE_CHOICES, default=CommentState.HELD.value)
     flag = SelectField("Screening flag", choices=FLAG_CHOICES, default="")
     since = DateField("Received from", validators=[Optional()])
@@ -78,5 +78,5 @@ class KeywordForm(FlaskForm):
 
 
 class ReportFilterForm(Form):
-    district = SelectField("District", validate_choice=True)
-    year = SelectField("Year", validate_choice=True)
+    district = SelectField("District", validate_choice=True, default="")
+    year = SelectField("Year", validate_choice=True, default="")

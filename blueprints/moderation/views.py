@@ -328,6 +328,8 @@ def report():
         SelectChoice(str(d.id), d.label) for d in districts]
     form.year.choices = [SelectChoice("", "Every year")] + [
         SelectChoice(str(y), str(y)) for y in moderation.report_years(db())]
+    if current_user.role != Role.NEWS_AFFAIRS and not request.args.get("district"):
+        form.district.data = str(current_user.district_id)
     if request.args and not form.validate():
         return render_template("moderation/report.html", form=form, report=None), 400
     result = moderation.moderation_report(

@@ -1,0 +1,181 @@
+"""Screening (issue 4, acceptance 4): for each rule, text that must be held and near-miss text
+that must not be. Comments go through the real submission path in a post-moderation district,
+where only screening can hold a comment."""
+import pytest
+from sqlalchemy import select
+
+from beatdesk import comments, screening, terms
+from beatdesk.comments import CommentSubmission
+from beatdesk.context import Actor
+from beatdesk.models import (CommentFlag, CommentState, KeywordAction, ModerationMode, PostState,
+                             ScreeningKeyword)
+from beatdesk.roles import Role
+
+HELD = {
+    "obscenity": [
+        "This is fucking ridiculous.",
+        "What a load of sh1t this closure is.",
+        "f**k the new parking rules",
+        "Only a retard would park there.",
+        "Those people are faggots.",
+    ],
+    "threat": [
+        "I will kill you.",
+        "Watch your back, officer.",
+        "That cop should be shot.",
+        "I'm going to hurt that officer when I see him.",
+        "I know where you live.",
+    ],
+    "attack": [
+        "You are an idiot.",
+        "You're such a pathetic loser, Sergeant.",
+        "What a moron.",
+        "Shut up, you clown.",
+    ],
+    "personal_info": [
+        "Call John at 312-555-0199, he saw it all.",
+        "Her SSN is 123-45-6789.",
+        "He lives at 1234 N Oak Street, go ask him.",
+        "E-mail the driver at jane.doe@gmail.com",
+        "The suspect was born on 4/5/1990.",
+    ],
+    "spam": [
+        "Deals: http://a.example.com http://b.example.com http://c.example.com",
+        "Click here for cheap watches!",
+        "Earn $500 a day with my system.",
+        "Buy now before it's gone.",
+    ],
+}
+
+NEAR_MISSES = {
+    "obscenity": [
+        "Great cocktail party in Scunthorpe last week.",
+        "The assessment of the intersection was fair.",
+        "Fire retardant foam was spilled on the highway.",
+        "Thanks, class of 2026, for the cleanup!",
+    ],
+    "threat": [
+        "The heat will kill your lawn if you don't water it.",
+        "I'll shoot the video of the parade tomorrow.",
+        "I'm going to beat the traffic by leaving early.",
+        "Officers were shot at here last year; please stay safe.",
+    ],
+    "attack": [
+        "I felt like an idiot for leaving my car unlocked.",
+        "This parking rule is stupid and the chief should resign.",
+        "You are so right about the crosswalk.",
+        "The response time was pathetic and I want answers.",
+    ],
+    "personal_info": [
+        "Call 911 if you see anything.",
+        "The meeting is at 6 pm on Main Street.",
+        "I read 1984 twice this year.",
+        "I called the district at 312-746-6000 and they were helpful.",
+    ],
+    "spam": [
+        "Details at https://city.example.gov/closures and https://city.example.gov/faq",
+        "I bought a new lock and now I feel safer.",
+        "Click the link on the department's website to register.",
+        "My neighbour works from home and saw the car.",
+    ],
+}
+
+
+@pytest.fixture
+def post(factory, db_session):
+    terms.current_terms(db_session)
+    db_session.commit()
+    district = factory.district(moderation_mode=ModerationMode.POST, contact_phone="312-746-6000")
+    return factory.post(district, state=PostState.PUBLISHED)
+
+
+def comment_on(session, post, body: str):
+    data = CommentSubmission(name="Visitor", email="", body=body, accepted_terms=True,
+                             terms_version=terms.current_terms(session).number)
+    comment = comments.submit_comment(session, Actor(user=None, client_addr="192.0.2.4"),
+                                      post.id, data)
+    session.commit()
+    return comment
+
+
+CASES_HELD = [(rule, text) for rule, texts in HELD.items() for text in texts]
+CASES_NEAR = [(rule, text) for rule, texts in NEAR_MISSES.items() for text in texts]
+
+
+@pytest.mark.parametrize("rule,text", CASES_HELD, ids=[f"{r}-{i}" for i, (r, _) in
+                                                     enumerate(CASES_HELD)])
+def test_held(db_session, post, rule, text):
+    comment = comment_on(db_session, post, text)
+    assert comment.state == CommentState.HELD
+    flags = {flag.rule: flag for flag in comment.flags}
+    assert rule in flags, [f.rule for f in comment.flags]
+    assert flags[rule].reason and flags[rule].quote
+    assert flags[rule].quote.lower() in text.lower() or rule == "spam"
+
+
+@pytest.mark.parametrize("rule,text", CASES_NEAR, ids=[f"{r}-{i}" for i, (r, _) in
+                                                     enumerate(CASES_NEAR)])
+def test_near_miss_is_not_held(db_session, post, rule, text):
+    comment = comment_on(db_session, post, text)
+    assert comment.flags == [], [(f.rule, f.quote) for f in comment.flags]
+    assert comment.state == CommentState.VISIBLE
+
+
+def test_every_rule_has_held_and_near_miss_cases():
+    screened = {rule.code for rule in screening.RULES} - {"keyword"}  # keywords: below
+    assert screened == set(HELD) == set(NEAR_MISSES)
+
+
+@pytest.fixture
+def keywords(factory, db_session):
+    admin = factory.user(Role.ADMIN)
+    db_session.add_all([
+        ScreeningKeyword(phrase="free tickets", action=KeywordAction.HOLD, created_by_id=admin.id),
+        ScreeningKeyword(phrase="parade", action=KeywordAction.FLAG, created_by_id=admin.id),
+        ScreeningKeyword(phrase="raffle", action=KeywordAction.HOLD, created_by_id=admin.id,
+                         active=False, deactivated_by_id=admin.id,
+                         deactivated_at=admin.created_at),
+    ])
+    db_session.commit()
+
+
+def test_admin_keyword_that_holds(db_session, post, keywords):
+    comment = comment_on(db_session, post, "Get FREE   tickets at the station!")
+    assert comment.state == CommentState.HELD
+    assert [(f.rule, f.holds, f.quote) for f in comment.flags] == [
+        ("keyword", True, "FREE tickets")]
+
+
+def test_admin_keyword_that_only_flags(db_session, post, keywords):
+    comment = comment_on(db_session, post, "Will the parade route be closed?")
+    assert comment.state == CommentState.VISIBLE
+    assert [(f.rule, f.holds) for f in comment.flags] == [("keyword", False)]
+    # the flag shows in the moderation queue's "any flag" filter
+    assert db_session.scalars(select(CommentFlag.comment_id)).all() == [comment.id]
+
+
+@pytest.mark.parametrize("text", [
+    "The tickets were free last year.",
+    "The parades were lovely.",
+    "Is there a raffle this year?",  # an inactive keyword
+])
+def test_admin_keyword_near_misses(db_session, post, keywords, text):
+    comment = comment_on(db_session, post, text)
+    assert comment.flags == [] and comment.state == CommentState.VISIBLE
+
+
+def test_pre_moderation_still_records_the_reasons(factory, db_session):
+    terms.current_terms(db_session)
+    db_session.commit()
+    district = factory.district(moderation_mode=ModerationMode.PRE)
+    held_post = factory.post(district, state=PostState.PUBLISHED)
+    calm = comment_on(db_session, held_post, "Thanks for the update.")
+    angry = comment_on(db_session, held_post, "You are an idiot.")
+    assert calm.state == angry.state == CommentState.HELD
+    assert calm.flags == [] and [f.rule for f in angry.flags] == ["attack"]
+
+
+def test_screen_text_is_pure_and_reports_each_reason_once():
+    flags = screening.screen_text("You are an idiot, you idiot. I will kill you.")
+    assert sorted(f.rule for f in flags) == ["attack", "threat"]
+    assert all(f.holds for f in flags)
