@@ -50,7 +50,7 @@ def _wrote(session, _flush_context) -> None:
 
 @event.listens_for(Session, "do_orm_execute")
 def _executed(orm_execute_state) -> None:
-    if orm_execute_state.is_update or orm_execute_state.is_delete or orm_execute_state.is_insert:
+    if not orm_execute_state.is_select:  # UPDATE, DELETE, INSERT, or any text() statement
         orm_execute_state.session.info["public_cache_dirty"] = True
 
 
