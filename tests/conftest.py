@@ -9,6 +9,7 @@ import shutil
 from datetime import UTC, datetime, timedelta
 
 import pyotp
+from jinja2 import BytecodeCache
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -75,6 +76,21 @@ def database_url(database_template, tmp_path):
     return f"sqlite:///{path}"
 
 
+class _MemoryBytecodeCache(BytecodeCache):
+    def __init__(self):
+        self._store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if bucket.key in self._store:
+            bucket.bytecode_from_string(self._store[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        self._store[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATE_CACHE = _MemoryBytecodeCache()
+
+
 def make_app(database_url: str, **overrides):
     config = {
         "TESTING": True,
@@ -88,7 +104,9 @@ def make_app(database_url: str, **overrides):
         "RATELIMIT_KEY_PREFIX": f"beatdesk-test-{next(_serial)}-{os.getpid()}",
     }
     config.update(overrides)
-    return create_app(config)
+    app = create_app(config)
+    app.jinja_env.bytecode_cache = _TEMPLATE_CACHE  # compile each template once per run
+    return app
 
 
 @pytest.fixture
