@@ -29,6 +29,7 @@ import json
 import os
 import re
 import secrets
+import textwrap
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterator
@@ -48,10 +49,12 @@ from beatdesk.records import (TRANSITIONS, _require_officer, _require_open, acti
                               change_state, redacted_content, redacted_passages)
 
 MEDIA_KEY = re.compile(r"[0-9a-f]{64}\.(?:jpg|png|webp|gif)")
+# A monospaced Unicode font when the machine has one (Debian: fonts-dejavu-core); otherwise the
+# PDF core font Courier, with text reduced to Latin-1.
 FONT_CANDIDATES = (
-    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-    "/usr/share/fonts/dejavu/DejaVuSans.ttf",
-    "/usr/share/fonts/TTF/DejaVuSans.ttf",
+    "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf",
+    "/usr/share/fonts/dejavu/DejaVuSansMono.ttf",
+    "/usr/share/fonts/TTF/DejaVuSansMono.ttf",
 )
 # Files are read once per pass; a progress unit is one record in one pass.
 PASSES = 5
@@ -310,11 +313,17 @@ def _flatten(value, prefix: str = "") -> Iterator[tuple[str, str]]:
 
 
 class _PdfWriter:
-    """One PDF volume at a time: fpdf2 keeps a whole document in memory until output."""
+    """One PDF volume at a time: fpdf2 keeps a whole document in memory until output.
+
+    Text is set in a monospaced font, wrapped here and placed line by line with ``text()``:
+    fpdf2's own line breaking (``multi_cell``) measures every character again for every
+    candidate break, which made large packages take minutes.
+    """
 
     def __init__(self, title: str):
         self.title = title
         self.font_path = next((p for p in FONT_CANDIDATES if os.path.isfile(p)), None)
+        self.columns: dict[int, int] = {}
 
     def new(self):
         from fpdf import FPDF
@@ -324,27 +333,39 @@ class _PdfWriter:
         pdf.set_title(self.title)
         if self.font_path:
             pdf.add_font("Body", fname=self.font_path)
-            pdf.set_font("Body", size=10)
+            pdf.set_font("Body", size=9)
         else:
-            pdf.set_font("Helvetica", size=10)
+            pdf.set_font("Courier", size=9)
         pdf.add_page()
         return pdf
 
     def safe(self, text: str) -> str:
         if self.font_path:
             return text
-        ascii_text = unicodedata.normalize("NFKD", text).encode("latin-1", "replace")
-        return ascii_text.decode("latin-1")
+        # Core fonts know Latin-1 only: strip accents, then replace what is left.
+        plain = unicodedata.normalize("NFKD", text)
+        plain = "".join(c for c in plain if not unicodedata.combining(c))
+        return plain.encode("latin-1", "replace").decode("latin-1")
 
-    def line(self, pdf, text: str, size: int = 10, height: float = 5):
-        pdf.set_font_size(size)
-        pdf.multi_cell(0, height, self.safe(text), new_x="LMARGIN", new_y="NEXT",
-                       wrapmode="CHAR")
+    def line(self, pdf, text: str, size: int = 9, height: float = 4.5):
+        if pdf.font_size_pt != size:
+            pdf.set_font_size(size)
+        columns = self.columns.get(size)
+        if columns is None:
+            columns = self.columns[size] = max(20, int(pdf.epw / pdf.get_string_width("M")))
+        for paragraph in self.safe(text).splitlines() or [""]:
+            for row in textwrap.wrap(paragraph, columns, replace_whitespace=False,
+                                     drop_whitespace=True) or [""]:
+                if pdf.y + height > pdf.page_break_trigger:
+                    pdf.add_page()
+                pdf.y += height
+                if row:
+                    pdf.text(pdf.l_margin, pdf.y - height * 0.25, row)
 
     def record(self, pdf, rec: ReleasedRecord, media_root: Path | None):
-        self.line(pdf, _title(rec), size=12, height=7)
-        for label, value in _meta(rec):
-            self.line(pdf, f"{label}: {value}", size=8, height=4)
+        self.line(pdf, _title(rec), size=11, height=6)
+        self.line(pdf, " · ".join(f"{label}: {value}" for label, value in _meta(rec)),
+                  size=8, height=4)
         if rec.withheld:
             self.line(pdf, f"Withheld in full under {', '.join(rec.exemptions)}.")
         else:
@@ -353,12 +374,13 @@ class _PdfWriter:
                 if media is not None:
                     self.line(pdf, f"{path}: image {value}")
                     try:
-                        pdf.image(str(media), w=80)
+                        pdf.set_xy(pdf.l_margin, pdf.y + 1)
+                        pdf.image(str(media), w=60)
                     except Exception:  # an image fpdf2 cannot read stays a reference
                         pass
                 else:
                     self.line(pdf, f"{path}: {value}")
-        pdf.ln(4)
+        pdf.y += 3
 
 
 def _write_pdfs(package: _Package, request, records_factory, volume_size: int, total: int,
