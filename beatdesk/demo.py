@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from beatdesk import accounts, districts, representatives
+from beatdesk import accounts, districts, posts, representatives
 from beatdesk.accounts import UserData
 from beatdesk.context import Actor
 from beatdesk.districts import DepartmentData, DistrictData
-from beatdesk.models import ModerationMode, User
+from beatdesk.models import Category, ModerationMode, User
 from beatdesk.roles import Role
 
 DEMO_PASSWORD = "Beat-desk-demo-2026"
@@ -98,3 +98,37 @@ def _create(session: Session) -> None:
         for rep in ("rep1", "rep2"):
             representatives.designate(session, Actor(commander, "demo-seed"), district,
                                       created[f"d{number}.{rep}"].id)
+    _demo_posts(session, created)
+
+
+def _demo_posts(session: Session, people: dict[str, User]) -> None:
+    """A few posts in different states so every queue has something to show."""
+    def act(login: str) -> Actor:
+        return Actor(people[login], "demo-seed")
+
+    def write(login: str, category: Category, body: str, notable: bool = False):
+        user = people[login]
+        return posts.create_post(session, act(login), user.district, posts.PostData(
+            category=category, body=body, notable_marked=notable))
+
+    meeting = write("d1.rep1", Category.BEAT_MEETING,
+                    "Beat 111 community meeting: Tuesday at 6:30 pm in the library community "
+                    "room. Bring your questions for your beat officers.")
+    posts.submit(session, act("d1.rep1"), meeting)
+    posts.publish(session, act("d1.rep1"), meeting)
+    closure = write("d1.rep2", Category.ROAD_CLOSURE,
+                    "State Street is closed between Lake and Randolph until 4 pm for the "
+                    "holiday parade. Use Dearborn or Wabash instead.")
+    posts.submit(session, act("d1.rep2"), closure)
+    posts.publish(session, act("d1.rep2"), closure)
+    tip = write("d7.rep1", Category.CRIME_PREVENTION_TIP,
+                "Package thefts rise in December. Ask a neighbour to take in deliveries or "
+                "have them held at a pickup point.")
+    posts.submit(session, act("d7.rep1"), tip)
+    posts.publish(session, act("d7.rep1"), tip)
+    arrest = write("d7.rep2", Category.SUCCESS_STORY,
+                   "Officers arrested two people after a string of catalytic converter thefts "
+                   "near 47th Street. Thank you to the neighbours who called it in.")
+    posts.submit(session, act("d7.rep2"), arrest)  # notable: waits for News Affairs
+    write("d12.rep1", Category.COMMUNITY_EVENT,
+          "Coffee with a Cop this Saturday, 9 to 11 am, at the Elm Street cafe.")

@@ -34,6 +34,7 @@ class DepartmentData:
     contact_phone: str
     contact_email: str
     contact_address: str
+    review_interval_days: int = 7  # how often sergeants must review district postings
 
 
 def get_department(session: Session) -> Department | None:
@@ -43,9 +44,13 @@ def get_department(session: Session) -> Department | None:
 def save_department(session: Session, actor: Actor, data: DepartmentData) -> Department:
     """Create or update the department's name, official website and contact information."""
     _require_admin(actor)
-    data = DepartmentData(**{k: v.strip() for k, v in asdict(data).items()})
+    data = DepartmentData(**{k: v.strip() if isinstance(v, str) else v
+                             for k, v in asdict(data).items()})
     if not data.name:
         raise ValidationFailed("Enter the department's name.", field="name")
+    if not 1 <= data.review_interval_days <= 90:
+        raise ValidationFailed("The review interval is between 1 and 90 days.",
+                               field="review_interval_days")
     _check_url(data.official_website, "official_website")
     department = get_department(session)
     if department is None:

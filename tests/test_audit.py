@@ -76,7 +76,8 @@ CHANGES = [
     ("approve district", "post", "/console/districts/{pending}/approve", lambda w: {},
      ["district.approved"], "districts"),
     ("department settings", "post", "/console/admin/department",
-     lambda w: {"name": "Metro PD", "official_website": "https://metro.example"},
+     lambda w: {"name": "Metro PD", "official_website": "https://metro.example",
+               "review_interval_days": "7"},
      ["department.created"], "department"),
     ("own password", "post", "/console/account/password",
      lambda w: {"current_password": PASSWORD, "password": "Brand-new-pw-8",
@@ -101,7 +102,8 @@ def test_change_writes_audit_rows(client, db_session, world, name, method, path,
 
 
 def test_second_department_save_is_an_update_with_the_changes(client, db_session, world):
-    data = {"name": "Metro PD", "official_website": "https://metro.example"}
+    data = {"name": "Metro PD", "official_website": "https://metro.example",
+            "review_interval_days": "7"}
     client.post("/console/admin/department", data=data)
     client.post("/console/admin/department", data={**data, "contact_phone": "+1 312 555 0100"})
     row = audit_rows(db_session)[-1]
@@ -159,7 +161,8 @@ FAILED_CHANGES = [
      lambda w: {**NEW_DISTRICT, "slug": "Morgan Park!"}, "lower-case letters"),
     ("approve twice", "/console/districts/{district}/approve", lambda w: {}, "already approved"),
     ("department without website", "/console/admin/department",
-     lambda w: {"name": "Metro PD", "official_website": "metro"}, "full web address"),
+     lambda w: {"name": "Metro PD", "official_website": "metro", "review_interval_days": "7"},
+     "full web address"),
 ]
 
 

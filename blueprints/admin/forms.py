@@ -1,7 +1,7 @@
 from flask_wtf import FlaskForm
-from wtforms import (DateField, EmailField, PasswordField, SelectChoice, SelectField, StringField,
-                     URLField)
-from wtforms.validators import EqualTo, InputRequired, Length, Optional
+from wtforms import (DateField, EmailField, IntegerField, PasswordField, SelectChoice, SelectField,
+                     StringField, URLField)
+from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, Optional
 
 from beatdesk.models import Outcome
 from beatdesk.roles import Role
@@ -53,6 +53,11 @@ class DepartmentForm(FlaskForm):
     contact_phone = StringField("Contact phone", validators=[Length(max=40)])
     contact_email = EmailField("Contact e-mail", validators=[Length(max=254)])
     contact_address = StringField("Contact address", validators=[Length(max=500)])
+    review_interval_days = IntegerField(
+        "Sergeant's review interval (days)", default=7,
+        validators=[InputRequired(), NumberRange(min=1, max=90)],
+        description="A district whose postings wait longer than this for the community "
+                    "policing sergeant's review shows as overdue to News Affairs.")
 
 
 class AuditFilterForm(FlaskForm):

@@ -190,7 +190,8 @@ def department():
         data = DepartmentData(name=form.name.data, official_website=form.official_website.data,
                               contact_phone=form.contact_phone.data or "",
                               contact_email=form.contact_email.data or "",
-                              contact_address=form.contact_address.data or "")
+                              contact_address=form.contact_address.data or "",
+                              review_interval_days=form.review_interval_days.data)
         try:
             districts.save_department(db(), actor(), data)
         except DomainError as exc:
