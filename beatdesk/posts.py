@@ -544,14 +544,24 @@ def sergeant_pre_review_queue(session: Session, district_id: int) -> list[Post]:
                                 .order_by(Post.updated_at)))
 
 
-def review_queue(session: Session, district_id: int) -> list[Post]:
-    """Everything the district published that the sergeant has not reviewed since."""
-    return list(session.scalars(
-        _listing().options(joinedload(Post.current_revision)
-                           .selectinload(PostRevision.acknowledgements))
-        .where(Post.district_id == district_id, Post.state.in_([S.PUBLISHED, S.DISCONTINUED]),
-               Post.reviewed_at.is_(None))
-        .order_by(Post.published_at, Post.id)))
+def _unreviewed(district_id: int):
+    return (Post.district_id == district_id, Post.state.in_([S.PUBLISHED, S.DISCONTINUED]),
+            Post.reviewed_at.is_(None))
+
+
+def review_queue(session: Session, district_id: int, limit: int | None = None) -> list[Post]:
+    """Everything the district published that the sergeant has not reviewed since, oldest
+    first (``limit``: the first page of it)."""
+    query = (_listing().options(joinedload(Post.current_revision)
+                                .selectinload(PostRevision.acknowledgements))
+             .where(*_unreviewed(district_id)).order_by(Post.published_at, Post.id))
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.scalars(query))
+
+
+def review_queue_size(session: Session, district_id: int) -> int:
+    return session.scalar(select(func.count(Post.id)).where(*_unreviewed(district_id))) or 0
 
 
 @dataclass(frozen=True)

@@ -282,3 +282,11 @@ def test_publish_due_command(app, factory, district, frozen_clock, db_session):
     assert f"published post {post.id}" in result.output
     reread(db_session)
     assert db_session.get(Post, post.id).state is PostState.PUBLISHED
+
+
+def test_marking_nothing_reviewed_is_a_clear_error(client, factory, district, db_session):
+    factory.post(district)
+    sign_in(client, factory.user(Role.SERGEANT, district))
+    response = client.post("/console/posts/review", data={})
+    assert response.status_code == 400
+    assert "Choose at least one post" in response.get_data(as_text=True)

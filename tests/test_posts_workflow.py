@@ -345,3 +345,15 @@ def test_revisions_are_kept_and_diffed(db_session, factory, district_a, author):
     assert first.body.startswith("Beat meeting Tuesday")
     changes = posts.diff(first, second)
     assert ("removed", "Tuesday") in changes and ("added", "Wednesday") in changes
+
+
+def test_review_interval_comes_from_the_department(db_session, factory, district_a, author,
+                                                   frozen_clock):
+    from beatdesk.models import Department
+    db_session.add(Department(name="PD", official_website="https://pd.example",
+                              review_interval_days=30))
+    db_session.commit()
+    factory.post(district_a, author=author, published_at=frozen_clock.now - timedelta(days=10))
+    assert posts.overdue_reviews(db_session) == []
+    frozen_clock.advance(days=25)
+    assert [o.district.id for o in posts.overdue_reviews(db_session)] == [district_a.id]

@@ -96,6 +96,8 @@ class Post(Base):
         Index("ix_posts_public", "district_id", "state", "published_at"),
         Index("ix_posts_state_published", "state", "published_at"),
         Index("ix_posts_review", "district_id", "state", "reviewed_at"),
+        Index("ix_posts_district_updated", "district_id", "updated_at"),
+        Index("ix_posts_updated", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

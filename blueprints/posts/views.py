@@ -333,11 +333,16 @@ def news_affairs_queue():
 @bp.route("/sergeant")
 @role_required(Role.SERGEANT)
 def sergeant_queue():
+    return _sergeant_page(ActionForm())
+
+
+def _sergeant_page(form, status: int = 200):
     district_id = current_user.district_id
-    return render_template("posts/sergeant.html",
-                           pre_review=posts.sergeant_pre_review_queue(db(), district_id),
-                           queue=posts.review_queue(db(), district_id), form=ActionForm(),
-                           note_form=NoteForm(), rules=RULES)
+    return render_template(
+        "posts/sergeant.html", form=form, note_form=NoteForm(),
+        pre_review=posts.sergeant_pre_review_queue(db(), district_id),
+        queue=posts.review_queue(db(), district_id, current_app.config["PAGE_SIZE"]),
+        total=posts.review_queue_size(db(), district_id)), status
 
 
 @bp.route("/review", methods=["POST"])
@@ -354,11 +359,8 @@ def mark_reviewed():
         wanted = {int(v) for v in request.form.getlist("post_id") if v.isdigit()}
         chosen = [p for p in queue if p.id in wanted]
         if not chosen:
-            flash("Choose at least one post to mark reviewed.", "error")
-            return render_template("posts/sergeant.html", queue=queue, form=form,
-                                   pre_review=posts.sergeant_pre_review_queue(
-                                       db(), current_user.district_id),
-                                   note_form=NoteForm(), rules=RULES), 400
+            form.form_errors.append("Choose at least one post to mark reviewed.")
+            return _sergeant_page(form, 400)
     count = posts.mark_reviewed(db(), actor(), chosen)
     db().commit()
     flash(f"{count} post{'s' if count != 1 else ''} marked reviewed.", "success")

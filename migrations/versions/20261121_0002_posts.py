@@ -86,6 +86,8 @@ def upgrade() -> None:
     op.create_index('ix_posts_review', 'posts', ['district_id', 'state', 'reviewed_at'], unique=False)
     op.create_index(op.f('ix_posts_scheduled_for'), 'posts', ['scheduled_for'], unique=False)
     op.create_index('ix_posts_state_published', 'posts', ['state', 'published_at'], unique=False)
+    op.create_index('ix_posts_district_updated', 'posts', ['district_id', 'updated_at'], unique=False)
+    op.create_index('ix_posts_updated', 'posts', ['updated_at'], unique=False)
     op.create_table('media_inquiries',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('district_id', sa.Integer(), nullable=True),
