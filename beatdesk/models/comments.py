@@ -65,8 +65,11 @@ class Comment(Base):
                         "AND handled_at IS NOT NULL)", name="takedown_cites_clause"),
         CheckConstraint("NOT official OR (parent_id IS NOT NULL AND staff_author_id IS NOT NULL)",
                         name="official_reply_recorded"),
+        # The moderation queue: newest first, by district and/or state (DESIGN.md section 8).
         Index("ix_comments_queue", "district_id", "state", "created_at"),
         Index("ix_comments_state_created", "state", "created_at"),
+        Index("ix_comments_district_created", "district_id", "created_at"),
+        Index("ix_comments_created", "created_at"),
         Index("ix_comments_public", "post_id", "state", "created_at"),
     )
 

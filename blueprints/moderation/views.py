@@ -9,6 +9,7 @@ from beatdesk.errors import DomainError, NotFound, PermissionDenied, ValidationF
 from beatdesk.models import CommentState
 from beatdesk.moderation import BlockRequest, QueueFilter
 from beatdesk.roles import Role
+from beatdesk.screening import RULE_TITLES
 
 from ..access import actor, require, role_required
 from ..common_forms import ActionForm, attach_error
@@ -60,7 +61,7 @@ def _queue_filter(form: QueueFilterForm) -> QueueFilter:
                        since=form.since.data, until=form.until.data)
 
 
-def _render_queue(bulk_form=None, status=200, bulk_result=None):
+def _render_queue(bulk_form=None, status=200):
     form = _filter_form()
     if request.args and not form.validate():
         return render_template("moderation/queue.html", filters=form, page=None, bulk=None,
@@ -71,7 +72,7 @@ def _render_queue(bulk_form=None, status=200, bulk_result=None):
     if can_act:
         bulk = bulk_form or _with_clauses(BulkForm(formdata=None))
     return render_template("moderation/queue.html", filters=form, page=page, bulk=bulk,
-                           can_act=can_act, bulk_result=bulk_result), status
+                           can_act=can_act, rule_titles=RULE_TITLES), status
 
 
 @bp.route("/")
@@ -134,7 +135,7 @@ def _render_comment(comment, status=200, **forms):
         forms.setdefault("reply_form", ReplyForm(formdata=None))
         forms.setdefault("block_form", BlockForm(formdata=None))
     return render_template(
-        "moderation/comment.html", comment=comment, post=moderation.post_of(db(), comment),
+        "moderation/comment.html", comment=comment, rule_titles=RULE_TITLES, post=moderation.post_of(db(), comment),
         history=moderation.history(db(), comment), replies=moderation.replies_to(db(), comment),
         actions=moderation.allowed_actions(comment), can_act=can_act, **forms), status
 

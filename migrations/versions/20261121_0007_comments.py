@@ -60,6 +60,8 @@ def upgrade() -> None:
     op.create_index(op.f("ix_comments_parent_id"), "comments", ["parent_id"])
     op.create_index("ix_comments_queue", "comments", ["district_id", "state", "created_at"])
     op.create_index("ix_comments_state_created", "comments", ["state", "created_at"])
+    op.create_index("ix_comments_district_created", "comments", ["district_id", "created_at"])
+    op.create_index("ix_comments_created", "comments", ["created_at"])
     op.create_index("ix_comments_public", "comments", ["post_id", "state", "created_at"])
 
     op.create_table(
