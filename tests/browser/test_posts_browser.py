@@ -191,6 +191,7 @@ def test_notable_post_is_public_only_after_news_affairs_approves_it(page, new_pa
     expect(page.get_by_role("status")).to_contain_text(re.compile("awaiting news affairs", re.I))
     expect(page.get_by_role("button", name="Publish now")).to_have_count(0)
     assert page.request.get(f"/posts/{post_id}").status == 404
+    assert NOTABLE_TEXT not in page.request.get(f"/districts/{slug}").text()
 
     # News Affairs, signed in elsewhere, approves it from the Approvals queue.
     other = new_page()
@@ -204,6 +205,7 @@ def test_notable_post_is_public_only_after_news_affairs_approves_it(page, new_pa
 
     # Approved but not yet published: still not public.
     assert page.request.get(f"/posts/{post_id}").status == 404
+    assert NOTABLE_TEXT not in page.request.get(f"/districts/{slug}").text()
 
     # The representative publishes it, and the public sees it.
     page.reload()
@@ -214,6 +216,8 @@ def test_notable_post_is_public_only_after_news_affairs_approves_it(page, new_pa
     public = new_page()  # a visitor: no session at all
     response = public.goto(f"/posts/{post_id}")
     assert response.status == 200
+    expect(public.get_by_text(NOTABLE_TEXT)).to_be_visible()
+    public.goto(f"/districts/{slug}")
     expect(public.get_by_text(NOTABLE_TEXT)).to_be_visible()
     with live_server.app.app_context():
         visible = db().scalars(publication.public_posts()).all()
@@ -379,5 +383,5 @@ def test_sergeant_review_queue_has_no_axe_violations(page, live_server):
     assert_no_axe_violations(page, "the sergeant's review queue")
 
     page.get_by_role("button", name="Mark selected reviewed").click()  # nothing selected
-    expect(page.get_by_role("status")).to_contain_text("Choose at least one post")
+    expect(page.get_by_text("Choose at least one post to mark reviewed.")).to_be_visible()
     assert_no_axe_violations(page, "the sergeant's review queue after an empty selection")
