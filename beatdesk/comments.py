@@ -200,13 +200,11 @@ def public_thread(session: Session, post: Post) -> list[PublicComment]:
     for comment in rows:
         shown = _public(comment)
         by_id[comment.id] = shown
-        parent = by_id.get(comment.parent_id) if comment.parent_id else None
-        if parent is not None:
-            parent.replies.append(shown)
-        elif comment.parent_id is None:
+        if comment.parent_id is None:
             top.append(shown)
-        elif not shown.removed:
-            top.append(shown)  # its parent fell out of the window: show the reply on its own
+        elif comment.parent_id in by_id:
+            by_id[comment.parent_id].replies.append(shown)
+        # else: a reply to a comment that is not shown (hidden, or older than the window)
     return top
 
 

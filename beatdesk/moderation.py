@@ -495,8 +495,19 @@ def lift_block(session: Session, actor: Actor, block_id: int) -> CommenterBlock:
     if block.lifted_at is not None:
         raise Conflict("This block was already lifted.")
     block.lifted_at, block.lifted_by_id = clock.utcnow(), actor.user.id
-    record_event(session, actor, "commenter.unblocked", obj=block,
-                 details={"email": block.email, "network": block.network})
+    details = {"block_id": block.id, "email": block.email, "network": block.network}
+    if block.comment_id is not None:
+        comment = session.get(Comment, block.comment_id)
+        session.add(ModerationAction(comment_id=comment.id, district_id=comment.district_id,
+                                     kind=ModerationKind.UNBLOCK,
+                                     from_state=comment.state.value,
+                                     to_state=comment.state.value, actor_id=actor.user.id,
+                                     note=f"Block #{block.id} lifted."))
+        archive.append(session, record_type="comment.moderation", object_id=comment.id,
+                       district_id=comment.district_id, actor=actor,
+                       content=comment_record(comment, moderation={"action": "unblock",
+                                                                   **details}))
+    record_event(session, actor, "commenter.unblocked", obj=block, details=details)
     return block
 
 

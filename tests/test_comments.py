@@ -329,3 +329,17 @@ def test_a_newer_terms_version_is_the_one_stored(client, db_session, factory, po
     assert submit(client, post, newer.number).status_code == 303
     reread(db_session)
     assert db_session.scalars(select(Comment)).one().terms_version == newer.number
+
+
+def test_official_replies_show_under_their_comment_only(client, factory, db_session, post):
+    staff = factory.user(Role.REPRESENTATIVE, post.district)
+    shown = make_comment(db_session, post, state=CommentState.VISIBLE, body="Shown question.")
+    hidden = make_comment(db_session, post, state=CommentState.HIDDEN, body="Hidden question.")
+    for parent, text in ((shown, "Answer to the shown one."), (hidden, "Answer to the hidden.")):
+        make_comment(db_session, post, state=CommentState.VISIBLE, body=text, parent_id=parent.id,
+                     official=True, staff_author_id=staff.id, author_name=post.district.label,
+                     author_email="", terms_version=0)
+    page = client.get(f"/posts/{post.id}").get_data(as_text=True)
+    assert "Answer to the shown one." in page and "Official reply" in page
+    assert page.index("Shown question.") < page.index("Answer to the shown one.")
+    assert "Answer to the hidden." not in page and "Hidden question." not in page

@@ -406,6 +406,11 @@ def test_block_from_a_comment_then_lift_it(client, factory, db_session, district
     assert client.post(f"/console/moderation/blocks/{block.id}/lift").status_code == 303
     reread(db_session)
     assert db_session.get(CommenterBlock, block.id).lifted_by_id == sergeant.id
+    assert [a.kind for a in db_session.scalars(select(ModerationAction).where(
+        ModerationAction.comment_id == held.id).order_by(ModerationAction.id))] == [
+        ModerationKind.BLOCK, ModerationKind.UNBLOCK]
+    assert [r.state for r in db_session.scalars(select(ArchiveRecord).where(
+        ArchiveRecord.record_type == "comment.moderation"))] == ["held", "held"]
     comments.submit_comment(db_session, Actor(user=None, client_addr="203.0.113.200"), post.id,
                             refused)
 

@@ -35,12 +35,14 @@ class ModerationKind(StrEnum):
     NOTE = "note"
     REPLY = "reply"
     BLOCK = "block"
+    UNBLOCK = "unblock"
 
     @property
     def label(self) -> str:
         return {"submitted": "Submitted", "approve": "Approved", "hide": "Hidden",
                 "remove": "Removed", "restore": "Restored", "note": "Note",
-                "reply": "Official reply", "block": "Commenter blocked"}[self.value]
+                "reply": "Official reply", "block": "Commenter blocked",
+                "unblock": "Block lifted"}[self.value]
 
 
 class KeywordAction(StrEnum):

@@ -94,7 +94,8 @@ def upgrade() -> None:
         sa.Column("note", sa.Text(), nullable=False),
         sa.Column("created_at", UTC_TIME, nullable=False),
         sa.CheckConstraint("kind IN ('approve', 'block', 'hide', 'note', 'remove', 'reply', "
-                           "'restore', 'submitted')", name=op.f("ck_moderation_actions_kind_known")),
+                           "'restore', 'submitted', 'unblock')",
+                           name=op.f("ck_moderation_actions_kind_known")),
         sa.CheckConstraint("kind NOT IN ('hide', 'remove') OR clause_number <> ''",
                            name=op.f("ck_moderation_actions_takedown_cites_clause")),
         sa.ForeignKeyConstraint(["comment_id"], ["comments.id"],

@@ -49,9 +49,10 @@ def make_comment(session, post, *, state: CommentState = CommentState.HELD, body
                  author_name: str = "Pat Visitor", author_email: str = "pat@example.org",
                  client_addr: str = "203.0.113.7", **fields) -> Comment:
     """A stored comment on ``post`` (built directly: no screening, archive or audit rows)."""
+    fields.setdefault("terms_version", 1)
     comment = Comment(post_id=post.id, district_id=post.district_id, author_name=author_name,
                       author_email=author_email, body=body or f"A comment on post {post.id}.",
-                      terms_version=1, client_addr=client_addr, state=state, **fields)
+                      client_addr=client_addr, state=state, **fields)
     if state in (CommentState.REMOVED, CommentState.HIDDEN):
         comment.clause_number = comment.clause_number or "1"
         comment.clause_title = comment.clause_title or "Obscenity"
