@@ -112,7 +112,7 @@ def submit_comment(session: Session, actor: Actor, post_id: int,
             f"Comments from your address or e-mail are blocked{until} under the Terms of "
             "Service. If you think this is a mistake, contact the department.")
 
-    flags = screening.screen_comment(session, post.district, data.body)
+    flags = screening.screen_comment(session, post.district, data.body, name=data.name)
     holds = any(flag.holds for flag in flags)
     state = (CommentState.HELD if post.district.moderation_mode == ModerationMode.PRE or holds
              else CommentState.VISIBLE)

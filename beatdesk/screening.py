@@ -243,10 +243,22 @@ def detector_findings(session: Session, district: District, text: str) -> list:
             if f.rule in ("personal_info", "obscene", "demeaning")]
 
 
-def screen_comment(session: Session, district: District, text: str) -> list[ScreenFlag]:
-    """Screen a visitor's comment with every rule, the detectors and the admin keywords."""
-    return screen_text(text, keywords=active_keywords(session),
-                       detector_findings=detector_findings(session, district, text))
+def screen_comment(session: Session, district: District, text: str,
+                   name: str = "") -> list[ScreenFlag]:
+    """Screen a visitor's comment with every rule, the detectors and the admin keywords.
+
+    The name the visitor gives is shown too, so it is screened by the word rules (not for
+    personal information: a name is expected there).
+    """
+    keywords = active_keywords(session)
+    flags = screen_text(text, keywords=keywords,
+                        detector_findings=detector_findings(session, district, text))
+    seen = {(flag.rule, flag.quote.casefold()) for flag in flags}
+    for flag in screen_text(name, keywords=keywords) if name else ():
+        if (flag.rule, flag.quote.casefold()) not in seen:
+            flags.append(ScreenFlag(flag.rule, f"In the name: {flag.reason[0].lower()}"
+                                               f"{flag.reason[1:]}", flag.quote, flag.holds))
+    return flags
 
 
 # --- blocks -----------------------------------------------------------------------------------

@@ -179,3 +179,14 @@ def test_screen_text_is_pure_and_reports_each_reason_once():
     flags = screening.screen_text("You are an idiot, you idiot. I will kill you.")
     assert sorted(f.rule for f in flags) == ["attack", "threat"]
     assert all(f.holds for f in flags)
+
+
+def test_the_name_is_screened_too(db_session, post):
+    data = CommentSubmission(name="Shit Stirrer", email="", body="Nice work on the cleanup.",
+                             accepted_terms=True,
+                             terms_version=terms.current_terms(db_session).number)
+    comment = comments.submit_comment(db_session, Actor(user=None, client_addr="192.0.2.4"),
+                                      post.id, data)
+    assert comment.state == CommentState.HELD
+    assert [(f.rule, f.quote) for f in comment.flags] == [("obscenity", "Shit")]
+    assert comment.flags[0].reason.startswith("In the name:")

@@ -29,6 +29,8 @@ def comment_section(post, form: CommentForm | None = None,
     if form is None:
         form = CommentForm(formdata=None)
     form.terms_version.data = str(current.number)
+    if form.accept_terms.errors:
+        form.accept_terms.data = False  # the visitor ticks the box for the version shown now
     if problem:
         form.form_errors.append(problem)
     return {
