@@ -16,6 +16,12 @@ from beatdesk.records import TRANSITIONS, RequestData
 from beatdesk.roles import Role
 
 from .conftest import make_app, reread, sign_in
+from .routes.requests import ensure_exemptions
+
+@pytest.fixture(autouse=True)
+def exemptions(db_session):
+    ensure_exemptions(db_session)
+
 
 S = RequestState
 WEDNESDAY_BEFORE_THANKSGIVING = datetime(2026, 11, 25, 20, 0, tzinfo=UTC)  # 14:00 in Chicago

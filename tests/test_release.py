@@ -21,6 +21,12 @@ from beatdesk.records import RequestData
 from beatdesk.roles import Role
 
 from .conftest import reread
+from .routes.requests import ensure_exemptions
+
+@pytest.fixture(autouse=True)
+def exemptions(db_session):
+    ensure_exemptions(db_session)
+
 
 # Passages the officer redacts; none may appear anywhere in the package.
 PHONE = "555-0199"

@@ -3,7 +3,11 @@
 Records officers work public records requests; administrators may read them (dashboard,
 request, record review, package download) but change nothing.
 """
+import importlib.util
 from datetime import UTC, date, datetime
+from pathlib import Path
+
+from sqlalchemy import func, insert, select
 
 from beatdesk.models import (Exemption, RecordsRequest, Redaction, RedactionKind, Release,
                              RequestState, SnapshotItem)
@@ -38,9 +42,25 @@ SIGNED_IN_AS: dict = {endpoint: Role.RECORDS for (endpoint, method) in STAFF_ROU
                       if method == "POST"}
 
 
+def ensure_exemptions(session) -> None:
+    """Put back the exemptions migration 0006 seeds when a test run emptied every table
+    (the PostgreSQL fixtures truncate between tests instead of copying a migrated file)."""
+    if session.scalar(select(func.count(Exemption.id))):
+        return
+    path = Path(__file__).resolve().parents[2] / "migrations/versions/20261121_0006_records.py"
+    spec = importlib.util.spec_from_file_location("records_migration_0006", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    session.execute(insert(Exemption), [
+        {"code": code, "citation": f"5 ILCS 140/{code}", "label": label, "active": True}
+        for code, label in migration.ILLINOIS_EXEMPTIONS])
+    session.commit()
+
+
 def objects(factory, base: dict) -> dict:
     """An open request with one attached record, a redaction of it, and a release row."""
     session = factory.session
+    ensure_exemptions(session)
     officer = factory.user(Role.RECORDS)
     received = datetime(2026, 11, 16, 15, 0, tzinfo=UTC)
     request = RecordsRequest(
@@ -58,7 +78,7 @@ def objects(factory, base: dict) -> dict:
                         attached_by_id=officer.id)
     session.add(item)
     session.flush()
-    exemption = session.query(Exemption).filter_by(code="7(1)(c)").one()
+    exemption = session.scalars(select(Exemption).where(Exemption.code == "7(1)(c)")).one()
     redaction = Redaction(request_id=request.id, item_id=item.id, kind=RedactionKind.TEXT,
                           field="body", match_text="Main Street", exemption_id=exemption.id,
                           created_by_id=officer.id)
