@@ -43,7 +43,7 @@ from sqlalchemy.orm import Session
 from beatdesk import archive, audit, clock
 from beatdesk.context import Actor
 from beatdesk.errors import NotFound, ValidationFailed
-from beatdesk.models.records import (Exemption, RecordsRequest, Redaction, RedactionKind, Release,
+from beatdesk.models.records import (RecordsRequest, Redaction, RedactionKind, Release,
                                      RequestState, SnapshotItem)
 from beatdesk.records import (TRANSITIONS, _require_officer, _require_open, active_redactions,
                               change_state, redacted_content, redacted_passages)

@@ -76,8 +76,9 @@ def export(request_id: int, login_id: str, released_to: str, output: Path | None
 def show_rules():
     """Show the deadline rules in force (config RECORDS_RULES)."""
     rules = rules_for(current_app.config.get("RECORDS_RULES"))
-    click.echo(f"{rules.label} ({rules.statute}): {rules.response_days} business days"
-               f"{' counting the day of receipt' if rules.count_receipt_day else ' from the day after receipt'}; "
-               f"extension {rules.extension_days or 'none'}; commercial "
+    counted = "counting the day of receipt" if rules.count_receipt_day else \
+        "from the day after receipt"
+    click.echo(f"{rules.label} ({rules.statute}): {rules.response_days} business days "
+               f"{counted}; extension {rules.extension_days or 'none'}; commercial "
                f"{rules.commercial_days or rules.response_days}; holidays of "
                f"{rules.country}-{rules.subdivision or 'national'}.")

@@ -180,7 +180,8 @@ def upgrade() -> None:
         _time("created_at"),
         _time("removed_at", nullable=True),
         sa.Column("removed_by_id", sa.Integer(), nullable=True),
-        sa.CheckConstraint("kind IN ('range', 'record', 'text')", name="ck_records_redactions_kind"),
+        sa.CheckConstraint("kind IN ('range', 'record', 'text')",
+                           name="ck_records_redactions_kind"),
         sa.CheckConstraint("kind <> 'range' OR (start_at IS NOT NULL AND end_at > start_at "
                            "AND start_at >= 0 AND field <> '')",
                            name="ck_records_redactions_range_valid"),
