@@ -101,6 +101,8 @@ def test_keyword_page_has_no_axe_violations(page, live_server):
     page.get_by_role("button", name="Add", exact=True).click()
     expect(page.get_by_role("cell", name="free tickets", exact=True)).to_be_visible()
     assert_no_axe_violations(page, "the comment keywords page")
-    page.get_by_role("button", name="Add", exact=True).click()  # empty phrase
+    page.get_by_role("textbox", name="Word or phrase").fill("Free Tickets")  # listed already
+    page.get_by_role("button", name="Add", exact=True).click()
     expect(page.get_by_role("heading", name="There is a problem")).to_be_visible()
+    expect(page.get_by_text("is already listed").first).to_be_visible()
     assert_no_axe_violations(page, "the comment keywords page with an error")
