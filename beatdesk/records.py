@@ -391,7 +391,9 @@ def add_redaction(session: Session, actor: Actor, request: RecordsRequest, item:
                   note: str = "") -> Redaction:
     """Withhold a whole record, a character range of one field, or every occurrence of a text.
 
-    Ranges are in characters of the field's text as shown in the review page. Raises
+    Ranges are in characters of the field's text as shown in the review page. The passage a
+    range covers, like an exact text, is then removed from every field of the record; the
+    ``field`` of a text redaction only says where the officer found it. Raises
     PermissionDenied, Conflict (closed request) and ValidationFailed (unknown field, range
     outside the text, text not found, no exemption).
     """
@@ -458,34 +460,49 @@ def remove_redaction(session: Session, actor: Actor, request: RecordsRequest,
 
 # --- applying redactions --------------------------------------------------------------------
 
+def _occurrences(value: str, passage: str) -> list[tuple[int, int]]:
+    """Every (start, end) where ``passage`` occurs in ``value``, ignoring case, overlaps too."""
+    if not passage:
+        return []
+    haystack, needle = value.lower(), passage.lower()
+    if len(haystack) != len(value) or len(needle) != len(passage):
+        # Case mapping changed a length (rare scripts): match exactly instead.
+        haystack, needle = value, passage
+    found, index = [], haystack.find(needle)
+    while index >= 0:
+        found.append((index, index + len(needle)))
+        index = haystack.find(needle, index + 1)
+    return found
+
+
 def _redact_string(value: str, path: str, redactions: list[Redaction],
                    passages: list[tuple[str, str]]) -> str:
-    ranges = sorted(((r.start_at, r.end_at, r.exemption.code) for r in redactions
-                     if r.kind is RedactionKind.RANGE and r.field == path), reverse=True)
-    for start, end, code in ranges:
-        if start < len(value):
-            value = value[:start] + REDACTION_MARK.format(code=code) + value[min(end, len(value)):]
+    """Replace every range of this field and every occurrence of a passage, all located in
+    the original text and merged, so no replacement can split or reveal another."""
+    spans: list[tuple[int, int, str]] = []
+    for r in redactions:
+        if r.kind is RedactionKind.RANGE and r.field == path and r.start_at < len(value):
+            spans.append((r.start_at, min(r.end_at, len(value)), r.exemption.code))
     for passage, code in passages:
-        value = _replace_casefold(value, passage, REDACTION_MARK.format(code=code))
-    return value
-
-
-def _replace_casefold(value: str, passage: str, mark: str) -> str:
-    if not passage:
+        spans += [(a, b, code) for a, b in _occurrences(value, passage)]
+    if not spans:
         return value
-    lowered, needle = value.lower(), passage.lower()
-    if len(lowered) != len(value) or needle not in lowered:
-        # Case mapping changed the length (rare scripts): fall back to an exact match.
-        return value.replace(passage, mark)
-    out, index = [], 0
-    while True:
-        found = lowered.find(needle, index)
-        if found < 0:
-            out.append(value[index:])
-            return "".join(out)
-        out.append(value[index:found])
-        out.append(mark)
-        index = found + len(passage)
+    spans.sort()
+    merged: list[list] = []
+    for a, b, code in spans:
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+            if code not in merged[-1][2]:
+                merged[-1][2].append(code)
+        else:
+            merged.append([a, b, [code]])
+    out, position = [], 0
+    for a, b, codes in merged:
+        out.append(value[position:a])
+        out.append(REDACTION_MARK.format(code=", ".join(codes)))
+        position = b
+    out.append(value[position:])
+    return "".join(out)
 
 
 def _walk(content, path: str, redactions: list[Redaction], passages_for):
@@ -502,36 +519,23 @@ def _walk(content, path: str, redactions: list[Redaction], passages_for):
 def redacted_content(content: dict, redactions: list[Redaction]) -> tuple[dict | None, list]:
     """The record as released: ``None`` when withheld whole, else with passages marked.
 
-    Every passage removed by a range redaction is also removed wherever else it occurs in the
-    same record, so a redacted name cannot reappear in another field of that record.
+    A passage removed anywhere in a record (a character range of one field, or an exact text)
+    is removed from every field of that record, so it cannot reappear elsewhere in it.
     Returns the content and the withholding exemptions (for a withheld record).
     """
     withheld = [r for r in redactions if r.kind is RedactionKind.RECORD]
     if withheld:
         return None, [r.exemption for r in withheld]
     fields = dict(text_fields(content))
-    global_passages: list[tuple[str, str]] = []
-    field_passages: dict[str, list[tuple[str, str]]] = {}
+    passages: list[tuple[str, str]] = []
     for r in redactions:
         if r.kind is RedactionKind.RANGE and r.field in fields:
             passage = fields[r.field][r.start_at:r.end_at]
             if passage.strip():
-                global_passages.append((passage, r.exemption.code))
+                passages.append((passage, r.exemption.code))
         elif r.kind is RedactionKind.TEXT:
-            if r.field:
-                field_passages.setdefault(r.field, []).append((r.match_text, r.exemption.code))
-            else:
-                global_passages.append((r.match_text, r.exemption.code))
-    # Longest first, so a shorter passage inside a longer one does not split it.
-    global_passages.sort(key=lambda p: -len(p[0]))
-
-    def passages_for(field: str):
-        own = sorted(field_passages.get(field, []), key=lambda p: -len(p[0]))
-        return own + global_passages
-
-    # Ranges first (their offsets refer to the original text), then the passages.
-    result = _walk(content, "", redactions, passages_for)
-    return result, []
+            passages.append((r.match_text, r.exemption.code))
+    return _walk(content, "", redactions, lambda field: passages), []
 
 
 def redacted_passages(content: dict, redactions: list[Redaction]) -> list[str]:

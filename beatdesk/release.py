@@ -481,8 +481,7 @@ def _write_redaction_log(out, session: Session, request, batch_size: int):
                     RedactionKind.RANGE: f"characters {r.start_at}-{r.end_at}",
                     RedactionKind.TEXT: "passage (every occurrence)"}[r.kind]
             writer.writerow([r.item.archive_record_id, r.item.record_type, r.item.object_id,
-                             what, r.field or ("all fields" if r.kind is RedactionKind.TEXT
-                                               else ""),
+                             what, "every field" if r.kind is RedactionKind.TEXT else r.field,
                              r.exemption.code, r.exemption.citation,
                              r.created_by.login_id if r.created_by else "",
                              _iso(r.created_at)])

@@ -408,3 +408,31 @@ def test_removing_a_redaction_keeps_it_on_record(client, login_as, db_session, f
     assert client.post(f"/console/records/{req.id}/redactions/{redaction.id}/remove") \
         .status_code == 303  # refused with a message, nothing changes
     assert records.active_redactions(db_session, [item.id]) == {item.id: []}
+
+
+class _R:
+    """A redaction as ``redacted_content`` reads it."""
+
+    def __init__(self, kind, field="", start=None, end=None, text="", code="7(1)(c)"):
+        self.kind, self.field, self.start_at, self.end_at = kind, field, start, end
+        self.match_text = text
+        self.exemption = Exemption(code=code, citation="", label="")
+
+
+def test_overlapping_redactions_merge_and_passages_leave_every_field():
+    from beatdesk.models import RedactionKind as K
+
+    content = {"body": "Call Jane Roe at 555-0100 today.",
+               "comments": [{"text": "jane roe again", "n": 3}], "title": "Roe Street"}
+    released, withheld = records.redacted_content(content, [
+        _R(K.RANGE, "body", 5, 13, code="7(1)(c)"),  # "Jane Roe"
+        _R(K.RANGE, "body", 10, 25, code="7(1)(b)"),  # "Roe at 555-0100", overlapping
+        _R(K.TEXT, "title", text="Roe Street"),
+    ])
+    assert withheld == []
+    assert released["body"] == "Call [REDACTED under 7(1)(c), 7(1)(b)] today."
+    assert released["comments"] == [{"text": "[REDACTED under 7(1)(c)] again", "n": 3}]
+    assert released["title"] == "[REDACTED under 7(1)(c)]"
+    assert content["body"].startswith("Call Jane Roe")  # the input is left alone
+    gone, exemptions = records.redacted_content(content, [_R(K.RECORD, code="7(1)(f)")])
+    assert gone is None and [e.code for e in exemptions] == ["7(1)(f)"]

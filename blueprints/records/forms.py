@@ -59,7 +59,8 @@ class RedactionForm(FlaskForm):
         SelectChoice(RedactionKind.RANGE.value, "Characters of one field"),
         SelectChoice(RedactionKind.RECORD.value, "The whole record")])
     field = SelectField("Field", validators=[Optional()],
-                        description="For a passage, leave empty to redact it in every field.")
+                        description="Needed for characters of one field. A passage is "
+                                    "redacted wherever it occurs in the record.")
     text = StringField("Exact text", validators=[Length(max=2000)])
     start = IntegerField("From character", validators=[Optional(), NumberRange(min=0)],
                          description="Counting from 0, as numbered on this page.")
