@@ -37,12 +37,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from markupsafe import escape
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from beatdesk import archive, audit, clock
 from beatdesk.context import Actor
-from beatdesk.errors import NotFound, ValidationFailed
+from beatdesk.errors import Conflict, NotFound, ValidationFailed
 from beatdesk.models.records import (RecordsRequest, Redaction, RedactionKind, Release,
                                      RequestState, SnapshotItem)
 from beatdesk.records import (TRANSITIONS, _require_officer, _require_open, active_redactions,
@@ -527,8 +527,8 @@ def build_release(session: Session, actor: Actor, request: RecordsRequest, *,
     """Write the release package, record it, archive it and close the request as released.
 
     The request ends released in part when anything was redacted or withheld, in full
-    otherwise. Raises PermissionDenied, Conflict (closed request) and ValidationFailed (nothing
-    attached, no recipient).
+    otherwise. Raises PermissionDenied, Conflict (closed, or changed since the officer loaded
+    it) and ValidationFailed (nothing attached, no recipient).
     """
     _require_officer(actor)
     _require_open(request)
@@ -548,6 +548,17 @@ def build_release(session: Session, actor: Actor, request: RecordsRequest, *,
     if outcome not in TRANSITIONS[request.state]:
         raise ValidationFailed(f"A request that is {request.state.label.lower()} cannot be "
                                "released.")
+    # Claim the request before building: it must still be in the state the officer saw. The
+    # update holds the request's row (PostgreSQL) or the write lock (SQLite) until the caller
+    # commits, so no one else can change or release it while the package is written.
+    claimed = session.execute(
+        update(RecordsRequest)
+        .where(RecordsRequest.id == request.id, RecordsRequest.state == request.state.value)
+        .values(updated_at=clock.utcnow())
+        .execution_options(synchronize_session=False)).rowcount
+    if claimed != 1:
+        raise Conflict(f"{request.label} was changed by someone else; nothing was released. "
+                       "Reload the request and try again.")
     media_root = Path(media_root) if media_root else None
     now = clock.utcnow()
     package_name = (f"request-{request.id}-release-{now.strftime('%Y%m%dT%H%M%SZ')}-"

@@ -192,6 +192,31 @@ def test_without_redactions_the_release_is_in_full(app, db_session, prepared):
         assert PHONE.encode() in package.read("records.json")
 
 
+def test_a_request_changed_by_someone_else_is_not_released(app, db_session, prepared):
+    """The officer's copy still says "reviewing"; meanwhile another officer withdrew it."""
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    req = prepared["request"]
+    other = app.extensions["beatdesk.sessionmaker"]()
+    records.change_state(other, Actor(other.get(type(prepared["officer"]),
+                                                prepared["officer"].id)),
+                         other.get(RecordsRequest, req.id), RequestState.WITHDRAWN,
+                         note="Withdrawn by phone.")
+    other.commit()
+    other.close()
+    reread(db_session)
+    stale = db_session.get(RecordsRequest, req.id)
+    set_committed_value(stale, "state", RequestState.REVIEWING)
+    prepared["request"] = stale
+    with pytest.raises(records.Conflict, match="changed by someone else"):
+        _build(app, db_session, prepared)
+    db_session.rollback()
+    reread(db_session)
+    assert db_session.get(RecordsRequest, req.id).state is RequestState.WITHDRAWN
+    assert db_session.scalars(select(Release)).all() == []
+    assert not list((__import__("pathlib").Path(app.instance_path) / "releases").rglob("*.zip"))
+
+
 def test_the_pdf_is_split_into_volumes(app, db_session, prepared):
     built, path = _build(app, db_session, prepared, pdf_volume_records=3, batch_size=2)
     with zipfile.ZipFile(path) as package:
