@@ -188,6 +188,8 @@ CONTENT_SECURITY_POLICY = "; ".join([
 def register_security_headers(app: Flask) -> None:
     from flask import request
 
+    from blueprints.access import CONSOLE_BLUEPRINTS
+
     @app.after_request
     def security_headers(response):
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
@@ -198,7 +200,7 @@ def register_security_headers(app: Flask) -> None:
         response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if app.config["BEATDESK_ENV"] == "production":
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if request.blueprint in ("auth", "console", "admin", "districts", "records", "archive"):
+        if request.blueprint in CONSOLE_BLUEPRINTS:
             response.headers["Cache-Control"] = "no-store"
         return response
 

@@ -27,6 +27,11 @@ _PASSWORD_HASH = hash_password(PASSWORD)  # hashed once: Argon2 is slow on purpo
 _serial = itertools.count(1)
 
 
+# PostgreSQL runs migrate once and truncate between tests; rows the migrations seed are kept here
+# and restored after each truncation, as SQLite's per-test copy of the template keeps them.
+_SEEDED: dict = {}
+
+
 def postgres_url() -> str | None:
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql")):
@@ -48,6 +53,11 @@ def database_template(tmp_path_factory):
             conn.execute(text("DROP SCHEMA public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
         schema.upgrade(engine)
+        with engine.connect() as conn:  # rows the migrations seed (e.g. default Terms of Service)
+            for table in Base.metadata.sorted_tables:
+                rows = [dict(r) for r in conn.execute(table.select()).mappings()]
+                if rows:
+                    _SEEDED[table] = rows
         engine.dispose()
         return pg
     path = tmp_path_factory.mktemp("template") / "beatdesk.db"
@@ -62,6 +72,12 @@ def _truncate_all(url: str) -> None:
     tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        for table, rows in _SEEDED.items():  # put back what the migrations seeded
+            conn.execute(table.insert(), rows)
+            if "id" in table.c:
+                conn.execute(text(
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                    f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table.name}), false)"))
     engine.dispose()
 
 

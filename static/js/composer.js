@@ -11,7 +11,7 @@
   var timer = null;
   var sequence = 0;
 
-  function render(counts) {
+  function render(counts, text) {
     counts.forEach(function (c) {
       var item = box.querySelector("[data-platform='" + c.platform + "']");
       if (!item) { return; }
@@ -19,20 +19,21 @@
       item.querySelector(".counter-note").textContent = c.over ? "(" + (c.length - c.limit) + " too many)" : "";
       item.classList.toggle("counter--over", c.over);
     });
-    box.setAttribute("data-counted", body.value);
+    box.setAttribute("data-counted", text);
   }
 
   function count() {
     var mine = ++sequence;
+    var text = body.value;
     var headers = { "Content-Type": "application/json" };
     if (token) { headers["X-CSRFToken"] = token.value; }
     fetch(form.getAttribute("data-count-url"), {
       method: "POST", headers: headers, credentials: "same-origin",
-      body: JSON.stringify({ text: body.value })
+      body: JSON.stringify({ text: text })
     }).then(function (response) {
       return response.ok ? response.json() : null;
     }).then(function (data) {
-      if (data && mine === sequence) { render(data.counts); }
+      if (data && mine === sequence) { render(data.counts, text); }
     }).catch(function () { /* the save check still applies */ });
   }
 
