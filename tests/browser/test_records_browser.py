@@ -21,6 +21,18 @@ from .conftest import sign_in
 from .test_login_a11y import assert_no_axe_violations
 
 PASSAGE = "555-0142"
+ORGANIZER = "Ada Lovelace"
+SELECT_IN_FIELD = """(text) => {
+  const cell = document.querySelector('[data-redact-field="body"]');
+  const node = cell.firstChild;
+  const start = node.textContent.indexOf(text);
+  const range = document.createRange();
+  range.setStart(node, start);
+  range.setEnd(node, start + text.length);
+  window.getSelection().removeAllRanges();
+  window.getSelection().addRange(range);
+  cell.dispatchEvent(new MouseEvent("mouseup", {bubbles: true}));
+}"""
 
 
 @pytest.mark.browser
@@ -34,7 +46,8 @@ def test_officer_logs_searches_redacts_releases_and_downloads(page, live_server)
         officer = factory.user(Role.RECORDS)
         record = archive.append(session, record_type="post.revision", object_id=5,
                                 district_id=district.id, actor=Actor(rep), content={
-                                    "body": f"Parade on Main Street; questions to {PASSAGE}.",
+                                    "body": f"Parade on Main Street; questions to {PASSAGE}. "
+                                            f"Organizer {ORGANIZER}.",
                                     "state": "published"})
         session.commit()
         login_id, secret, record_id = officer.login_id, officer.totp_secret, record.id
@@ -75,6 +88,16 @@ def test_officer_logs_searches_redacts_releases_and_downloads(page, live_server)
     expect(page.get_by_text("Redaction added.")).to_be_visible()
     expect(page.get_by_text("[REDACTED under 7(1)(b)]")).to_be_visible()
 
+    # Selecting text in the field fills in the range (static/js/records.js).
+    page.evaluate(SELECT_IN_FIELD, ORGANIZER)
+    expect(page.get_by_label("Redact", exact=True)).to_have_value("range")
+    expect(page.get_by_label("Field", exact=True)).to_have_value("body")
+    expect(page.locator("#selection-status")).to_contain_text("Selected characters")
+    page.get_by_label("Exemption").select_option(private_id)
+    page.get_by_role("button", name="Redact", exact=True).click()
+    expect(page.get_by_text("Redaction added.")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"characters \d+–\d+"))).to_be_visible()
+
     page.get_by_role("link", name=re.compile("^Back to Request")).click()
     page.get_by_role("link", name="Release records").click()
     assert_no_axe_violations(page, "the release page")
@@ -85,5 +108,6 @@ def test_officer_logs_searches_redacts_releases_and_downloads(page, live_server)
     with zipfile.ZipFile(io.BytesIO(data)) as package:
         contents = {name: package.read(name) for name in package.namelist()}
     assert "manifest.json" in contents and "records.pdf" in contents
-    assert all(PASSAGE.encode() not in body for body in contents.values())
+    for passage in (PASSAGE, ORGANIZER):
+        assert all(passage.encode() not in body for body in contents.values())
     assert b"Main Street" in contents["records.json"]
