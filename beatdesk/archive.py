@@ -15,8 +15,9 @@ Public interface:
 - ``get_record(session, record_id) -> ArchiveRecord`` (raises ``NotFound``) and
   ``record_history(session, record) -> list[ArchiveRecord]``: the records of the same type
   family ("post" for "post.revision") and object id, oldest first.
-- ``search(session, criteria, page=1, per_page=50) -> Page[ArchiveRecord]`` and
-  ``SearchCriteria``: see ``beatdesk.archive_search``.
+- ``search(session, criteria, page=1, per_page=50, *, count_limit=None) -> SearchPage`` (a
+  ``beatdesk.audit.Page`` of ``ArchiveRecord``), ``search_query`` and ``SearchCriteria``: see
+  ``beatdesk.archive_search``.
 - ``dispose_record(session, record, run_id)``: replace the content by a tombstone that keeps the
   hash (used only by ``beatdesk.retention``, after a second person approved the run).
 
@@ -47,7 +48,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from . import clock
-from .archive_search import SearchCriteria, search  # noqa: F401  (part of this module's interface)
+from .archive_search import SearchCriteria, search, search_query  # noqa: F401  (this module's interface)
 from .context import Actor
 from .errors import NotFound
 from .models import GENESIS_HASH, ArchiveHead, ArchiveRecord

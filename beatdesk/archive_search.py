@@ -4,9 +4,12 @@ Public interface (also re-exported by ``beatdesk.archive``):
 
 - ``SearchCriteria``: the filters, all optional and combined with AND; ``to_dict()`` /
   ``from_dict()`` give the JSON form a ``SavedSearch`` stores.
-- ``search(session, criteria, page=1, per_page=50) -> Page[ArchiveRecord]``: newest first.
-  ``criteria`` may be a ``SearchCriteria`` or its dict form. Raises ValidationFailed when the
-  text has no word to search for.
+- ``search(session, criteria, page=1, per_page=50, *, count_limit=None) -> SearchPage``
+  (a ``beatdesk.audit.Page`` of ``ArchiveRecord``, newest first; ``count_limit`` caps the
+  count, see ``search``). ``criteria`` may be a ``SearchCriteria`` or its dict form. Raises
+  ValidationFailed when the text has no word to search for.
+- ``search_query(session, criteria) -> Select``: the same records as one query (newest first),
+  for callers that go through every match.
 - ``criteria_conditions(session, criteria)``: the WHERE conditions, for callers that build their
   own query (legal holds use it to find what they freeze).
 - Saved searches: ``save_search(session, actor, name, criteria, request_id=None)``,
@@ -22,7 +25,7 @@ finds "removed".
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -30,7 +33,7 @@ from sqlalchemy import (ColumnElement, Select, and_, bindparam, column, func, li
                         select, table)
 from sqlalchemy.orm import Session
 
-from .audit import paginate, record_event
+from .audit import Page, record_event
 from .context import Actor
 from .errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from .models import ArchiveRecord, LegalHold, SavedSearch, User
@@ -104,6 +107,11 @@ def search_words(text: str) -> list[str]:
     return WORD.findall(text.lower())[:MAX_WORDS]
 
 
+def _fts_match(words: list[str]) -> str:
+    """An FTS5 query in which every word is a quoted string: no operator is ever interpreted."""
+    return " ".join('"' + w.replace('"', '""') + '"' for w in words)
+
+
 def _full_text(session: Session, text: str) -> ColumnElement[bool]:
     words = search_words(text)
     if not words:
@@ -111,9 +119,8 @@ def _full_text(session: Session, text: str) -> ColumnElement[bool]:
     if session.get_bind().dialect.name == "postgresql":
         query = func.plainto_tsquery("english", bindparam(None, " ".join(words), unique=True))
         return literal_column("archive_records.search_vector").op("@@")(query)
-    match = " ".join('"' + w.replace('"', '""') + '"' for w in words)
     matching = select(_fts.c.rowid).where(
-        _fts.c.search_text.op("MATCH")(bindparam(None, match, unique=True)))
+        _fts.c.search_text.op("MATCH")(bindparam(None, _fts_match(words), unique=True)))
     return ArchiveRecord.id.in_(matching)
 
 
@@ -160,20 +167,56 @@ def criteria_conditions(session: Session, criteria: SearchCriteria) -> list[Colu
 
 
 def search_query(session: Session, criteria: SearchCriteria) -> Select:
-    """Records matching ``criteria``, newest first."""
-    return (select(ArchiveRecord).where(and_(True, *criteria_conditions(session, criteria)))
-            .order_by(ArchiveRecord.id.desc()))
+    """Records matching ``criteria``, newest first.
+
+    On SQLite the full-text index drives the query (a join walked in descending rowid order), so
+    a page of a frequent word stops after its rows instead of collecting every match first.
+    """
+    query = select(ArchiveRecord)
+    order = ArchiveRecord.id.desc()
+    if criteria.text.strip() and session.get_bind().dialect.name == "sqlite":
+        words = search_words(criteria.text)
+        if not words:
+            raise ValidationFailed("Enter at least one word to search for.", field="text")
+        query = query.join(_fts, _fts.c.rowid == ArchiveRecord.id).where(
+            _fts.c.search_text.op("MATCH")(bindparam(None, _fts_match(words), unique=True)))
+        order = _fts.c.rowid.desc()
+        criteria = replace(criteria, text="")
+    return query.where(and_(True, *criteria_conditions(session, criteria))).order_by(order)
 
 
-def search(session: Session, criteria: SearchCriteria | dict, page: int = 1, per_page: int = 50):
-    """One page (``beatdesk.audit.Page``) of the records matching ``criteria``, newest first.
+@dataclass(frozen=True)
+class SearchPage(Page):
+    """A page of results; ``capped`` when there are more than ``total`` (the count limit)."""
 
+    capped: bool = False
+
+
+def search(session: Session, criteria: SearchCriteria | dict, page: int = 1, per_page: int = 50,
+           *, count_limit: int | None = None) -> SearchPage:
+    """One page (a ``beatdesk.audit.Page``) of the records matching ``criteria``, newest first.
+
+    With ``count_limit`` the total is counted only up to that many records (``capped`` says the
+    real number is larger): what keeps a search for a very common word fast on a large archive.
     Raises ValidationFailed if the criteria are malformed (e.g. a text without words, or an
     end date before the start date).
     """
     if isinstance(criteria, dict):
         criteria = SearchCriteria.from_dict(criteria)
-    return paginate(session, search_query(session, criteria), page, max(1, min(per_page, 500)))
+    page, per_page = max(1, page), max(1, min(per_page, 500))
+    query = search_query(session, criteria)
+    ids = query.with_only_columns(ArchiveRecord.id, maintain_column_froms=True)
+    if count_limit is None:
+        total = session.scalar(select(func.count()).select_from(ids.order_by(None).subquery()))
+        capped = False
+    else:
+        total = session.scalar(select(func.count()).select_from(
+            ids.limit(count_limit + 1).subquery()))
+        capped = total > count_limit
+        total = min(total, count_limit)
+        page = min(page, max(1, -(-total // per_page)))
+    items = list(session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
+    return SearchPage(items=items, page=page, per_page=per_page, total=total or 0, capped=capped)
 
 
 def can_search_archive(user: User | None) -> bool:

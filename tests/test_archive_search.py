@@ -170,3 +170,24 @@ def test_saved_searches(corpus, db_session, factory):
 def test_who_may_search(factory, role):
     assert archive_search.can_search_archive(factory.user(role)) == (role in (Role.RECORDS,
                                                                               Role.ADMIN))
+
+
+def test_a_count_limit_caps_the_total(db_session):
+    for i in range(6):
+        archive.append(db_session, record_type="comment", object_id=i, district_id=None,
+                       actor=None, content={"body": f"graffiti report {i}"})
+    db_session.commit()
+    capped = archive.search(db_session, SearchCriteria(text="graffiti"), per_page=2, count_limit=4)
+    assert (capped.total, capped.capped, capped.pages) == (4, True, 2)
+    exact = archive.search(db_session, SearchCriteria(text="graffiti"), per_page=2, count_limit=6)
+    assert (exact.total, exact.capped) == (6, False)
+    last = archive.search(db_session, SearchCriteria(text="graffiti"), page=9, per_page=2,
+                          count_limit=4)
+    assert last.page == 2 and len(last.items) == 2
+
+
+def test_search_query_streams_every_match_oldest_first_when_reordered(corpus, db_session):
+    from beatdesk.models import ArchiveRecord
+    query = archive.search_query(db_session, SearchCriteria(text="street"))
+    ids = db_session.scalars(query.order_by(None).order_by(ArchiveRecord.id)).all()
+    assert [r.id for r in ids] == sorted(r.id for r in ids) and len(ids) == 4

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from beatdesk import archive, archive_search, districts, retention
-from beatdesk.audit import Page, record_event
+from beatdesk.audit import record_event
 from beatdesk.errors import DomainError
 from beatdesk.models import AuditEvent, DispositionState, Outcome
 from beatdesk.roles import Role
@@ -20,7 +20,9 @@ from . import bp
 from .forms import HoldForm, ReleaseHoldForm, SaveSearchForm, ScheduleForm, SearchForm
 
 ARCHIVE_ROLES = (Role.RECORDS, Role.ADMIN)
-EMPTY_PAGE = Page(items=[], page=1, per_page=1, total=0)
+# Results are counted up to this many; past it the page asks for a narrower search.
+SEARCH_COUNT_LIMIT = 1000
+EMPTY_PAGE = archive_search.SearchPage(items=[], page=1, per_page=1, total=0)
 
 
 def _district_choices(label: str = "Any district"):
@@ -57,7 +59,8 @@ def search():
     criteria = form.criteria()
     try:
         page = archive.search(db(), criteria, page=request.args.get("page", 1, type=int),
-                              per_page=current_app.config["PAGE_SIZE"])
+                              per_page=current_app.config["PAGE_SIZE"],
+                              count_limit=SEARCH_COUNT_LIMIT)
     except DomainError as exc:
         attach_error(form, exc)
         return render_template("archive/search.html", form=form, page=EMPTY_PAGE, searched=True,
