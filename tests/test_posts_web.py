@@ -290,3 +290,59 @@ def test_marking_nothing_reviewed_is_a_clear_error(client, factory, district, db
     response = client.post("/console/posts/review", data={})
     assert response.status_code == 400
     assert "Choose at least one post" in response.get_data(as_text=True)
+
+
+def test_notable_post_is_nowhere_public_before_approval(client, factory, district, rep,
+                                                        db_session, app, frozen_clock):
+    """Acceptance 2 end to end: public post page, district page, both feeds and the publish
+    command's output know nothing of it until News Affairs approves its current revision;
+    after an edit it disappears again."""
+    from datetime import timedelta
+
+    body = "Officers arrested a suspect after a shooting near the park."
+    response = _compose(client, body=body)
+    post_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    client.post(f"/console/posts/{post_id}/actions/submit", data={})
+    reread(db_session)
+    post = db_session.get(Post, post_id)
+    assert post.state is PostState.AWAITING_NEWS_AFFAIRS
+    runner = app.test_cli_runner()
+
+    def everywhere() -> list[str]:
+        found = []
+        result = runner.invoke(args=["posts", "publish-due"])
+        if f"published post {post_id}" in result.output:
+            found.append("publish command")
+        anonymous = app.test_client()
+        if anonymous.get(f"/posts/{post_id}").status_code == 200:
+            found.append("post page")
+        if "arrested a suspect" in anonymous.get(f"/districts/{district.slug}").get_data(
+                as_text=True):
+            found.append("district page")
+        for feed in ("/feeds/department.atom", "/feeds/department.rss",
+                     f"/districts/{district.slug}/feed.atom"):
+            if "arrested a suspect" in anonymous.get(feed).get_data(as_text=True):
+                found.append(feed)
+        return found
+
+    assert everywhere() == []
+    news = factory.user(Role.NEWS_AFFAIRS)
+    sign_in(client, news)
+    client.post(f"/console/posts/{post_id}/actions/approve", data={"note": ""})
+    assert everywhere() == []  # approved, not yet released
+    sign_in(client, rep)
+    when = (frozen_clock.now + timedelta(minutes=30)).astimezone(
+        __import__("zoneinfo").ZoneInfo("America/Chicago"))
+    assert client.post(f"/console/posts/{post_id}/schedule",
+                       data={"when": when.strftime("%Y-%m-%dT%H:%M")}).status_code == 303
+    assert everywhere() == []
+    frozen_clock.advance(hours=1)
+    found = everywhere()
+    assert "publish command" in found and "post page" in found and "district page" in found
+    assert "/feeds/department.atom" in found
+    sign_in(client, rep)  # an hour passed: the earlier session is idle-locked
+    edited = client.post(f"/console/posts/{post_id}/edit", data={
+        "category": "community_alert", "body": body + " Updated."},
+        content_type="multipart/form-data")
+    assert edited.status_code == 303, edited.get_data(as_text=True)
+    assert everywhere() == []
