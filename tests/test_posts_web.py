@@ -346,3 +346,13 @@ def test_notable_post_is_nowhere_public_before_approval(client, factory, distric
         content_type="multipart/form-data")
     assert edited.status_code == 303, edited.get_data(as_text=True)
     assert everywhere() == []
+
+
+@pytest.mark.parametrize("category,hinted", [("community_event", True), ("road_closure", False)])
+def test_sergeant_review_is_suggested_for_items_that_can_wait(client, rep, category, hinted):
+    response = _compose(client, category=category)
+    post_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    client.post(f"/console/posts/{post_id}/actions/submit", data={})
+    page = client.get(f"/console/posts/{post_id}").get_data(as_text=True)
+    assert ("consider asking the sergeant" in page) is hinted
+    assert "Ask the sergeant to review" in page and "Publish now" in page

@@ -11,7 +11,7 @@ from flask_login import current_user
 from beatdesk import audit, counting, media, notifications, posts
 from beatdesk.checks import RULES
 from beatdesk.errors import DomainError, NotFound, PermissionDenied
-from beatdesk.models import Category, District, MediaAsset, Post, PostState
+from beatdesk.models import TIME_SENSITIVE, Category, District, MediaAsset, Post, PostState
 from beatdesk.permissions import can_view_district
 from beatdesk.roles import Role
 from beatdesk.workflow import Action
@@ -184,7 +184,8 @@ def _render_detail(post: Post, status: int = 200, error: str | None = None, **fo
         ack_form=forms.get("ack_form") or AcknowledgeForm(),
         schedule_form=forms.get("schedule_form") or ScheduleForm(version=post.version,
                                                                  when=local),
-        action_form=ActionForm(), zone=current_app.config.get("TIMEZONE") or "America/Chicago",
+        action_form=ActionForm(), time_sensitive=post.category in TIME_SENSITIVE,
+        zone=current_app.config.get("TIMEZONE") or "America/Chicago",
         events=posts.timeline(db(), post)[-5:]), status
 
 
