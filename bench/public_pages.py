@@ -13,6 +13,8 @@ factory plus one extra route, ``/bench/hello``, which exists only in this script
 requests per second for each path with several client processes over keep-alive connections.
 Every path is served by the same server, workers and threads, so the ratios compare like with
 like. DESIGN.md section 8 asks for the district page and a feed to reach at least half of hello.
+The server runs with the app's defaults, the short page cache included; run the script with
+``PUBLIC_CACHE_SECONDS=0`` in the environment to measure rendering without it.
 """
 from __future__ import annotations
 
