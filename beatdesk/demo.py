@@ -111,21 +111,20 @@ def _demo_posts(session: Session, people: dict[str, User]) -> None:
         return posts.create_post(session, act(login), user.district, posts.PostData(
             category=category, body=body, notable_marked=notable))
 
-    meeting = write("d1.rep1", Category.BEAT_MEETING,
-                    "Beat 111 community meeting: Tuesday at 6:30 pm in the library community "
-                    "room. Bring your questions for your beat officers.")
-    posts.submit(session, act("d1.rep1"), meeting)
-    posts.publish(session, act("d1.rep1"), meeting)
-    closure = write("d1.rep2", Category.ROAD_CLOSURE,
-                    "State Street is closed between Lake and Randolph until 4 pm for the "
-                    "holiday parade. Use Dearborn or Wabash instead.")
-    posts.submit(session, act("d1.rep2"), closure)
-    posts.publish(session, act("d1.rep2"), closure)
-    tip = write("d7.rep1", Category.CRIME_PREVENTION_TIP,
-                "Package thefts rise in December. Ask a neighbour to take in deliveries or "
-                "have them held at a pickup point.")
-    posts.submit(session, act("d7.rep1"), tip)
-    posts.publish(session, act("d7.rep1"), tip)
+    def release(login: str, category: Category, body: str) -> None:
+        post = write(login, category, body)
+        posts.submit(session, act(login), post)
+        posts.publish(session, act(login), post)
+
+    release("d1.rep1", Category.BEAT_MEETING,
+            "Beat 111 community meeting: Tuesday at 6:30 pm in the library community room. "
+            "Bring your questions for your beat officers.")
+    release("d1.rep2", Category.ROAD_CLOSURE,
+            "State Street is closed between Lake and Randolph until 4 pm for the holiday "
+            "parade. Use Dearborn or Wabash instead.")
+    release("d7.rep1", Category.CRIME_PREVENTION_TIP,
+            "Package thefts rise in December. Ask a neighbour to take in deliveries or have "
+            "them held at a pickup point.")
     arrest = write("d7.rep2", Category.SUCCESS_STORY,
                    "Officers arrested two people after a string of catalytic converter thefts "
                    "near 47th Street. Thank you to the neighbours who called it in.")

@@ -106,6 +106,23 @@ def _composer(form: ComposerForm, post: Post | None, status: int = 200):
                            counts=counting.count_all(form.body.data or "")), status
 
 
+def _composer_refused(form: ComposerForm, post: Post | None, exc: DomainError):
+    """Nothing of the refused save is kept; the author sees why, next to what they wrote."""
+    db().rollback()
+    if exc.status_code == 403:
+        raise exc
+    attach_error(form, exc)
+    return _composer(form, post, exc.status_code)
+
+
+def _refused(post_id: int, exc: DomainError, **forms):
+    """A refused workflow step: the post's page again, with the reason and the status."""
+    db().rollback()
+    if exc.status_code == 403:
+        raise exc
+    return _render_detail(_post_or_404(post_id), exc.status_code, exc.message, **forms)
+
+
 @bp.route("/")
 @role_required()
 def index():
@@ -133,11 +150,7 @@ def new():
     try:
         post = _save_composer(form, lambda data: posts.create_post(db(), actor(), district, data))
     except DomainError as exc:
-        db().rollback()
-        if exc.status_code == 403:
-            raise
-        attach_error(form, exc)
-        return _composer(form, None, exc.status_code)
+        return _composer_refused(form, None, exc)
     flash("Draft saved. Review the checks below, then submit it.", "success")
     return redirect(url_for("posts.detail", post_id=post.id), 303)
 
@@ -162,11 +175,7 @@ def edit(post_id: int):
         _save_composer(form, lambda data: posts.edit_post(db(), actor(), post, data,
                                                           _version(form)))
     except DomainError as exc:
-        db().rollback()
-        if exc.status_code == 403:
-            raise
-        attach_error(form, exc)
-        return _composer(form, post, exc.status_code)
+        return _composer_refused(form, post, exc)
     flash("New revision saved. Review the checks, then submit it.", "success")
     return redirect(url_for("posts.detail", post_id=post.id), 303)
 
@@ -206,10 +215,7 @@ def acknowledge(post_id: int):
     try:
         posts.acknowledge(db(), actor(), post, form.rule.data, form.reason.data)
     except DomainError as exc:
-        db().rollback()
-        if exc.status_code == 403:
-            raise
-        return _render_detail(_post_or_404(post_id), exc.status_code, exc.message, ack_form=form)
+        return _refused(post_id, exc, ack_form=form)
     db().commit()
     flash("Warning acknowledged.", "success")
     return redirect(url_for("posts.detail", post_id=post_id), 303)
@@ -230,11 +236,7 @@ def act(post_id: int, action: str):
     try:
         operation(db(), actor(), post, expected_version=_version(form), **kwargs)
     except DomainError as exc:
-        db().rollback()
-        if exc.status_code == 403:
-            raise
-        return _render_detail(_post_or_404(post_id), exc.status_code, exc.message,
-                              note_form=form)
+        return _refused(post_id, exc, note_form=form)
     db().commit()
     flash(f"{Action(action).label}: done. The post is now {post.state.label.lower()}.",
           "success")
@@ -252,10 +254,7 @@ def discontinue(post_id: int):
     try:
         posts.discontinue(db(), actor(), post, form.note.data, expected_version=_version(form))
     except DomainError as exc:
-        db().rollback()
-        if exc.status_code == 403:
-            raise
-        return _render_detail(_post_or_404(post_id), exc.status_code, exc.message)
+        return _refused(post_id, exc)
     db().commit()
     flash("Post discontinued: it is no longer public. It stays in the history and archive.",
           "success")
@@ -274,11 +273,7 @@ def schedule(post_id: int):
     try:
         posts.schedule(db(), actor(), post, when, expected_version=_version(form))
     except DomainError as exc:
-        db().rollback()
-        if exc.status_code == 403:
-            raise
-        return _render_detail(_post_or_404(post_id), exc.status_code, exc.message,
-                              schedule_form=form)
+        return _refused(post_id, exc, schedule_form=form)
     db().commit()
     flash("Post scheduled.", "success")
     return redirect(url_for("posts.detail", post_id=post_id), 303)
