@@ -175,12 +175,17 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=2_000)
     parser.add_argument("--repeat", type=int, default=50)
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure a PostgreSQL database this script seeded before, as it is")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="beatdesk-bench-") as workdir:
-        url = prepare_database(args.database_url, Path(workdir))
-        print(f"Seeding {args.comments:,} comments into {url.split('@')[-1]} ...", flush=True)
-        users = seed(url, args.comments, args.districts, args.posts)
+        if args.reuse and args.database_url:
+            url, users = args.database_url, {"news_affairs": 2, "sergeant": 3}
+        else:
+            url = prepare_database(args.database_url, Path(workdir))
+            print(f"Seeding {args.comments:,} comments into {url.split('@')[-1]} ...", flush=True)
+            users = seed(url, args.comments, args.districts, args.posts)
 
         from app import create_app
         app = create_app({"BEATDESK_ENV": "development", "SECRET_KEY": "bench-only-secret",
