@@ -357,3 +357,18 @@ def test_review_interval_comes_from_the_department(db_session, factory, district
     assert posts.overdue_reviews(db_session) == []
     frozen_clock.advance(days=25)
     assert [o.district.id for o in posts.overdue_reviews(db_session)] == [district_a.id]
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE post_revisions SET body = 'rewritten' WHERE id = :id",
+    "UPDATE post_revisions SET created_by_id = created_by_id + 0, number = 7 WHERE id = :id",
+    "DELETE FROM post_revisions WHERE id = :id",
+])
+def test_the_database_keeps_revisions_immutable(db_session, factory, statement):
+    post = factory.post(state=S.DRAFT)
+    with pytest.raises(Exception, match="immutable"):
+        db_session.execute(text(statement), {"id": post.current_revision_id})
+    db_session.rollback()
+    db_session.execute(text("UPDATE post_revisions SET findings = '[]' WHERE id = :id"),
+                       {"id": post.current_revision_id})  # check results may be refreshed
+    db_session.commit()

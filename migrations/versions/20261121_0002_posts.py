@@ -17,6 +17,31 @@ UTC_TIME = sa.DateTime(timezone=True)
 # constraint later); PostgreSQL adds the posts -> revisions keys once both tables exist.
 REVISION_FKS = (("fk_posts_current_revision_id", "current_revision_id"),
                 ("fk_posts_approved_revision_id", "approved_revision_id"))
+# A revision's content never changes once written (its check results may be refreshed).
+FROZEN = ("post_id", "number", "category", "body", "notable_marked", "created_at",
+          "created_by_id")
+
+
+def _freeze_revisions(sqlite: bool) -> None:
+    if sqlite:
+        op.execute(f"CREATE TRIGGER post_revisions_frozen BEFORE UPDATE OF {', '.join(FROZEN)} "
+                   "ON post_revisions BEGIN SELECT RAISE(ABORT, 'post revisions are immutable'); "
+                   "END")
+        op.execute("CREATE TRIGGER post_revisions_no_delete BEFORE DELETE ON post_revisions "
+                   "BEGIN SELECT RAISE(ABORT, 'post revisions are immutable'); END")
+        return
+    changed = " OR ".join(f"NEW.{c} IS DISTINCT FROM OLD.{c}" for c in FROZEN)
+    op.execute(f"""
+        CREATE FUNCTION post_revisions_frozen() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP = 'DELETE' OR {changed} THEN
+                RAISE EXCEPTION 'post revisions are immutable';
+            END IF;
+            RETURN NEW;
+        END $$""")
+    op.execute("""
+        CREATE TRIGGER post_revisions_frozen BEFORE UPDATE OR DELETE ON post_revisions
+        FOR EACH ROW EXECUTE FUNCTION post_revisions_frozen()""")
 
 
 def upgrade() -> None:
@@ -182,12 +207,19 @@ def upgrade() -> None:
     if not sqlite:
         for name, column in REVISION_FKS:
             op.create_foreign_key(name, 'posts', 'post_revisions', [column], ['id'])
+    _freeze_revisions(sqlite)
     op.add_column('department', sa.Column('review_interval_days', sa.Integer(), server_default='7', nullable=False))
 
 
 def downgrade() -> None:
     sqlite = op.get_bind().dialect.name == "sqlite"
     op.drop_column("department", "review_interval_days")
+    if sqlite:
+        op.execute("DROP TRIGGER IF EXISTS post_revisions_frozen")
+        op.execute("DROP TRIGGER IF EXISTS post_revisions_no_delete")
+    else:
+        op.execute("DROP TRIGGER IF EXISTS post_revisions_frozen ON post_revisions")
+        op.execute("DROP FUNCTION IF EXISTS post_revisions_frozen()")
     if not sqlite:
         for name, _column in REVISION_FKS:
             op.drop_constraint(name, "posts", type_="foreignkey")
