@@ -498,3 +498,31 @@ def test_report_counts_per_district_clause_and_month(client, factory, db_session
                      r"<td class=\"num\">1</td><td class=\"num\">2</td>", page)
     with pytest.raises(PermissionDenied):
         moderation.moderation_report(db_session, factory.user(Role.REPRESENTATIVE, district))
+
+
+@pytest.mark.parametrize("statement", [
+    "DELETE FROM comments",
+    "DELETE FROM moderation_actions",
+    "UPDATE moderation_actions SET note = 'rewritten'",
+    "DELETE FROM comment_flags",
+    "DELETE FROM commenter_blocks",
+])
+def test_the_database_refuses_to_delete_moderation_history(factory, db_session, district, post,
+                                                          statement):
+    """Nothing is ever deleted, whoever connects: the migration's triggers refuse it."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    comment = comments.submit_comment(
+        db_session, Actor(user=None, client_addr="192.0.2.1"), post.id,
+        CommentSubmission(name="V", email="v@example.org", body="You are an idiot.",
+                          accepted_terms=True,
+                          terms_version=terms.current_terms(db_session).number))
+    db_session.add(CommenterBlock(email="v@example.org", reason="x", comment_id=comment.id,
+                                  district_id=district.id,
+                                  created_by_id=factory.user(Role.SERGEANT, district).id))
+    db_session.commit()
+    with pytest.raises(DBAPIError, match="keeps every row"):
+        db_session.execute(text(statement))
+    db_session.rollback()
+    assert db_session.scalar(select(func.count()).select_from(Comment)) == 1

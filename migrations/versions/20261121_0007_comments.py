@@ -13,6 +13,10 @@ branch_labels = None
 depends_on = None
 
 UTC_TIME = sa.DateTime(timezone=True)
+# Moderation hides, it never deletes: the database refuses it, whoever connects.
+# table -> statements refused
+PROTECTED = {"comments": ("DELETE",), "comment_flags": ("UPDATE", "DELETE"),
+             "moderation_actions": ("UPDATE", "DELETE"), "commenter_blocks": ("DELETE",)}
 
 
 def upgrade() -> None:
@@ -163,6 +167,25 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_screening_keywords")),
     )
     op.create_index(op.f("ix_screening_keywords_active"), "screening_keywords", ["active"])
+    _protect(op.get_bind().dialect.name == "sqlite")
+
+
+def _protect(sqlite: bool) -> None:
+    for table, actions in PROTECTED.items():
+        message = f"{table} keeps every row: {' and '.join(actions).lower()} refused"
+        if sqlite:
+            for action in actions:
+                op.execute(f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} "
+                           f"BEGIN SELECT RAISE(ABORT, '{message}'); END")
+            continue
+        op.execute(f"""
+            CREATE FUNCTION {table}_keep_rows() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                RAISE EXCEPTION '{message}';
+            END $$""")
+        op.execute(f"""
+            CREATE TRIGGER {table}_keep_rows BEFORE {' OR '.join(actions)} ON {table}
+            FOR EACH ROW EXECUTE FUNCTION {table}_keep_rows()""")
 
 
 def downgrade() -> None:
@@ -171,3 +194,6 @@ def downgrade() -> None:
     op.drop_table("moderation_actions")
     op.drop_table("comment_flags")
     op.drop_table("comments")
+    if op.get_bind().dialect.name != "sqlite":  # SQLite dropped the triggers with the tables
+        for table in PROTECTED:
+            op.execute(f"DROP FUNCTION IF EXISTS {table}_keep_rows()")
