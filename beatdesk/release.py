@@ -48,7 +48,9 @@ from beatdesk.models.records import (RecordsRequest, Redaction, RedactionKind, R
 from beatdesk.records import (TRANSITIONS, _require_officer, _require_open, active_redactions,
                               change_state, redacted_content, redacted_passages)
 
+MEDIA_EXTENSIONS = ("jpg", "png", "webp", "gif")
 MEDIA_KEY = re.compile(r"[0-9a-f]{64}\.(?:jpg|png|webp|gif)")
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 # A monospaced Unicode font when the machine has one (Debian: fonts-dejavu-core); otherwise the
 # PDF core font Courier, with text reduced to Latin-1.
 FONT_CANDIDATES = (
@@ -208,22 +210,32 @@ def _iso(value) -> str:
 
 
 def media_keys(content) -> Iterator[str]:
-    """Stored image keys a record's content refers to."""
+    """Values in a record that may name a stored image: a media store key
+    (``<sha256>.<ext>``) or a bare SHA-256 (post revisions list their images by hash)."""
     if isinstance(content, dict):
         for value in content.values():
             yield from media_keys(value)
     elif isinstance(content, list):
         for value in content:
             yield from media_keys(value)
-    elif isinstance(content, str) and MEDIA_KEY.fullmatch(content):
+    elif isinstance(content, str) and (MEDIA_KEY.fullmatch(content)
+                                       or SHA256_HEX.fullmatch(content)):
         yield content
 
 
-def _media_file(media_root: Path | None, key: str) -> Path | None:
-    if media_root is None or not MEDIA_KEY.fullmatch(key):
+def _media_file(media_root: Path | None, value: str) -> Path | None:
+    """The stored image ``value`` names, if the media store still holds it."""
+    if media_root is None or not isinstance(value, str):
         return None
-    path = Path(media_root) / key[:2] / key
-    return path if path.is_file() else None
+    if MEDIA_KEY.fullmatch(value):
+        path = Path(media_root) / value[:2] / value
+        return path if path.is_file() else None
+    if SHA256_HEX.fullmatch(value):
+        for extension in MEDIA_EXTENSIONS:
+            path = Path(media_root) / value[:2] / f"{value}.{extension}"
+            if path.is_file():
+                return path
+    return None
 
 
 # --- the files ------------------------------------------------------------------------------
@@ -239,21 +251,24 @@ def _meta(rec: ReleasedRecord) -> list[tuple[str, str]]:
             ("Archive hash", rec.archive_hash)]
 
 
-def _html_value(value, media_available: set[str]) -> str:
+def _html_value(value, media: dict[str, str], alt: str = "") -> str:
+    """A record's content as nested lists; ``media`` maps a value naming an image to its file
+    name in the package, shown with the ``alt_text`` beside it in the record."""
     if isinstance(value, dict):
-        rows = "".join(f"<dt>{escape(str(k))}</dt><dd>{_html_value(v, media_available)}</dd>"
+        own_alt = value.get("alt_text") if isinstance(value.get("alt_text"), str) else ""
+        rows = "".join(f"<dt>{escape(str(k))}</dt><dd>{_html_value(v, media, own_alt)}</dd>"
                        for k, v in value.items())
         return f"<dl>{rows}</dl>" if rows else "—"
     if isinstance(value, list):
-        items = "".join(f"<li>{_html_value(v, media_available)}</li>" for v in value)
+        items = "".join(f"<li>{_html_value(v, media)}</li>" for v in value)
         return f"<ol>{items}</ol>" if items else "—"
-    if isinstance(value, str) and value in media_available:
-        return (f'<a href="media/{escape(value)}"><img src="media/{escape(value)}" '
-                f'alt="Image {escape(value)}" class="media"></a>')
+    if isinstance(value, str) and value in media:
+        name = escape(media[value])
+        return (f'<a href="media/{name}"><img src="media/{name}" '
+                f'alt="{escape(alt or "Image " + media[value])}" class="media"></a>')
     if value is None:
         return "—"
-    text = str(value)
-    return f'<span class="text">{escape(text)}</span>'
+    return f'<span class="text">{escape(str(value))}</span>'
 
 
 HTML_HEAD = """<!doctype html>
@@ -576,13 +591,16 @@ def build_release(session: Session, actor: Actor, request: RecordsRequest, *,
 
     package = _Package(partial)
     try:
-        media_available: set[str] = set()
+        media_available: dict[str, str] = {}  # value in a record -> file name under media/
         with package.entry("index.html") as out:
             # Media first seen while rendering are copied afterwards; the set holds keys only.
             for rec, _ in records():
                 if not rec.withheld:
-                    media_available.update(k for k in media_keys(rec.content)
-                                           if _media_file(media_root, k) is not None)
+                    for value in media_keys(rec.content):
+                        if value not in media_available:
+                            found = _media_file(media_root, value)
+                            if found is not None:
+                                media_available[value] = found.name
             _write_html(out, request, records(), media_available, tick)
         _write_pdfs(package, request, records, pdf_volume_records, total, media_root, tick)
         with package.entry("records.json") as out:
@@ -591,9 +609,11 @@ def build_release(session: Session, actor: Actor, request: RecordsRequest, *,
             _write_csv(out, records(), tick)
         with package.entry("redaction_log.csv") as out:
             _write_redaction_log(out, session, request, batch_size)
-        for key in sorted(media_available):
-            with package.entry(f"media/{key}") as out, \
-                    open(_media_file(media_root, key), "rb") as source:
+        for value, name in sorted(media_available.items(), key=lambda item: item[1]):
+            if any(f["name"] == f"media/{name}" for f in package.files):
+                continue  # the same image named by its key and by its hash
+            with package.entry(f"media/{name}") as out, \
+                    open(_media_file(media_root, value), "rb") as source:
                 while chunk := source.read(CHUNK):
                     out.write(chunk)
         with package.zip.open("manifest.json", "w", force_zip64=True) as raw:

@@ -60,7 +60,9 @@ def prepared(app, db_session, factory, frozen_clock):
     post = archive.append(db_session, record_type="post.revision", object_id=7,
                           district_id=district.id, actor=rep_actor, content={
                               "body": f"{KEPT}. Questions: {NAME}, {PHONE}.",
-                              "images": [{"storage_key": image_key, "alt_text": "Parade route"}],
+                              # as post revisions list images: by the file's SHA-256
+                              "images": [{"asset_id": 1, "sha256": image_key.split(".")[0],
+                                          "alt_text": "Parade route"}],
                               "state": "published"})
     comment = archive.append(db_session, record_type="comment.created", object_id=70,
                              district_id=district.id, actor=None, actor_label="visitor",
@@ -140,7 +142,8 @@ def test_no_redacted_text_in_any_file_and_the_manifest_matches(app, db_session, 
         assert KEPT.encode() in files[name]
     assert KEPT in pdf_text and "[REDACTED under 7(1)(b)]" in pdf_text
     assert "Withheld in full under 7(1)(d)(iv)" in pdf_text
-    assert f'src="media/{prepared["image_key"]}"'.encode() in files["index.html"]
+    assert f'src="media/{prepared["image_key"]}" alt="Parade route"'.encode() \
+        in files["index.html"]
 
     manifest = json.loads(files["manifest.json"])
     listed = {entry["name"]: entry for entry in manifest["files"]}
