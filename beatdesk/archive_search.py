@@ -41,8 +41,11 @@ from .roles import Role
 
 WORD = re.compile(r"\w+", re.UNICODE)
 MAX_WORDS = 20
+# The console counts results up to this many (``search(..., count_limit=...)``); past it the
+# page asks for a narrower search instead of counting every match of a very common word.
+CONSOLE_COUNT_LIMIT = 1000
 
-_fts = table("archive_records_fts", column("rowid"), column("search_text"))
+_fts = table("archive_records_fts", column("rowid"), column("archive_records_fts"))
 
 
 @dataclass(frozen=True)
@@ -107,9 +110,29 @@ def search_words(text: str) -> list[str]:
     return WORD.findall(text.lower())[:MAX_WORDS]
 
 
-def _fts_match(words: list[str]) -> str:
-    """An FTS5 query in which every word is a quoted string: no operator is ever interpreted."""
-    return " ".join('"' + w.replace('"', '""') + '"' for w in words)
+def _phrase(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _fts_match(words: list[str], facets: list[str] = ()) -> str:
+    """An FTS5 query: every word, as a quoted string in the text column (no operator is ever
+    interpreted), and each filter token (see migration 0005's FACETS) in the facets column."""
+    query = "search_text : (" + " ".join(_phrase(w) for w in words) + ")"
+    return " AND ".join([query, *("facets : " + _phrase(f) for f in facets)])
+
+
+def _facets(criteria: SearchCriteria) -> list[str]:
+    """Filter tokens that let the full-text index narrow a search before the SQL conditions."""
+    facets = []
+    if criteria.district_id is not None:
+        facets.append(f"zd{criteria.district_id}")
+    if criteria.state.strip():
+        facets.append("zs" + criteria.state.strip().lower())
+    if criteria.record_type.strip():
+        facets.append("zt" + criteria.record_type.strip())
+    if criteria.author.strip():
+        facets.append("za" + criteria.author.strip().lower())
+    return facets
 
 
 def _full_text(session: Session, text: str) -> ColumnElement[bool]:
@@ -120,7 +143,7 @@ def _full_text(session: Session, text: str) -> ColumnElement[bool]:
         query = func.plainto_tsquery("english", bindparam(None, " ".join(words), unique=True))
         return literal_column("archive_records.search_vector").op("@@")(query)
     matching = select(_fts.c.rowid).where(
-        _fts.c.search_text.op("MATCH")(bindparam(None, _fts_match(words), unique=True)))
+        _fts.c.archive_records_fts.op("MATCH")(bindparam(None, _fts_match(words), unique=True)))
     return ArchiveRecord.id.in_(matching)
 
 
@@ -170,7 +193,8 @@ def search_query(session: Session, criteria: SearchCriteria) -> Select:
     """Records matching ``criteria``, newest first.
 
     On SQLite the full-text index drives the query (a join walked in descending rowid order), so
-    a page of a frequent word stops after its rows instead of collecting every match first.
+    a page of a frequent word stops after its rows instead of collecting every match first, and
+    the filters also narrow the index walk (filter tokens); the SQL conditions still decide.
     """
     query = select(ArchiveRecord)
     order = ArchiveRecord.id.desc()
@@ -178,8 +202,9 @@ def search_query(session: Session, criteria: SearchCriteria) -> Select:
         words = search_words(criteria.text)
         if not words:
             raise ValidationFailed("Enter at least one word to search for.", field="text")
+        match = _fts_match(words, _facets(criteria))
         query = query.join(_fts, _fts.c.rowid == ArchiveRecord.id).where(
-            _fts.c.search_text.op("MATCH")(bindparam(None, _fts_match(words), unique=True)))
+            _fts.c.archive_records_fts.op("MATCH")(bindparam(None, match, unique=True)))
         order = _fts.c.rowid.desc()
         criteria = replace(criteria, text="")
     return query.where(and_(True, *criteria_conditions(session, criteria))).order_by(order)

@@ -191,3 +191,23 @@ def test_search_query_streams_every_match_oldest_first_when_reordered(corpus, db
     query = archive.search_query(db_session, SearchCriteria(text="street"))
     ids = db_session.scalars(query.order_by(None).order_by(ArchiveRecord.id)).all()
     assert [r.id for r in ids] == sorted(r.id for r in ids) and len(ids) == 4
+
+
+def test_filter_tokens_are_not_searchable_words(corpus, db_session):
+    """The index's filter tokens (district, state, type, author) never match a searched word."""
+    north = corpus["north"].id
+    for word in (f"zd{north}", "zsremoved", "ztcomment", "zaalice"):
+        assert found(db_session, text=word) == []
+
+
+def test_filters_with_text_match_exactly_what_sql_alone_would(corpus, db_session):
+    for criteria in (dict(record_type="comment"), dict(record_type="post.discontinued"),
+                     dict(state="Removed"), dict(author="Bob"), dict(district_id=corpus["south"].id),
+                     dict(record_type="comment.", state="removed")):
+        with_text = set(found(db_session, text="street bicycle closure", **criteria)) | set(
+            found(db_session, text="street", **criteria)) | set(found(db_session, text="bicycle",
+                                                                      **criteria))
+        without = {r for r in found(db_session, **criteria)
+                   if r in set(found(db_session, text="street")) | set(found(db_session,
+                                                                             text="bicycle"))}
+        assert with_text == without, criteria

@@ -5,7 +5,7 @@ one a disposition makes (content replaced by a tombstone, search text emptied, `
 ``disposition_run_id`` set), which must leave every hashed column as it was.
 
 Full-text search needs schema the models do not describe, created per dialect by migration 0005:
-on SQLite an FTS5 table ``archive_records_fts`` (external content, kept in sync by triggers), on
+on SQLite a contentless FTS5 table ``archive_records_fts`` (kept in sync by triggers), on
 PostgreSQL a generated ``search_vector`` tsvector column with a GIN index. They are listed in
 ``Base.metadata.info["unmodelled"]`` so the migration test leaves them out of its comparison.
 """

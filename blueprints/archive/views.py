@@ -20,8 +20,6 @@ from . import bp
 from .forms import HoldForm, ReleaseHoldForm, SaveSearchForm, ScheduleForm, SearchForm
 
 ARCHIVE_ROLES = (Role.RECORDS, Role.ADMIN)
-# Results are counted up to this many; past it the page asks for a narrower search.
-SEARCH_COUNT_LIMIT = 1000
 EMPTY_PAGE = archive_search.SearchPage(items=[], page=1, per_page=1, total=0)
 
 
@@ -60,7 +58,7 @@ def search():
     try:
         page = archive.search(db(), criteria, page=request.args.get("page", 1, type=int),
                               per_page=current_app.config["PAGE_SIZE"],
-                              count_limit=SEARCH_COUNT_LIMIT)
+                              count_limit=archive_search.CONSOLE_COUNT_LIMIT)
     except DomainError as exc:
         attach_error(form, exc)
         return render_template("archive/search.html", form=form, page=EMPTY_PAGE, searched=True,

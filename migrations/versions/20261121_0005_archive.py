@@ -4,8 +4,9 @@ The archive is append-only at the database: DELETE is refused, and UPDATE is ref
 a disposition (content replaced by a tombstone that names the kept content hash, search text
 emptied, disposed_at and disposition_run_id set once), leaving every hashed column unchanged.
 
-Full-text search per dialect: SQLite gets an FTS5 table over ``search_text`` kept in sync by
-triggers; PostgreSQL a generated tsvector column with a GIN index.
+Full-text search per dialect: SQLite gets a contentless FTS5 table of ``search_text`` (and filter
+tokens, see FACETS) kept in sync by triggers; PostgreSQL a generated tsvector column with a GIN
+index.
 
 Revision ID: 0005
 Revises: 0004
@@ -236,20 +237,28 @@ def _postgresql_append_only() -> None:
         FOR EACH ROW EXECUTE FUNCTION archive_records_append_only()""")
 
 
+# Filter values as extra FTS tokens ("zd12 zsremoved ztcomment.moderation zajdoe"): a search for
+# a common word in one district then intersects two posting lists instead of checking every match.
+# They only narrow what the index returns; the SQL conditions still decide.
+FACETS = ("'zd' || ifnull({r}.district_id, '') || ' zs' || {r}.state || ' zt' || {r}.record_type "
+          "|| ' za' || {r}.actor_label")
+
+
 def _sqlite_full_text() -> None:
     op.execute("""
         CREATE VIRTUAL TABLE archive_records_fts USING fts5(
-            search_text, content='archive_records', content_rowid='id',
-            tokenize='porter unicode61 remove_diacritics 2')""")
-    op.execute("""
+            search_text, facets, content='', tokenize='porter unicode61 remove_diacritics 2')""")
+    op.execute(f"""
         CREATE TRIGGER archive_records_fts_insert AFTER INSERT ON archive_records BEGIN
-            INSERT INTO archive_records_fts (rowid, search_text) VALUES (NEW.id, NEW.search_text);
+            INSERT INTO archive_records_fts (rowid, search_text, facets)
+                VALUES (NEW.id, NEW.search_text, {FACETS.format(r="NEW")});
         END""")
-    op.execute("""
+    op.execute(f"""
         CREATE TRIGGER archive_records_fts_update AFTER UPDATE ON archive_records BEGIN
-            INSERT INTO archive_records_fts (archive_records_fts, rowid, search_text)
-                VALUES ('delete', OLD.id, OLD.search_text);
-            INSERT INTO archive_records_fts (rowid, search_text) VALUES (NEW.id, NEW.search_text);
+            INSERT INTO archive_records_fts (archive_records_fts, rowid, search_text, facets)
+                VALUES ('delete', OLD.id, OLD.search_text, {FACETS.format(r="OLD")});
+            INSERT INTO archive_records_fts (rowid, search_text, facets)
+                VALUES (NEW.id, NEW.search_text, {FACETS.format(r="NEW")});
         END""")
 
 
