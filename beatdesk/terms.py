@@ -159,7 +159,8 @@ def _slug(text: str) -> str:
 
 
 def _inline_text(token: Token) -> str:
-    return "".join(child.content for child in token.children or [] if child.type in ("text", "code_inline"))
+    return "".join(child.content for child in token.children or []
+                   if child.type in ("text", "code_inline"))
 
 
 def _parse(source: str) -> tuple[list[Token], list[Clause]]:
@@ -171,7 +172,7 @@ def _parse(source: str) -> tuple[list[Token], list[Clause]]:
     tokens = _markdown.parse(source)
     clauses: list[Clause] = []
     in_takedown = found_heading = False
-    list_depth = 0
+    list_depth = list_start = 0
     takedown_list_done = False
     used_ids: set[str] = set()
     for index, token in enumerate(tokens):
@@ -190,12 +191,15 @@ def _parse(source: str) -> tuple[list[Token], list[Clause]]:
             continue
         if token.type == "ordered_list_open":
             list_depth += 1
+            if list_depth == 1:
+                list_start = int(token.attrs.get("start", 1))
         elif token.type == "ordered_list_close":
             list_depth -= 1
             takedown_list_done = list_depth == 0
         elif token.type == "list_item_open" and token.markup in (".", ")") and list_depth == 1 \
                 and token.level == 1:
-            number = token.info or str(len(clauses) + 1)
+            # The number a visitor sees: lists are numbered on from their first item.
+            number = str(list_start + len(clauses))
             title = _clause_title(tokens, index)
             if not title:
                 raise ValidationFailed(
@@ -220,7 +224,8 @@ def _clause_title(tokens: list[Token], item_index: int) -> str:
     """The bold text that opens a list item, without its trailing punctuation."""
     for token in tokens[item_index + 1:]:
         if token.type == "inline":
-            children = [c for c in token.children or [] if not (c.type == "text" and not c.content.strip())]
+            children = [c for c in token.children or []
+                        if not (c.type == "text" and not c.content.strip())]
             if len(children) < 3 or children[0].type != "strong_open":
                 return ""
             close = next((i for i, c in enumerate(children) if c.type == "strong_close"), None)

@@ -78,6 +78,13 @@ def test_current_terms_installs_the_default_when_the_table_is_empty(db_session, 
     assert [c["record_type"] for c in archived] == ["terms.version"]
 
 
+def test_clauses_take_the_numbers_visitors_see():
+    lazy = "## Takedown Policy\n\n3. **First.** a\n3. **Second.** b\n1. **Third.** c\n"
+    assert [c.label for c in terms.takedown_clauses(TermsVersion(source_markdown=lazy))] == [
+        "3. First", "4. Second", "5. Third"]
+    assert '<ol start="3">' in terms.render_markdown(lazy)
+
+
 def test_clause_titles_lose_their_trailing_punctuation():
     clauses = terms.takedown_clauses(TermsVersion(source_markdown=NEW_TEXT))
     assert [c.label for c in clauses] == ["1. Obscenity", "2. Threats", "3. Spam"]
