@@ -422,8 +422,10 @@ def _execute(session: Session, run: DispositionRun, now: datetime) -> tuple[list
         ids = [item.record_id for item in items]
         held_now = set(session.scalars(select(ArchiveRecord.id)
                                        .where(ArchiveRecord.id.in_(ids), held)))
+        records = {r.id: r for r in session.scalars(select(ArchiveRecord)
+                                                    .where(ArchiveRecord.id.in_(ids)))}
         for item in items:
-            record = session.get(ArchiveRecord, item.record_id)
+            record = records[item.record_id]
             schedule = schedules[item.schedule_id]
             if item.record_id in held_now:
                 item.outcome = ItemOutcome.HELD

@@ -187,15 +187,18 @@ def main() -> None:
                         help="also run on this PostgreSQL database (emptied first)")
     parser.add_argument("--sqlite-path", default="",
                         help="SQLite file to create (default: a temporary one)")
+    parser.add_argument("--skip-sqlite", action="store_true",
+                        help="only PostgreSQL (with --database-url or DATABASE_URL)")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(args.sqlite_path or Path(tmp) / "archive-bench.db")
-        if path.exists():
-            path.unlink()
-        print(f"SQLite ({path}):")
-        words = generate(f"sqlite:///{path}", args.records)
-        measure(f"sqlite:///{path}", words, args.queries, args.like_queries)
+    if not args.skip_sqlite:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(args.sqlite_path or Path(tmp) / "archive-bench.db")
+            if path.exists():
+                path.unlink()
+            print(f"SQLite ({path}):")
+            words = generate(f"sqlite:///{path}", args.records)
+            measure(f"sqlite:///{path}", words, args.queries, args.like_queries)
 
     if args.database_url.startswith(("postgres://", "postgresql")):
         url = normalise_url(args.database_url)
