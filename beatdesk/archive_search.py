@@ -235,6 +235,8 @@ def search(session: Session, criteria: SearchCriteria | dict, page: int = 1, per
         total = session.scalar(select(func.count()).select_from(ids.order_by(None).subquery()))
         capped = False
     else:
+        if session.get_bind().dialect.name == "postgresql":
+            ids = ids.order_by(None)  # any count_limit + 1 matches will do: let bitmaps combine
         total = session.scalar(select(func.count()).select_from(
             ids.limit(count_limit + 1).subquery()))
         capped = total > count_limit
