@@ -343,3 +343,34 @@ def test_official_replies_show_under_their_comment_only(client, factory, db_sess
     assert "Answer to the shown one." in page and "Official reply" in page
     assert page.index("Shown question.") < page.index("Answer to the shown one.")
     assert "Answer to the hidden." not in page and "Hidden question." not in page
+
+
+def test_post_page_queries_do_not_grow_with_comments(app, client, factory, db_session, post):
+    from sqlalchemy import event
+
+    staff = factory.user(Role.REPRESENTATIVE, post.district)
+    engine = app.extensions["beatdesk.engine"]
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+
+    def queries_for_page() -> int:
+        client.get(f"/posts/{post.id}")  # warm: first-use work (terms, department) is done
+        statements.clear()
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            assert client.get(f"/posts/{post.id}").status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        return len(statements)
+
+    make_comment(db_session, post, state=CommentState.VISIBLE)
+    few = queries_for_page()
+    for n in range(30):
+        parent = make_comment(db_session, post, state=CommentState.VISIBLE, body=f"Comment {n}.")
+        make_comment(db_session, post, state=CommentState.REMOVED if n % 3 else
+                     CommentState.VISIBLE, body=f"Reply {n}.", parent_id=parent.id,
+                     official=True, staff_author_id=staff.id, author_name="District",
+                     author_email="", terms_version=0)
+    assert queries_for_page() == few
