@@ -32,7 +32,7 @@ from sqlalchemy import Select, exists, extract, func, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, selectinload
 
-from beatdesk import archive, clock, screening, terms
+from beatdesk import archive, clock, terms
 from beatdesk.audit import record_event
 from beatdesk.comments import BODY_MAX, comment_record
 from beatdesk.context import Actor

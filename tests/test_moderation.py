@@ -66,7 +66,6 @@ def test_removed_comment_shows_only_a_placeholder_and_keeps_its_history(
     assert response.headers["Location"] == f"/console/moderation/comments/{held.id}"
 
     # public page: the placeholder naming the clause, never the text or the author
-    public = factory.session  # noqa: F841 (the anonymous view below uses a fresh client)
     anonymous = client.application.test_client()
     page = anonymous.get(f"/posts/{post.id}").get_data(as_text=True)
     assert SECRET_TEXT not in page and "Angry Visitor" not in page
