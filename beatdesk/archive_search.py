@@ -44,6 +44,8 @@ MAX_WORDS = 20
 # The console counts results up to this many (``search(..., count_limit=...)``); past it the
 # page asks for a narrower search instead of counting every match of a very common word.
 CONSOLE_COUNT_LIMIT = 1000
+# At most this many full-text matches are sorted after the index finds them (PostgreSQL).
+BITMAP_PAGE_LIMIT = 5000
 
 _fts = table("archive_records_fts", column("rowid"), column("archive_records_fts"))
 
@@ -242,6 +244,11 @@ def search(session: Session, criteria: SearchCriteria | dict, page: int = 1, per
         capped = total > count_limit
         total = min(total, count_limit)
         page = min(page, max(1, -(-total // per_page)))
+    if (criteria.text.strip() and total <= BITMAP_PAGE_LIMIT and not capped
+            and session.get_bind().dialect.name == "postgresql"):
+        # Few matches: fetch them through the GIN index and sort them, rather than let the
+        # planner walk the primary key backwards hoping to meet a page of them soon.
+        query = query.order_by(None).order_by((ArchiveRecord.id + 0).desc())
     items = list(session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
     return SearchPage(items=items, page=page, per_page=per_page, total=total or 0, capped=capped)
 
