@@ -21,6 +21,7 @@ from beatdesk.models import (Base, Category, District, ModerationMode, Post, Pos
                              PostState, RepresentativeDesignation, User)
 from beatdesk.passwords import hash_password
 from beatdesk.roles import DISTRICT_ROLES, Role
+from blueprints.extensions import limiter
 
 PASSWORD = "Correct-horse-42"
 _PASSWORD_HASH = hash_password(PASSWORD)  # hashed once: Argon2 is slow on purpose
@@ -122,6 +123,9 @@ def make_app(database_url: str, **overrides):
     config.update(overrides)
     app = create_app(config)
     app.jinja_env.bytecode_cache = _TEMPLATE_CACHE  # compile each template once per run
+    # The limiter is one object that keeps the first app's key prefix; give it this app's, so
+    # counters in a shared Redis never carry over between tests whose ids restart at 1.
+    limiter._key_prefix = config["RATELIMIT_KEY_PREFIX"]
     return app
 
 
