@@ -41,6 +41,8 @@ class DefaultConfig:
     PAGE_SIZE = 50
     FEED_SIZE = 50  # newest posts an Atom or RSS feed carries
     PUBLIC_CACHE_SECONDS = 2  # how long a process reuses a rendered anonymous public page; 0: off
+    COMMENT_RATE_LIMIT = "5 per minute;30 per hour"  # visitor comments per client address
+    COMMENT_POST_RATE_LIMIT = "30 per minute"  # visitor comments per post, from anyone
     TOTP_ISSUER = "Beatdesk"  # the name authenticator apps show next to the code
 
 
@@ -51,7 +53,8 @@ ENV_VARS = {
     "LOGIN_RATE_LIMIT": str, "MAX_CONTENT_LENGTH": int, "LOCKOUT_THRESHOLD": int,
     "LOCKOUT_MINUTES": int, "IDLE_TIMEOUT_MINUTES": int, "SESSION_MAX_HOURS": int,
     "MAX_IMAGE_BYTES": int, "MEDIA_ROOT": str, "PUBLIC_CACHE_SECONDS": int,
-    "RECORDS_RULES": str, "TIMEZONE": str, "RELEASE_ROOT": str,
+    "RECORDS_RULES": str, "TIMEZONE": str, "RELEASE_ROOT": str, "FEED_SIZE": int,
+    "PAGE_SIZE": int, "COMMENT_RATE_LIMIT": str, "COMMENT_POST_RATE_LIMIT": str,
 }
 
 
