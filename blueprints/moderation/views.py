@@ -175,66 +175,56 @@ def act(comment_id: int):
     return redirect(url_for("moderation.comment", comment_id=found.id), 303)
 
 
+def _act_on_comment(comment_id: int, form, form_name: str, operation, done: str):
+    """Validate ``form``, run ``operation(comment)``, commit; on refusal show the comment again
+    with the form as the moderator left it."""
+    found = _comment_or_404(comment_id)
+    require(moderation.can_moderate(current_user, found.district_id))
+    if not form.validate():
+        return _render_comment(found, 400, **{form_name: form})
+    try:
+        operation(found)
+    except DomainError as exc:
+        db().rollback()
+        attach_error(form, exc)
+        return _render_comment(found, exc.status_code, **{form_name: form})
+    db().commit()
+    flash(done, "success")
+    return redirect(url_for("moderation.comment", comment_id=found.id), 303)
+
+
 @bp.route("/comments/<int:comment_id>/notes", methods=["POST"])
 @role_required(*MODERATORS)
 def add_note(comment_id: int):
     """Add a moderator's note to the comment's history."""
-    found = _comment_or_404(comment_id)
-    require(moderation.can_moderate(current_user, found.district_id))
     form = NoteForm()
-    if not form.validate():
-        return _render_comment(found, 400, note_form=form)
-    try:
-        moderation.add_note(db(), actor(), found.id, form.note.data)
-    except DomainError as exc:
-        db().rollback()
-        attach_error(form, exc)
-        return _render_comment(found, exc.status_code, note_form=form)
-    db().commit()
-    flash("Note added.", "success")
-    return redirect(url_for("moderation.comment", comment_id=found.id), 303)
+    return _act_on_comment(
+        comment_id, form, "note_form",
+        lambda found: moderation.add_note(db(), actor(), found.id, form.note.data), "Note added.")
 
 
 @bp.route("/comments/<int:comment_id>/reply", methods=["POST"])
 @role_required(*MODERATORS)
 def reply(comment_id: int):
     """Answer the comment publicly as the district (an official reply)."""
-    found = _comment_or_404(comment_id)
-    require(moderation.can_moderate(current_user, found.district_id))
     form = ReplyForm()
-    if not form.validate():
-        return _render_comment(found, 400, reply_form=form)
-    try:
-        moderation.reply_as_district(db(), actor(), found.id, form.body.data)
-    except DomainError as exc:
-        db().rollback()
-        attach_error(form, exc)
-        return _render_comment(found, exc.status_code, reply_form=form)
-    db().commit()
-    flash("Your official reply is published.", "success")
-    return redirect(url_for("moderation.comment", comment_id=found.id), 303)
+    return _act_on_comment(
+        comment_id, form, "reply_form",
+        lambda found: moderation.reply_as_district(db(), actor(), found.id, form.body.data),
+        "Your official reply is published.")
 
 
 @bp.route("/comments/<int:comment_id>/block", methods=["POST"])
 @role_required(*MODERATORS)
 def block(comment_id: int):
     """Block the comment's author by e-mail and/or network, for some days or until lifted."""
-    found = _comment_or_404(comment_id)
-    require(moderation.can_moderate(current_user, found.district_id))
     form = BlockForm()
-    if not form.validate():
-        return _render_comment(found, 400, block_form=form)
-    try:
-        moderation.block_commenter(db(), actor(), found.id, BlockRequest(
+    return _act_on_comment(
+        comment_id, form, "block_form",
+        lambda found: moderation.block_commenter(db(), actor(), found.id, BlockRequest(
             by_email=form.by_email.data, by_network=form.by_network.data,
-            prefix=form.prefix.data, days=form.days.data, reason=form.reason.data))
-    except DomainError as exc:
-        db().rollback()
-        attach_error(form, exc)
-        return _render_comment(found, exc.status_code, block_form=form)
-    db().commit()
-    flash("The commenter is blocked.", "success")
-    return redirect(url_for("moderation.comment", comment_id=found.id), 303)
+            prefix=form.prefix.data, days=form.days.data, reason=form.reason.data)),
+        "The commenter is blocked.")
 
 
 # --- blocks -----------------------------------------------------------------------------------
