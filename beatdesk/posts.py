@@ -553,7 +553,8 @@ def review_queue(session: Session, district_id: int, limit: int | None = None) -
     """Everything the district published that the sergeant has not reviewed since, oldest
     first (``limit``: the first page of it)."""
     query = (_listing().options(joinedload(Post.current_revision)
-                                .selectinload(PostRevision.acknowledgements))
+                                .selectinload(PostRevision.acknowledgements)
+                                .joinedload(Acknowledgement.user))
              .where(*_unreviewed(district_id)).order_by(Post.published_at, Post.id))
     if limit is not None:
         query = query.limit(limit)

@@ -2,7 +2,7 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (BooleanField, DateTimeLocalField, FieldList, FormField, HiddenField,
-                     IntegerField, SelectChoice, SelectField, TextAreaField)
+                     SelectChoice, SelectField, TextAreaField)
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.form import Form
 
@@ -57,10 +57,6 @@ class ScheduleForm(FlaskForm):
     when = DateTimeLocalField("Publish at", format="%Y-%m-%dT%H:%M",
                               validators=[DataRequired(message="Choose a date and time.")])
     version = HiddenField()
-
-
-class ReviewForm(FlaskForm):
-    post_ids = FieldList(IntegerField(validators=[Optional()]))
 
 
 class FilterForm(FlaskForm):

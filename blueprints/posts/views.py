@@ -9,7 +9,6 @@ from flask import (abort, current_app, flash, jsonify, redirect, render_template
 from flask_login import current_user
 
 from beatdesk import audit, counting, media, notifications, posts
-from beatdesk.checks import RULES
 from beatdesk.errors import DomainError, NotFound, PermissionDenied
 from beatdesk.models import TIME_SENSITIVE, Category, District, MediaAsset, Post, PostState
 from beatdesk.permissions import can_view_district
@@ -20,7 +19,7 @@ from ..access import actor, require, role_required
 from ..common_forms import ActionForm, attach_error
 from ..database import db
 from . import bp
-from .forms import AcknowledgeForm, ComposerForm, FilterForm, NoteForm, ReviewForm, ScheduleForm
+from .forms import AcknowledgeForm, ComposerForm, FilterForm, NoteForm, ScheduleForm
 
 WRITERS = (Role.REPRESENTATIVE, Role.SERGEANT)
 ACTORS = (Role.REPRESENTATIVE, Role.SERGEANT, Role.NEWS_AFFAIRS)
@@ -188,7 +187,7 @@ def _render_detail(post: Post, status: int = 200, error: str | None = None, **fo
     return render_template(
         "posts/detail.html", post=post, revision=revision, actions=actions, Action=Action,
         acknowledged=acknowledged, unmet=posts.unmet_requirements(post), error=error,
-        counts=counting.count_all(revision.body), rules=RULES,
+        counts=counting.count_all(revision.body),
         note_form=forms.get("note_form") or NoteForm(version=post.version),
         ack_form=forms.get("ack_form") or AcknowledgeForm(),
         schedule_form=forms.get("schedule_form") or ScheduleForm(version=post.version,
