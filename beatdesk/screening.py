@@ -230,6 +230,15 @@ def active_keywords(session: Session) -> list[ScreeningKeyword]:
                                 .order_by(ScreeningKeyword.id)))
 
 
+def detector_findings_for(text: str, context) -> list:
+    """The post checks' detectors run over a comment (personal information, obscene words),
+    with ``context`` (a ``checks.CheckContext``) naming the official contact details."""
+    from beatdesk import checks
+
+    return [f for f in checks.run_checks(text, context=context)
+            if f.rule in ("personal_info", "obscene", "demeaning")]
+
+
 def detector_findings(session: Session, district: District, text: str) -> list:
     """The post checks' detectors run over a comment (personal information, obscene words).
 
@@ -238,9 +247,7 @@ def detector_findings(session: Session, district: District, text: str) -> list:
     """
     from beatdesk import checks
 
-    context = checks.context_for(session, district)
-    return [f for f in checks.run_checks(text, context=context)
-            if f.rule in ("personal_info", "obscene", "demeaning")]
+    return detector_findings_for(text, checks.context_for(session, district))
 
 
 def screen_comment(session: Session, district: District, text: str,
