@@ -419,10 +419,50 @@ def reject(session, actor, post, note, expected_version=None) -> None:
             note_required=True)
 
 
-def publish(session, actor, post, expected_version=None) -> None:
+@dataclass(frozen=True)
+class Held:
+    """A release the checks stopped: the post is held, and ``reason`` says what to fix."""
+
+    reason: str
+
+
+def _release_check(session: Session, actor: Actor, post: Post, refused: str) -> Held | None:
+    """Re-run the checks on the text about to go out, with the rules and word lists in force
+    now (an administrator may have extended them since the post was checked).
+
+    On a new blocking finding, a warning nobody acknowledged, or a notable incident without
+    News Affairs' approval of this revision, the post is held, as the scheduler holds a due
+    post, and the caller commits that: the findings are kept for the author to act on.
+    """
+    reason = _hold_reason(session, post)
+    if not reason:
+        return None
+    _hold(session, actor, post, f"{refused} {reason}")
+    return Held(f"{refused} {reason} The post is held: edit it, or acknowledge new warnings, "
+                "then submit it again.")
+
+
+def _hold(session: Session, actor: Actor, post: Post, note: str) -> None:
+    before = post.state
+    post.state = S.HELD
+    post.scheduled_for = None
+    post.notable = post.notable or post.current_revision.notable
+    _event(session, actor, post, "held", before, note=note)
+
+
+def publish(session, actor, post, expected_version=None) -> Held | None:
+    """Publish the checked (or approved) revision now, after checking it again.
+
+    Raises Conflict or PermissionDenied when the workflow refuses. Returns None when the post
+    is public, or ``Held`` when the checks now stop it (see ``_release_check``).
+    """
     _check_version(post, expected_version)
     _authorize(session, actor, post, Action.PUBLISH)
+    held = _release_check(session, actor, post, "Not published:")
+    if held:
+        return held
     _release(session, actor, post)
+    return None
 
 
 def _release(session: Session, actor: Actor, post: Post) -> None:
@@ -435,7 +475,13 @@ def _release(session: Session, actor: Actor, post: Post) -> None:
     _event(session, actor, post, "published", before)
 
 
-def schedule(session, actor, post, when: datetime, expected_version=None) -> None:
+def schedule(session, actor, post, when: datetime, expected_version=None) -> Held | None:
+    """Schedule the checked (or approved) revision, after checking it again; the scheduler
+    checks it once more when it is due.
+
+    Raises ValidationFailed for a time in the past or more than a year ahead. Returns None
+    when scheduled, or ``Held`` when the checks now stop it.
+    """
     _check_version(post, expected_version)
     _authorize(session, actor, post, Action.SCHEDULE)
     now = clock.utcnow()
@@ -443,10 +489,14 @@ def schedule(session, actor, post, when: datetime, expected_version=None) -> Non
         raise ValidationFailed("Choose a time in the future, or publish now.", field="when")
     if when > now + timedelta(days=366):
         raise ValidationFailed("Schedule at most a year ahead.", field="when")
+    held = _release_check(session, actor, post, "Not scheduled:")
+    if held:
+        return held
     before = post.state
     post.state = S.SCHEDULED
     post.scheduled_for = when
     _event(session, actor, post, "scheduled", before, note=f"For {when.isoformat()}")
+    return None
 
 
 def unschedule(session, actor, post, expected_version=None) -> None:
@@ -504,10 +554,7 @@ def publish_due(session: Session, actor: Actor, now: datetime | None = None) -> 
     for post in session.scalars(query).all():
         reason = _hold_reason(session, post)
         if reason:
-            before = post.state
-            post.state = S.HELD
-            post.notable = post.notable or post.current_revision.notable
-            _event(session, actor, post, "held", before, note=reason)
+            _hold(session, actor, post, reason)
             run.held.append(post)
             continue
         _release(session, actor, post)
@@ -520,10 +567,20 @@ def _hold_reason(session: Session, post: Post) -> str:
     revision = post.current_revision
     revision.findings = _findings(session, post.district, revision)
     revision.notable_forced = any(f["severity"] == Severity.NOTABLE for f in revision.findings)
-    if unmet_requirements(post):
-        return "The checks now find problems: " + " ".join(unmet_requirements(post))
+    acknowledged = {a.rule for a in revision.acknowledgements}
+    problems = [f"{f['title']} ({f['clause']}), “{f['quote']}”: change the text."
+                for f in revision.findings if f["severity"] == Severity.BLOCKING]
+    problems += [f"{f['title']} ({f['clause']}), “{f['quote']}”: acknowledge it with a reason."
+                 for f in revision.findings
+                 if f["severity"] == Severity.WARNING and f["rule"] not in acknowledged]
+    if problems:
+        return "The checks now find problems: " + " ".join(problems)
     if (post.notable or revision.notable) and not post.approval_current:
-        return "It needs News Affairs' approval of its current revision."
+        found = [f"“{f['quote']}”" for f in revision.findings
+                 if f["severity"] == Severity.NOTABLE]
+        because = f" (the checks read {', '.join(found)} as one)" if found else ""
+        return (f"It reads as a notable incident{because} and needs News Affairs' approval "
+                "of its current revision.")
     return ""
 
 

@@ -11,6 +11,8 @@ self-approval).
       └── return (News Affairs or sergeant, with a note), or any edit
     approved ──publish / schedule──▶ published / scheduled ──(due, approval still valid)──▶ published
     scheduled ──(due, approval gone)──▶ held        published ──discontinue──▶ discontinued
+    checked / approved / scheduled ──(checks re-run at release find new problems)──▶ held
+    held ──acknowledge new warnings, submit──▶ checked or awaiting_news_affairs
 """
 from __future__ import annotations
 
@@ -81,7 +83,8 @@ RELEASABLE = (S.CHECKED, S.APPROVED)
 
 TRANSITIONS: dict[Action, Transition] = {
     Action.EDIT: _t(EDITABLE, {Party.AUTHORS}, S.DRAFT),
-    Action.ACKNOWLEDGE: _t({S.DRAFT}, {Party.AUTHORS}, S.DRAFT),
+    # A held post may carry warnings the checks found at release time: acknowledge them there.
+    Action.ACKNOWLEDGE: _t({S.DRAFT, S.HELD}, {Party.AUTHORS}),
     Action.SUBMIT: _t({S.DRAFT, S.HELD}, {Party.AUTHORS}),  # checked or awaiting_news_affairs
     Action.REQUEST_SERGEANT_REVIEW: _t({S.CHECKED}, {Party.AUTHORS}, S.AWAITING_SERGEANT,
                                        not_notable=True),

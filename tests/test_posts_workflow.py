@@ -22,7 +22,7 @@ EDITABLE = set(S) - {S.DISCONTINUED, S.REJECTED}
 # action -> (states it may start from, roles that may take it). Posts here are not notable.
 EXPECTED = {
     Action.EDIT: (EDITABLE, WRITERS),
-    Action.ACKNOWLEDGE: ({S.DRAFT}, WRITERS),
+    Action.ACKNOWLEDGE: ({S.DRAFT, S.HELD}, WRITERS),
     Action.SUBMIT: ({S.DRAFT, S.HELD}, WRITERS),
     Action.REQUEST_SERGEANT_REVIEW: ({S.CHECKED}, WRITERS),
     Action.SERGEANT_CLEAR: ({S.AWAITING_SERGEANT}, {Role.SERGEANT}),

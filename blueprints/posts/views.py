@@ -233,10 +233,12 @@ def act(post_id: int, action: str):
     operation, takes_note = BUTTON_ACTIONS[action]
     kwargs = {"note": form.note.data or ""} if takes_note else {}
     try:
-        operation(db(), actor(), post, expected_version=_version(form), **kwargs)
+        held = operation(db(), actor(), post, expected_version=_version(form), **kwargs)
     except DomainError as exc:
         return _refused(post_id, exc, note_form=form)
     db().commit()
+    if isinstance(held, posts.Held):
+        return _render_detail(post, 409, held.reason)
     flash(f"{Action(action).label}: done. The post is now {post.state.label.lower()}.",
           "success")
     return redirect(url_for("posts.detail", post_id=post_id), 303)
@@ -270,10 +272,12 @@ def schedule(post_id: int):
         return _render_detail(post, 400, "Choose a valid date and time.", schedule_form=form)
     when = form.when.data.replace(tzinfo=_local_zone())
     try:
-        posts.schedule(db(), actor(), post, when, expected_version=_version(form))
+        held = posts.schedule(db(), actor(), post, when, expected_version=_version(form))
     except DomainError as exc:
         return _refused(post_id, exc, schedule_form=form)
     db().commit()
+    if held:
+        return _render_detail(post, 409, held.reason)
     flash("Post scheduled.", "success")
     return redirect(url_for("posts.detail", post_id=post_id), 303)
 
