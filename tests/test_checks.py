@@ -22,7 +22,8 @@ CLAUSES = {
 SEVERITIES = {
     "guilt": Severity.BLOCKING, "pending_prosecution": Severity.WARNING,
     "confidential": Severity.BLOCKING, "personal_info": Severity.BLOCKING,
-    "street_address": Severity.WARNING, "political": Severity.BLOCKING,
+    "street_address": Severity.WARNING, "victim_identity": Severity.BLOCKING,
+    "juvenile_identity": Severity.BLOCKING, "political": Severity.BLOCKING,
     "advertising": Severity.WARNING, "obscene": Severity.BLOCKING,
     "demeaning": Severity.BLOCKING, "notable": Severity.NOTABLE,
     "image_alt": Severity.BLOCKING, "image_credit": Severity.BLOCKING,

@@ -4,9 +4,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .findings import CheckContext, Finding, ImageFacts, Severity
+from .identity import find_protected_identities
 from .personal import find_personal_information
-from .rules import (IMAGE_ALT, IMAGE_ATTESTATION, IMAGE_CREDIT, PERSONAL_INFO, RULES,
-                    RULES_BY_CODE, STREET_ADDRESS, Rule, compile_phrases)
+from .rules import (IMAGE_ALT, IMAGE_ATTESTATION, IMAGE_CREDIT, JUVENILE_IDENTITY, PERSONAL_INFO,
+                    RULES, RULES_BY_CODE, STREET_ADDRESS, VICTIM_IDENTITY, Rule, compile_phrases)
 
 # One-for-one replacements, so spans found in the plain text are spans in the original.
 _PLAIN = str.maketrans({
@@ -48,9 +49,10 @@ def _compile(rule: Rule) -> _CompiledRule:
 
 
 # Rules matched against text by their word lists and patterns; compiled once, at import.
-# Personal information has its own detectors; images are checked separately.
+# Personal information and identities have their own detectors; images are checked separately.
+_DETECTED = (PERSONAL_INFO, STREET_ADDRESS, VICTIM_IDENTITY, JUVENILE_IDENTITY)
 _TEXT_RULES = tuple(_compile(rule) for rule in RULES
-                    if rule.applies_to == "text" and rule not in (PERSONAL_INFO, STREET_ADDRESS))
+                    if rule.applies_to == "text" and rule not in _DETECTED)
 _ORDER = {rule.code: index for index, rule in enumerate(RULES)}
 
 
@@ -109,6 +111,17 @@ def _personal_findings(text: str, plain: str, context: CheckContext) -> list[Fin
     return findings
 
 
+def _identity_findings(text: str, plain: str, context: CheckContext) -> list[Finding]:
+    """Names of victims, witnesses, complainants and juveniles. An administrator's phrases for
+    these rules are more words for the person's role, not words that count on their own."""
+    rules = {"victim": VICTIM_IDENTITY, "juvenile": JUVENILE_IDENTITY}
+    victim_words = VICTIM_IDENTITY.phrases + tuple(context.extra_terms.get(VICTIM_IDENTITY.code, ()))
+    juvenile_words = JUVENILE_IDENTITY.phrases + tuple(
+        context.extra_terms.get(JUVENILE_IDENTITY.code, ()))
+    return [_finding(rules[match.kind], text, match.start, match.end)
+            for match in find_protected_identities(plain, victim_words, juvenile_words)]
+
+
 def _image_findings(images: Sequence[ImageFacts]) -> list[Finding]:
     findings = []
     for image in images:
@@ -128,7 +141,8 @@ def run_checks(text: str, images: Sequence[ImageFacts] = (),
     """Every finding for a post: text findings in reading order (rule order on a tie), then one
     finding per image per missing item. An empty list means nothing to fix or acknowledge."""
     plain = text.translate(_PLAIN)
-    findings = _text_findings(text, plain, context) + _personal_findings(text, plain, context)
+    findings = (_text_findings(text, plain, context) + _personal_findings(text, plain, context)
+                + _identity_findings(text, plain, context))
     findings.sort(key=lambda f: (f.start, _ORDER[f.rule], f.end))
     return findings + _image_findings(images)
 

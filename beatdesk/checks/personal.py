@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import phonenumbers
+import regex
 from phonenumbers import PhoneNumberFormat, PhoneNumberMatcher, PhoneNumberType
 
 from .findings import CheckContext
@@ -28,18 +29,30 @@ DATE_OF_BIRTH = re.compile(
 
 SUFFIXES = (r"Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Drive|Dr|Lane|Ln|Court|Ct|Place|Pl|"
             r"Way|Terrace|Ter|Circle|Cir|Parkway|Pkwy|Highway|Hwy|Square|Sq|Trail|Trl")
-# A house number, an optional direction, one to four capitalised words, and a street suffix:
-# "1718 S. State St.", "42 Elm Street Apt 3". A block ("the 1200 block of Main Street") has no
+# A house number, an optional direction, one to four capitalised words (any script), and a
+# street suffix: "1718 S. State St.", "42 Elm Street Apt 3", "1530 W. Ñandú Ave."; or, with a
+# direction, no suffix: "4412 N. Kedzie". A block ("the 1200 block of Main Street") has no
 # capitalised word right after its number, so it is never an address.
-STREET_ADDRESS = re.compile(
+_DIRECTION = r"(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West)\.?\s+"
+_UNIT = r"(?:,?\s*(?i:Apt|Apartment|Unit|Suite|Ste|#)\.?\s*[\w-]+)?"
+STREET_ADDRESS = regex.compile(
     rf"(?<![\w/.,$-])\d{{1,6}}[A-Za-z]?\s+"
-    rf"(?:(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West)\.?\s+)?"
-    rf"(?:[A-Z0-9][\w'.-]*\s+){{1,4}}?(?i:{SUFFIXES})\b\.?"
-    rf"(?:,?\s*(?i:Apt|Apartment|Unit|Suite|Ste|#)\.?\s*[\w-]+)?")
+    rf"(?:(?:{_DIRECTION})?(?:[\p{{Lu}}0-9][\w'’.-]*\s+){{1,4}}?(?i:{SUFFIXES})\b\.?"
+    rf"|{_DIRECTION}(?:\p{{Lu}}[\p{{L}}\p{{M}}'’-]*|\d+(?:st|nd|rd|th))"
+    rf"(?:\s+\p{{Lu}}[\p{{L}}\p{{M}}'’-]*)?(?![\w.]*\s+(?i:block)))"
+    rf"{_UNIT}")
 # Words just before an address that say it is where somebody lives.
 RESIDENCE_CUE = re.compile(
     r"(?<!\w)(?:lives?|living|resides?|residing|residence|home|house|apartment|moved\s+to|"
-    r"address)(?!\w)[^.!?\n]{0,40}$", re.IGNORECASE)
+    r"address|residents?\s+of|homeowners?|tenants?)(?!\w)[^.!?\n]{0,40}$", re.IGNORECASE)
+# A person "of" an address: "Maria Lopez, 34, of 1200 N. Main St.", "John Doe of 12 Elm St.".
+PERSON_OF = regex.compile(r"(?:\b\d{1,3}\s*,|\p{Lu}[\p{Ll}\p{M}'’-]+,?)\s+of\s+$")
+# Words just after an address that say somebody lives there: ", where she lives".
+RESIDENCE_AFTER = regex.compile(
+    r"^[^.!?\n]{0,20}?(?<!\w)where\s+(?:she|he|they|the\s+\w+|\p{Lu}\w+)\s+"
+    r"(?:lives?|lived|resides?|resided|stays?|stayed|rents?)(?!\w)", regex.IGNORECASE)
+# A flat or unit number makes an address somebody's home (a suite is an office).
+HOME_UNIT = re.compile(r"(?i:Apt|Apartment|Unit|#)\.?\s*[\w-]+$")
 EMAIL = re.compile(r"(?<![\w.+@-])[\w.+-]+@((?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,})(?![\w@])")
 # Social Security numbers: never 000, 666 or 9xx in the area, 00 in the group or 0000 in the
 # serial. Dashed or spaced, or nine digits right after an "SSN" label.
@@ -109,7 +122,10 @@ def find_personal_information(text: str, context: CheckContext) -> Iterator[Pers
         if any(found and found in official for official in official_addresses):
             continue
         before = text[max(0, match.start() - 60):match.start()]
-        kind = "home_address" if RESIDENCE_CUE.search(before) else "street_address"
+        after = text[match.end():match.end() + 60]
+        home = (RESIDENCE_CUE.search(before) or PERSON_OF.search(before)
+                or RESIDENCE_AFTER.search(after) or HOME_UNIT.search(match.group(0)))
+        kind = "home_address" if home else "street_address"
         yield PersonalMatch(kind, match.start(), match.end())
 
     for match in PhoneNumberMatcher(text, context.region or "US",

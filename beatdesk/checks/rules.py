@@ -21,6 +21,8 @@ CONFIDENTIAL_CLAUSE = "Detroit 102.8-4.4.c; Massachusetts IV.A.4.e and IV.C.8.b;
 PERSONAL_CLAUSE = "Massachusetts IV.A.4.b.3 and IV.A.4.c"
 POLITICAL_CLAUSE = "Detroit 102.8-4.4.d; Deerfield C.a.iv; Massachusetts IV.A.6.f"
 ADVERTISING_CLAUSE = "Chicago Twitter IV.E; Detroit 102.8-4.4.d; Massachusetts IV.A.6.e"
+IDENTITY_CLAUSE = ("Chicago Use of Social Media Outlets IV.B.6 (privacy protections); "
+                   "Massachusetts IV.C.8.e")
 COPYRIGHT_CLAUSE = "Detroit 102.8-4.4.e; Chicago IV.B.4; Deerfield C.3; Massachusetts IV.A.6.d"
 
 
@@ -176,6 +178,76 @@ STREET_ADDRESS = Rule(
     extendable=False,
 )
 
+VICTIM_IDENTITY = Rule(
+    code="victim_identity", severity=Severity.BLOCKING, clause=IDENTITY_CLAUSE,
+    title="Identity of a victim, witness or complainant",
+    description="A private person's name next to words that make them a victim, a witness or "
+                "the person who reported a crime: \"the victim, Maria Lopez\", \"Maria Lopez, "
+                "34, was struck\", \"witness Aaron Feldman told officers\", \"Ahmed Ali's car "
+                "was stolen\", \"the victim's mother, Keisha Brown\".",
+    message="Remove the name (and anything else that identifies the person). Describe them "
+            "instead: \"a 34-year-old woman\", \"a witness\".",
+    phrases=(
+        "victim", "victims", "crime victim", "survivor of", "complainant", "complainants",
+        "witness", "witnesses", "eyewitness", "eyewitnesses", "bystander", "bystanders",
+        "decedent", "the deceased", "homeowner", "homeowners", "pedestrian", "pedestrians",
+        "cyclist", "cyclists", "bicyclist", "bicyclists", "passenger", "passengers",
+        "caller", "reporting party",
+    ),
+    patterns=(
+        Pattern("a role word above, then the name: \"the victim, Maria Lopez\", \"victim: "
+                "Liam O'Connor\", \"the victim, identified as Daniel Okafor\", \"the "
+                "victim's mother, Keisha Brown\"", "see beatdesk/checks/identity.py"),
+        Pattern("the name, then what happened to the person: \"was struck\", \"was robbed\", "
+                "\"who was stabbed\", \"was taken to the hospital\", \"died\"",
+                "see VICTIM_AFTER"),
+        Pattern("the name, then what a witness or complainant did: \"told police\", "
+                "\"called 911\", \"saw the crash\", \"reported the theft\"", "see VICTIM_AFTER"),
+        Pattern("the name's property: \"Björn Ólafsson's apartment was burglarized\"",
+                "see VICTIM_AFTER"),
+        Pattern("\"identified the victim as ...\", \"a call from ...\", \"the woman who was "
+                "mugged, ...\"", "see _IDENTIFIED_BEFORE, _CONTACT_BEFORE, _RELATIVE_BEFORE"),
+    ),
+    notes=("Names are capitalised words in any script, or a run of a script without capitals "
+           "(\"王伟\"); place and business names (\"Marquette Park\", \"Family Dollar\") are "
+           "not names.",
+           "Officers and officials named with their title (\"Officer Jane Smith received the "
+           "Lifesaving Award\", \"Commander Ortega\", \"Ald. Hadden\") are never flagged, "
+           "even when hurt on duty; nor are later mentions of the same names.",
+           "\"The victim, a 34-year-old man\" is the way to say it.",
+           "An added phrase is a word for the person's role: adding \"survivor\" makes "
+           "\"the survivor, Mei Chen\" a finding."),
+)
+
+JUVENILE_IDENTITY = Rule(
+    code="juvenile_identity", severity=Severity.BLOCKING, clause=IDENTITY_CLAUSE,
+    title="Identity of a juvenile",
+    description="A name next to an age under 18 or a word for a child: \"a 15-year-old named "
+                "Tyler Brooks\", \"Tyler Brooks, 15,\", \"16-year-old Kevin Zhang\", \"Tyler "
+                "Brooks (14)\", \"the juvenile, Ana Ruiz\".",
+    message="Remove the name; say \"a 15-year-old boy\". Juveniles are never identified, "
+            "whether they are victims, witnesses or arrested.",
+    phrases=(
+        "juvenile", "juveniles", "minor", "minors", "teen", "teens", "teenager", "teenagers",
+        "boy", "boys", "girl", "girls", "child", "children", "kid", "kids", "toddler",
+        "toddlers", "infant", "infants", "baby", "babies", "youth", "youths",
+    ),
+    patterns=(
+        Pattern("an age under 18 before the name: \"16-year-old Kevin Zhang\", \"a 15-year-old "
+                "named Jayden\", \"fourteen-year-old Amani Okoro\"", "see _AGE_BEFORE"),
+        Pattern("an age under 18 after the name: \"Tyler Brooks, 15,\", \"(14)\", \", age "
+                "13\", \", a 12-year-old\"", "see JUVENILE_AFTER"),
+        Pattern("a word above, then the name: \"the juvenile, Ana Ruiz\", \"the boy, Ethan\"",
+                "see beatdesk/checks/identity.py"),
+    ),
+    notes=("A missing-person notice may name the missing child: that is how the child is found. "
+           "Once the post says the child was found (\"found safe\", \"located\"), the name "
+           "must come down, and the rule applies again.",
+           "Adults named with their age (\"Jane Smith, 34, of Oak Park, was arrested\") are "
+           "not juveniles.",
+           "An added phrase is a word for a child: a name next to it counts."),
+)
+
 POLITICAL = Rule(
     code="political", severity=Severity.BLOCKING, clause=POLITICAL_CLAUSE,
     title="Political activity or endorsement",
@@ -288,8 +360,42 @@ NOTABLE = Rule(
         "killings", "slain", "manslaughter", "fatal", "fatally", "fatality", "fatalities",
         "found dead", "death investigation",
         # officer-involved incidents
-        "officer-involved", "officer-involved shooting", "officer injured", "officers injured", "officer was injured",
-        "officer shot", "officer down", "use of force", "police shooting",
+        "officer-involved", "officer-involved shooting", "officer injured", "officers injured",
+        "officer was injured", "officers were injured", "officer hurt", "officers hurt",
+        "officer was hurt", "officers were hurt", "officer was struck", "officer struck",
+        "officer assaulted", "officer was assaulted", "officers were assaulted",
+        "battery on an officer", "battery to a police officer", "officer shot", "officer down",
+        "use of force", "force was used", "used force", "police shooting", "taser", "tased",
+        "tasered", "stun gun", "pepper spray", "pepper sprayed", "in-custody death",
+        "died in custody", "death in custody",
+        # pursuits
+        "police pursuit", "vehicle pursuit", "foot pursuit", "pursued", "high-speed chase",
+        "police chase", "fled from police", "fled from officers", "fled police",
+        # robbery, carjacking and home invasion
+        "armed robbery", "armed robberies", "robbed at gunpoint", "at gunpoint", "at knifepoint",
+        "gunpoint", "knifepoint", "robbery in progress", "strong-arm robbery", "carjacking",
+        "carjackings", "carjacked", "carjacker", "carjackers", "vehicular hijacking",
+        "home invasion", "home invasions",
+        # weapons and violence in other words
+        "stab wound", "stab wounds", "knife attack", "slashed", "gunshot wound", "gunshot wounds",
+        "wounded", "pistol-whipped", "aggravated battery with a firearm", "drive-by",
+        "active shooter", "mass shooting", "armed man", "armed suspect", "gunman", "gunmen",
+        "shooter", "shot at", "opened fire", "standoff", "barricade", "barricaded subject",
+        "swat", "bomb threat", "explosive device", "explosion", "arson", "set on fire",
+        # sexual violence
+        "sexual assault", "sexual assaults", "sexually assaulted", "sexual abuse",
+        "criminal sexual assault", "rape", "raped", "attempted rape",
+        # abduction and missing children
+        "kidnapping", "kidnapped", "kidnapper", "abduction", "abducted", "child abduction",
+        "amber alert", "missing child", "missing children", "missing juvenile",
+        "missing juveniles", "missing teen", "missing teenager", "missing girl", "missing boy",
+        "endangered missing",
+        # deaths and grave injuries
+        "pronounced dead", "died at the scene", "died of his injuries", "died of her injuries",
+        "died from his injuries", "died from her injuries", "succumbed", "deceased",
+        "body was found", "body found", "remains were found", "critical condition",
+        "serious condition", "life-threatening", "fatal crash", "fatal hit-and-run",
+        "hit-and-run", "hit and run", "struck and killed", "drowned", "drowning",
     ),
     exceptions=(
         "cardiac arrest", "sudden cardiac arrest", "respiratory arrest", "arrest warrant",
@@ -298,9 +404,20 @@ NOTABLE = Rule(
         "shooting star", "shooting stars", "shooting hoops", "great shot", "nice shot",
         "killed it", "killing time",
         "murder mystery", "fatal error",
+        # awareness and prevention posts, not incidents
+        "sexual assault awareness", "sexual assault awareness month", "carjacking prevention",
+        "prevent carjackings", "prevent a carjacking", "pursuit demonstration",
+        "pepper spray training", "taser training", "swat team demonstration",
     ),
     notes=("\"Arrest warrant\" on its own (a wanted person) is not an arrest; \"arrested on a "
-           "warrant\" is.", "The author can also mark any post notable by hand."),
+           "warrant\" is.", "The author can also mark any post notable by hand.",
+           "Serious crimes count in the many words people write about them (armed robbery, "
+           "carjacking, stabbing, sexual assault, a missing or abducted child, police pursuits, "
+           "use of force, an officer hurt, barricades, fatal hit-and-runs); awareness and "
+           "prevention posts (\"Sexual Assault Awareness Month\", \"carjacking prevention\") "
+           "do not.",
+           "A missing child is notable; a missing adult is a time-sensitive post that may go "
+           "out at once."),
 )
 
 IMAGE_ALT = Rule(
@@ -334,7 +451,8 @@ IMAGE_ATTESTATION = Rule(
 
 # Every rule, in the order findings are listed.
 RULES: tuple[Rule, ...] = (
-    GUILT, PENDING_PROSECUTION, CONFIDENTIAL, PERSONAL_INFO, STREET_ADDRESS, POLITICAL,
+    GUILT, PENDING_PROSECUTION, CONFIDENTIAL, PERSONAL_INFO, STREET_ADDRESS, VICTIM_IDENTITY,
+    JUVENILE_IDENTITY, POLITICAL,
     ADVERTISING, OBSCENE, DEMEANING, IMAGE_ALT, IMAGE_CREDIT, IMAGE_ATTESTATION, NOTABLE,
 )
 RULES_BY_CODE = {rule.code: rule for rule in RULES}
