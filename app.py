@@ -30,6 +30,7 @@ class DefaultConfig:
     RECORDS_RULES = "IL"  # public records deadlines: a state key (IL, TX) or a RecordsRules
     TIMEZONE = "America/Chicago"  # the department's time zone (date of receipt of a request)
     RELEASE_ROOT = None  # default: releases/ in the instance folder, resolved when used
+    ARCHIVE_KEY_FILE = None  # default: archive_signing_key.pem in the instance folder
     LOCKOUT_THRESHOLD = 5
     LOCKOUT_MINUTES = 10
     IDLE_TIMEOUT_MINUTES = 30
@@ -55,12 +56,14 @@ ENV_VARS = {
     "MAX_IMAGE_BYTES": int, "MEDIA_ROOT": str, "PUBLIC_CACHE_SECONDS": int,
     "RECORDS_RULES": str, "TIMEZONE": str, "RELEASE_ROOT": str, "FEED_SIZE": int,
     "PAGE_SIZE": int, "COMMENT_RATE_LIMIT": str, "COMMENT_POST_RATE_LIMIT": str,
+    "ARCHIVE_KEY_FILE": str,
 }
 
 
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     load_config(app, config or {})
+    register_input_guards(app)
     bind_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
@@ -158,6 +161,13 @@ def bind_extensions(app: Flask) -> None:
     # "basic": a session seen from a new address or browser is marked not fresh.
     login_manager.session_protection = "basic"
     limiter.init_app(app)
+
+
+def register_input_guards(app: Flask) -> None:
+    """Bounded ids in addresses and the request guard; before any route is added."""
+    from blueprints.input_guards import register
+
+    register(app)
 
 
 def register_blueprints(app: Flask) -> None:

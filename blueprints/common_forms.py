@@ -1,11 +1,11 @@
 """Form pieces every blueprint uses."""
-from flask_wtf import FlaskForm
+from blueprints.forms import BaseForm
 from wtforms import Form
 
 from beatdesk.errors import DomainError
 
 
-class ActionForm(FlaskForm):
+class ActionForm(BaseForm):
     """A one-button POST (approve, unlock, deactivate): only the CSRF token."""
 
 

@@ -2,15 +2,17 @@
 from flask import Flask, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from beatdesk.audit import record_event
+from beatdesk.db import is_contention, take_write_lock
 from beatdesk.errors import DomainError
 from beatdesk.models import Outcome
 
 from .access import actor
 from .database import db
+from .input_guards import InputRefused
 
 MESSAGES = {
     400: ("Bad request", "The request could not be understood. Check what you entered and try again."),
@@ -22,6 +24,8 @@ MESSAGES = {
     413: ("Too large", "What you sent is larger than this site accepts."),
     429: ("Too many requests", "You have made too many requests in a short time. "
                                "Wait a minute and try again."),
+    503: ("Busy, try again", "Many changes are being saved at this moment, so yours was not "
+                             "saved. Wait a few seconds and send it again."),
     500: ("Something went wrong", "The error was logged. Try again; if it keeps happening, "
                                   "contact Information Services."),
 }
@@ -43,6 +47,7 @@ def _audit_denial() -> None:
         return
     session = db()
     session.rollback()  # nothing the refused request started may be kept
+    take_write_lock(session)  # a GET's session reads first; the audit row must not fail on that
     record_event(session, actor(), "access.denied", outcome=Outcome.DENIED,
                  details={"method": request.method, "path": request.path[:300],
                           "endpoint": request.endpoint or ""})
@@ -54,6 +59,10 @@ def register(app: Flask) -> None:
     def csrf_error(exc: CSRFError):
         return _page(400, "The form expired or was sent without its security token. "
                           "Go back, reload the page and try again.")
+
+    @app.errorhandler(InputRefused)
+    def input_refused(exc: InputRefused):
+        return _page(400, exc.description)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -77,6 +86,19 @@ def register(app: Flask) -> None:
         db().rollback()
         app.logger.warning("integrity error: %s", exc.orig)
         return _page(409)
+
+    @app.errorhandler(DBAPIError)
+    def database_busy(exc: DBAPIError):
+        # Other writers held the lock past the busy timeout (or PostgreSQL broke a deadlock):
+        # nothing was saved and the same request will pass later, so say that, not "error".
+        if not is_contention(exc):
+            raise exc
+        session = db()
+        session.rollback()
+        take_write_lock(session, False)  # the page itself only reads: never wait again for it
+        app.logger.warning("database busy: %s", exc.orig)
+        response, status = _page(503)
+        return response, status, {"Retry-After": "5"}
 
     @app.errorhandler(500)
     def server_error(exc):

@@ -1,4 +1,4 @@
-from flask_wtf import FlaskForm
+from blueprints.forms import BaseForm
 from wtforms import (DateField, EmailField, IntegerField, PasswordField, SelectChoice, SelectField,
                      StringField, URLField)
 from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, Optional
@@ -11,7 +11,7 @@ def _optional_int(value):
     return int(value) if value not in (None, "", "None") else None
 
 
-class UserForm(FlaskForm):
+class UserForm(BaseForm):
     full_name = StringField("Full name", validators=[InputRequired(), Length(max=120)],
                             render_kw={"autocomplete": "off"})
     rank = StringField("Rank", validators=[Length(max=60)],
@@ -37,7 +37,7 @@ class NewUserForm(UserForm):
         render_kw={"autocomplete": "new-password"})
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(BaseForm):
     password = PasswordField(
         "Temporary password", validators=[InputRequired(), Length(max=128)],
         description="The user must change it at the next sign-in.",
@@ -47,7 +47,7 @@ class ResetPasswordForm(FlaskForm):
         render_kw={"autocomplete": "new-password"})
 
 
-class DepartmentForm(FlaskForm):
+class DepartmentForm(BaseForm):
     name = StringField("Department name", validators=[InputRequired(), Length(max=200)])
     official_website = URLField("Official website", validators=[InputRequired(), Length(max=500)])
     contact_phone = StringField("Contact phone", validators=[Length(max=40)])
@@ -60,7 +60,7 @@ class DepartmentForm(FlaskForm):
                     "policing sergeant's review shows as overdue to News Affairs.")
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(BaseForm):
     class Meta:
         csrf = False  # a GET search form changes nothing
 

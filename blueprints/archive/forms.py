@@ -1,4 +1,4 @@
-from flask_wtf import FlaskForm
+from blueprints.forms import BaseForm
 from wtforms import (DateField, IntegerField, SelectChoice, SelectField, StringField,
                      TextAreaField)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
@@ -50,16 +50,16 @@ class CriteriaFields:
                               state=(self.state.data or "").strip())
 
 
-class SearchForm(CriteriaFields, FlaskForm):
+class SearchForm(CriteriaFields, BaseForm):
     class Meta:
         csrf = False  # a GET search changes nothing
 
 
-class SaveSearchForm(CriteriaFields, FlaskForm):
+class SaveSearchForm(CriteriaFields, BaseForm):
     name = StringField("Name for this search", validators=[InputRequired(), Length(max=120)])
 
 
-class ScheduleForm(FlaskForm):
+class ScheduleForm(BaseForm):
     record_type = StringField("Record type or family", validators=[InputRequired(), Length(max=80)],
                               description="e.g. comment (all comment records) or post.revision.")
     period_amount = IntegerField("Keep for", validators=[
@@ -71,7 +71,7 @@ class ScheduleForm(FlaskForm):
                                         "Records Act, Application No. ...")
 
 
-class HoldForm(FlaskForm):
+class HoldForm(BaseForm):
     reason = TextAreaField("Reason", validators=[InputRequired(), Length(max=1000)])
     case_number = StringField("Case or request number", validators=[InputRequired(),
                                                                     Length(max=80)])
@@ -82,6 +82,6 @@ class HoldForm(FlaskForm):
     saved_search_id = SelectField("Saved search", coerce=optional_int, validators=[Optional()])
 
 
-class ReleaseHoldForm(FlaskForm):
+class ReleaseHoldForm(BaseForm):
     reason = StringField("Reason for release", validators=[InputRequired(), Length(max=500)])
 

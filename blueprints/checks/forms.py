@@ -1,4 +1,4 @@
-from flask_wtf import FlaskForm
+from blueprints.forms import BaseForm
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import InputRequired, Length
 
@@ -6,7 +6,7 @@ from beatdesk.checks import EXTENDABLE_RULES
 from beatdesk.checks.terms import PHRASE_MAX
 
 
-class AddTermForm(FlaskForm):
+class AddTermForm(BaseForm):
     rule = SelectField("Check", validators=[InputRequired()],
                        choices=[SelectChoice(r.code, r.title) for r in EXTENDABLE_RULES])
     phrase = StringField(

@@ -1,11 +1,11 @@
-from flask_wtf import FlaskForm
+from blueprints.forms import BaseForm
 from wtforms import BooleanField, EmailField, HiddenField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
 from beatdesk.comments import BODY_MAX, EMAIL_MAX, NAME_MAX
 
 
-class CommentForm(FlaskForm):
+class CommentForm(BaseForm):
     """A visitor's comment. Sizes and the Terms box are checked by the domain, which keeps one
     set of messages; the validators here only mark fields required for the browser and readers."""
 

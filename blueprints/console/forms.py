@@ -1,9 +1,9 @@
-from flask_wtf import FlaskForm
+from blueprints.forms import BaseForm
 from wtforms import PasswordField
 from wtforms.validators import EqualTo, InputRequired, Length
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(BaseForm):
     current_password = PasswordField("Current password", validators=[InputRequired()],
                                      render_kw={"autocomplete": "current-password"})
     password = PasswordField(

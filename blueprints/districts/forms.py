@@ -1,4 +1,4 @@
-from flask_wtf import FlaskForm
+from blueprints.forms import BaseForm
 from wtforms import (EmailField, IntegerField, SelectChoice, SelectField, StringField,
                      TextAreaField)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
@@ -6,7 +6,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from beatdesk.models import ModerationMode
 
 
-class DistrictForm(FlaskForm):
+class DistrictForm(BaseForm):
     number = IntegerField("District number", validators=[
         InputRequired(message="Enter the district number."), NumberRange(min=1, max=9999)])
     name = StringField("Name", validators=[InputRequired(), Length(max=120)])
@@ -29,12 +29,12 @@ def _optional_int(value):
     return int(value) if value not in (None, "", "None") else None
 
 
-class DesignateForm(FlaskForm):
+class DesignateForm(BaseForm):
     user_id = SelectField("Representative", coerce=int, validators=[InputRequired()])
     replaces_id = SelectField("Replacing", coerce=_optional_int, validators=[Optional()],
                               description="Leave empty when a slot is free.")
     reason = StringField("Reason (for a replacement)", validators=[Length(max=500)])
 
 
-class EndDesignationForm(FlaskForm):
+class EndDesignationForm(BaseForm):
     reason = StringField("Reason", validators=[InputRequired(), Length(max=500)])

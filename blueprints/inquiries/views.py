@@ -1,7 +1,7 @@
 """Media inquiries: anyone on staff logs one; News Affairs responds and closes it."""
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
+from blueprints.forms import BaseForm
 from wtforms import IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -16,7 +16,7 @@ from ..database import db
 from . import bp
 
 
-class InquiryForm(FlaskForm):
+class InquiryForm(BaseForm):
     outlet = StringField("News outlet", validators=[DataRequired(), Length(max=200)])
     reporter = StringField("Reporter", validators=[DataRequired(), Length(max=200)])
     contact = StringField("Reporter's contact", validators=[DataRequired(), Length(max=300)],
@@ -26,7 +26,7 @@ class InquiryForm(FlaskForm):
     question = TextAreaField("The question", validators=[DataRequired(), Length(max=5000)])
 
 
-class ResponseForm(FlaskForm):
+class ResponseForm(BaseForm):
     response = TextAreaField("Response given", validators=[DataRequired(), Length(max=5000)])
     version = StringField(validators=[Optional()])
 

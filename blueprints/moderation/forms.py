@@ -1,4 +1,4 @@
-from flask_wtf import FlaskForm
+from blueprints.forms import BaseForm
 from wtforms import (BooleanField, DateField, Form, HiddenField, IntegerField, SelectChoice,
                      SelectField, StringField, TextAreaField)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
@@ -28,7 +28,7 @@ def clause_choices(clauses) -> list[SelectChoice]:
         SelectChoice(c.number, f"{c.number}. {c.title}") for c in clauses]
 
 
-class ModerateForm(FlaskForm):
+class ModerateForm(BaseForm):
     action = SelectField("Action", choices=[SelectChoice(a.value, a.label) for a in Action])
     clause = SelectField("Clause of the Takedown Policy (for hide and remove)",
                          validate_choice=False)
@@ -37,7 +37,7 @@ class ModerateForm(FlaskForm):
     version = HiddenField()
 
 
-class BulkForm(FlaskForm):
+class BulkForm(BaseForm):
     action = SelectField("Action for the selected comments",
                          choices=[SelectChoice(a.value, a.label) for a in Action])
     clause = SelectField("Clause of the Takedown Policy (for hide and remove)",
@@ -45,19 +45,19 @@ class BulkForm(FlaskForm):
     note = StringField("Note (optional)", validators=[Length(max=NOTE_MAX)])
 
 
-class NoteForm(FlaskForm):
+class NoteForm(BaseForm):
     note = TextAreaField("Note", validators=[InputRequired(message="Write the note."),
                                              Length(max=NOTE_MAX)],
                          description="Seen by moderators only; kept with the comment's history.")
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(BaseForm):
     body = TextAreaField("Official reply", validators=[InputRequired(message="Write the reply.")],
                          description="Published at once under the comment, as the district, "
                                      "marked “Official reply”.")
 
 
-class BlockForm(FlaskForm):
+class BlockForm(BaseForm):
     by_email = BooleanField("Block the commenter's e-mail address")
     by_network = BooleanField("Block the commenter's network")
     prefix = IntegerField("Network size (prefix length)", validators=[Optional()],
@@ -69,7 +69,7 @@ class BlockForm(FlaskForm):
                                                  Length(max=NOTE_MAX)])
 
 
-class KeywordForm(FlaskForm):
+class KeywordForm(BaseForm):
     phrase = StringField("Word or phrase", validators=[InputRequired(message="Enter a word or "
                                                                              "phrase."),
                                                        Length(max=200)])

@@ -1,5 +1,5 @@
 """Forms of the composer, the acknowledgements and the workflow actions."""
-from flask_wtf import FlaskForm
+from blueprints.forms import BaseForm
 from flask_wtf.file import FileField
 from wtforms import (BooleanField, DateTimeLocalField, FieldList, FormField, HiddenField,
                      SelectChoice, SelectField, TextAreaField)
@@ -23,7 +23,7 @@ class ExistingImageForm(Form):
     remove = BooleanField("Remove this image from the post")
 
 
-class ComposerForm(FlaskForm):
+class ComposerForm(BaseForm):
     category = SelectField("Category", validators=[DataRequired()], choices=[
         SelectChoice(str(value), label) for value, label in CATEGORY_LABELS.items()])
     body = TextAreaField("Post text", validators=[DataRequired(message="Write the post's text."),
@@ -41,25 +41,25 @@ class ComposerForm(FlaskForm):
     version = HiddenField()
 
 
-class AcknowledgeForm(FlaskForm):
+class AcknowledgeForm(BaseForm):
     rule = HiddenField(validators=[DataRequired()])
     reason = TextAreaField("Why it should go out anyway",
                            validators=[DataRequired(message="Give your reason."),
                                        Length(max=2000)])
 
 
-class NoteForm(FlaskForm):
+class NoteForm(BaseForm):
     note = TextAreaField("Note", validators=[Length(max=2000)])
     version = HiddenField()
 
 
-class ScheduleForm(FlaskForm):
+class ScheduleForm(BaseForm):
     when = DateTimeLocalField("Publish at", format="%Y-%m-%dT%H:%M",
                               validators=[DataRequired(message="Choose a date and time.")])
     version = HiddenField()
 
 
-class FilterForm(FlaskForm):
+class FilterForm(BaseForm):
     class Meta:
         csrf = False
 

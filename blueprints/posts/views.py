@@ -8,11 +8,12 @@ from flask import (abort, current_app, flash, jsonify, redirect, render_template
                    send_file, url_for)
 from flask_login import current_user
 
-from beatdesk import audit, counting, media, notifications, posts
+from beatdesk import audit, counting, media, notifications, posts, published_texts
 from beatdesk.errors import DomainError, NotFound, PermissionDenied
 from beatdesk.models import TIME_SENSITIVE, Category, District, MediaAsset, Post, PostState
 from beatdesk.permissions import can_view_district
 from beatdesk.roles import Role
+from beatdesk.text import TextRefused, normalise
 from beatdesk.workflow import Action
 
 from ..access import actor, require, role_required
@@ -335,13 +336,16 @@ def sergeant_queue():
     return _sergeant_page(ActionForm())
 
 
-def _sergeant_page(form, status: int = 200):
+def _sergeant_page(form, status: int = 200, texts_form=None):
     district_id = current_user.district_id
     return render_template(
         "posts/sergeant.html", form=form, note_form=NoteForm(),
+        texts_form=texts_form or ActionForm(),
         pre_review=posts.sergeant_pre_review_queue(db(), district_id),
         queue=posts.review_queue(db(), district_id, current_app.config["PAGE_SIZE"]),
-        total=posts.review_queue_size(db(), district_id)), status
+        total=posts.review_queue_size(db(), district_id),
+        texts=published_texts.review_queue(db(), district_id, current_app.config["PAGE_SIZE"]),
+        texts_total=published_texts.review_queue_size(db(), district_id)), status
 
 
 @bp.route("/review", methods=["POST"])
@@ -366,6 +370,35 @@ def mark_reviewed():
     return redirect(url_for("posts.sergeant_queue"), 303)
 
 
+@bp.route("/review/texts", methods=["POST"])
+@role_required(Role.SERGEANT)
+def mark_texts_reviewed():
+    """Mark the selected official replies and district statements (or, with ``all``, every
+    one waiting) reviewed."""
+    form = ActionForm()
+    if not form.validate():
+        abort(400)
+    queue = published_texts.review_queue(db(), current_user.district_id)
+    if request.form.get("all"):
+        chosen = queue
+    else:
+        wanted = {v for v in request.form.getlist("text_id")}
+        chosen = [t for t in queue if str(t.id) in wanted]
+        if not chosen:
+            form.form_errors.append("Choose at least one reply or statement to mark reviewed.")
+            return _sergeant_page(ActionForm(), 400, texts_form=form)
+    try:
+        count = published_texts.mark_reviewed(db(), actor(), chosen)
+    except DomainError as exc:
+        db().rollback()
+        form.form_errors.append(exc.message)
+        return _sergeant_page(ActionForm(), exc.status_code, texts_form=form)
+    db().commit()
+    flash(f"{count} repl{'ies and statements' if count != 1 else 'y or statement'} marked "
+          "reviewed.", "success")
+    return redirect(url_for("posts.sergeant_queue"), 303)
+
+
 @bp.route("/attention")
 @role_required()
 def attention():
@@ -386,7 +419,10 @@ def count():
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict) or not isinstance(payload.get("text"), str):
         return jsonify(error="Send JSON with a text field."), 400
-    text = payload["text"].replace("\r\n", "\n").strip()
+    try:
+        text = normalise(payload["text"], "The text").strip()
+    except TextRefused as exc:
+        return jsonify(error=exc.message), 400
     if len(text) > 20000:
         return jsonify(error="Text too long to count."), 413
     return jsonify(counts=[{"platform": c.platform, "label": c.label, "length": c.length,

@@ -1,5 +1,5 @@
 """Forms of the public records pages."""
-from flask_wtf import FlaskForm
+from blueprints.forms import BaseForm
 from wtforms import (BooleanField, DateTimeLocalField, HiddenField, IntegerField, SelectChoice,
                      SelectField, StringField, TextAreaField)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
@@ -11,7 +11,7 @@ def _optional_int(value):
     return int(value) if value not in (None, "", "None") else None
 
 
-class RequestForm(FlaskForm):
+class RequestForm(BaseForm):
     requester_name = StringField("Requester's name", validators=[
         InputRequired(message="Enter the requester's name."), Length(max=200)])
     requester_contact = StringField(
@@ -29,7 +29,7 @@ class RequestForm(FlaskForm):
     commercial = BooleanField("Commercial request (5 ILCS 140/3.1: 21 business days)")
 
 
-class StateForm(FlaskForm):
+class StateForm(BaseForm):
     to_state = SelectField("New state", validators=[InputRequired(message="Choose a state.")])
     exemption_id = SelectField("Exemption (for a denial)", coerce=_optional_int,
                                validators=[Optional()])
@@ -38,7 +38,7 @@ class StateForm(FlaskForm):
     expected_state = HiddenField()
 
 
-class ExtendForm(FlaskForm):
+class ExtendForm(BaseForm):
     days = IntegerField("Business days", validators=[
         InputRequired(message="Enter the number of business days."), NumberRange(min=1, max=30)])
     reason = TextAreaField("Reason for the extension", validators=[
@@ -46,14 +46,14 @@ class ExtendForm(FlaskForm):
         description="5 ILCS 140/3(e) lists the reasons that allow an extension.")
 
 
-class AttachForm(FlaskForm):
+class AttachForm(BaseForm):
     """Attach the chosen results (``record_ids``) or every result of the search."""
 
     all_results = BooleanField("Attach every result of this search")
     with_history = BooleanField("Also attach each record's history", default=True)
 
 
-class RedactionForm(FlaskForm):
+class RedactionForm(BaseForm):
     kind = SelectField("Redact", validators=[InputRequired()], choices=[
         SelectChoice(RedactionKind.TEXT.value, "A passage (every occurrence)"),
         SelectChoice(RedactionKind.RANGE.value, "Characters of one field"),
@@ -71,7 +71,7 @@ class RedactionForm(FlaskForm):
                          description="Kept with the redaction; not part of the release.")
 
 
-class ReleaseForm(FlaskForm):
+class ReleaseForm(BaseForm):
     released_to = StringField("Released to", validators=[
         InputRequired(message="Say to whom the records are released."), Length(max=800)])
     confirm = BooleanField("I reviewed every record and its redactions",

@@ -1,11 +1,11 @@
-from flask_wtf import FlaskForm
+from blueprints.forms import BaseForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from beatdesk.terms import SOURCE_MAX, SUMMARY_MAX, TITLE_MAX
 
 
-class TermsForm(FlaskForm):
+class TermsForm(BaseForm):
     title = StringField("Title", validators=[InputRequired(), Length(max=TITLE_MAX)])
     summary_of_changes = TextAreaField(
         "What changed", validators=[Length(max=SUMMARY_MAX)],

@@ -1,0 +1,81 @@
+"""The base of every form: text a person enters is normalised once, here, on the way in.
+
+Every ``StringField`` (text areas, e-mail, URL and hidden fields included), at any depth of
+``FormField``/``FieldList``, goes through ``beatdesk.text.normalise``: a refused character
+becomes an error on its field naming the character and its position, so the page is shown
+again with what the person typed. Passwords are left as typed (they are never shown and their
+hashes were made from the raw text), but a value that is not text is refused in any field.
+
+A form is filled from form fields only: a JSON body, or a file sent in a field that takes text,
+is refused with a 400 and a message, never handed to a field that would choke on it.
+"""
+from flask import request
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, MultipleFileField
+from wtforms import Field, FieldList, FormField, PasswordField, StringField
+
+from beatdesk.errors import ValidationFailed
+from beatdesk.text import TextRefused, normalise
+
+NOT_TEXT = "This field takes text."
+
+
+def _leaves(fields):
+    """Every field, descending into sub-forms and lists of them."""
+    for field in fields:
+        if isinstance(field, FormField):
+            yield from _leaves(field.form)
+        elif isinstance(field, FieldList):
+            yield from _leaves(getattr(field, "entries", ()))  # none before processing
+        else:
+            yield field
+
+
+def _label(field: Field) -> str:
+    text = field.label.text if field.label else field.name
+    return f"“{text}”"
+
+
+def normalise_text_fields(form) -> None:
+    """Normalise every text field of ``form`` in place; refusals become field errors."""
+    for field in _leaves(form):
+        # Only what the request sent: defaults and stored objects are not a person's input.
+        if not isinstance(field, StringField) or not field.raw_data:
+            continue
+        if field.data is not None and not isinstance(field.data, str):
+            field.data = ""
+            field.process_errors.append(NOT_TEXT)
+            continue
+        if isinstance(field, PasswordField) or not field.data:
+            continue
+        try:
+            field.data = normalise(field.data, _label(field))
+        except TextRefused as exc:
+            field.process_errors.append(exc.message)
+
+
+class BaseForm(FlaskForm):
+    """A FlaskForm whose text is normalised and whose input is form fields only."""
+
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form, formdata):
+            formdata = super().wrap_formdata(form, formdata)
+            if formdata is None or request.method not in ("POST", "PUT", "PATCH", "DELETE"):
+                return formdata
+            if request.is_json:
+                raise ValidationFailed("This form takes form fields, not JSON. Fill it in on "
+                                       "its page and send it again.")
+            if request.files:
+                file_fields = {f.name for f in _leaves(form)
+                               if isinstance(f, (FileField, MultipleFileField))}
+                stray = sorted(k for k in request.files if k not in file_fields)
+                if stray:
+                    raise ValidationFailed(f"A file was sent in “{stray[0]}”, which takes "
+                                           "text. Fill in the form on its page and send it "
+                                           "again.")
+            return formdata
+
+    def process(self, formdata=None, obj=None, data=None, extra_filters=None, **kwargs):
+        super().process(formdata, obj, data=data, extra_filters=extra_filters, **kwargs)
+        normalise_text_fields(self)
+
