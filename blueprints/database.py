@@ -1,22 +1,73 @@
-"""One SQLAlchemy session per application context (request or CLI command)."""
-from flask import Flask, current_app, g
+"""One SQLAlchemy session per application context (request or CLI command).
+
+A context that will write takes SQLite's write lock when its transaction begins (see
+``beatdesk.db``): a POST, PUT, PATCH or DELETE request, a view marked ``@writes``, and a CLI
+command. A GET or HEAD request, a view marked ``@reads_first`` and any other context (a test's,
+a shell's) begin deferred. Work that reads at length before it records a little calls
+``begin_writing()`` between the two.
+"""
+import click
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy.orm import Session
 
-from beatdesk.db import make_engine, make_session_factory
+from beatdesk.db import make_engine, make_session_factory, take_write_lock
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def init_database(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["beatdesk.engine"] = engine
     app.extensions["beatdesk.sessionmaker"] = make_session_factory(engine)
+    app.extensions["beatdesk.write_sessionmaker"] = make_session_factory(engine, writes=True)
     app.teardown_appcontext(_close_session)
+
+
+def writes(view):
+    """View decorator: a GET that writes (its session takes the write lock at BEGIN)."""
+    view.takes_write_lock = True
+    return view
+
+
+def reads_first(view):
+    """View decorator: a POST that reads at length, then calls ``begin_writing()`` to record."""
+    view.takes_write_lock = False
+    return view
+
+
+def _context_writes() -> bool:
+    if has_request_context():
+        view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+        marked = getattr(view, "takes_write_lock", None)
+        return marked if marked is not None else request.method in WRITE_METHODS
+    # Operator commands (and the scheduler) read, then write; a test or shell context does not
+    # hold the lock it did not ask for.
+    return click.get_current_context(silent=True) is not None
 
 
 def db() -> Session:
     """The current context's session, opened on first use."""
     if "db_session" not in g:
-        g.db_session = current_app.extensions["beatdesk.sessionmaker"]()
+        kind = "beatdesk.write_sessionmaker" if _context_writes() else "beatdesk.sessionmaker"
+        g.db_session = current_app.extensions[kind]()
     return g.db_session
+
+
+def begin_writing() -> Session:
+    """End the context's transaction (committing what it did) and return its session, whose
+    transactions from now on take the write lock at BEGIN."""
+    session = db()
+    session.commit()
+    take_write_lock(session)
+    return session
+
+
+def begin_reading() -> Session:
+    """The context's session, its next transaction deferred: for a long read that must not hold
+    other writers up. Raises RuntimeError if a transaction is open."""
+    session = db()
+    take_write_lock(session, False)
+    return session
 
 
 def _close_session(_exc: BaseException | None) -> None:

@@ -1,0 +1,292 @@
+"""Concurrent writers: no write path answers 500 because another request is writing.
+
+SQLite lets one connection write at a time. A transaction that starts by reading and then
+writes must upgrade its lock, and the upgrade fails at once ("database is locked", the busy
+timeout does not help) when another connection committed since it read. So every request that
+will write takes the write lock when its transaction begins, and waits for it within the busy
+timeout; read-only requests keep a deferred BEGIN so readers never queue behind writers.
+"""
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+from sqlalchemy import func, select
+
+from beatdesk import archive
+from beatdesk.db import make_engine, make_session_factory
+from beatdesk.models import ArchiveRecord, AuditEvent, Comment, ModerationMode
+from blueprints.database import db
+
+from .conftest import Factory, postgres_url
+
+ROOT = Path(__file__).resolve().parent.parent
+WRITERS = 8
+COMMENTS_EACH = 10
+ORDERING_WAIT = 1.0  # seconds a thread waits for a step that, on the fixed code, never comes
+
+
+def sqlite_only():
+    if postgres_url():
+        pytest.skip("SQLite's locking; PostgreSQL locks rows, not the database")
+
+
+# --- unit: a request that writes takes the write lock when its transaction begins ------------
+
+def _comment_count(session) -> int:
+    return session.scalar(select(func.count(Comment.id)))
+
+
+def _audit_count(session) -> int:
+    return session.scalar(select(func.count(AuditEvent.id)))
+
+
+def _add_audit_row(session, action: str) -> None:
+    session.add(AuditEvent(event=action, actor_login="test", details={}))
+
+
+def test_a_writing_request_waits_for_another_writer_instead_of_failing(app):
+    """Request A reads, request B writes and commits, then A writes.
+
+    With a deferred BEGIN, B commits while A still holds its read snapshot, and A's write then
+    fails at once with "database is locked". With the write lock taken at BEGIN, B waits for A.
+    """
+    sqlite_only()
+    a_has_read, b_finished = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def request_a():
+        try:
+            with app.test_request_context("/posts/1/comments", method="POST"):
+                session = db()
+                _audit_count(session)  # the view reads first...
+                a_has_read.set()
+                b_finished.wait(ORDERING_WAIT)  # (on the fixed code B is waiting for us)
+                _add_audit_row(session, "test.a")  # ...then writes
+                session.commit()
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    def request_b():
+        try:
+            a_has_read.wait(ORDERING_WAIT * 5)
+            with app.test_request_context("/console/moderation/bulk", method="POST"):
+                session = db()
+                _add_audit_row(session, "test.b")
+                session.commit()
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            b_finished.set()
+
+    threads = [threading.Thread(target=request_a), threading.Thread(target=request_b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with app.app_context():
+        actions = db().scalars(select(AuditEvent.event).where(AuditEvent.event.like("test.%")))
+        assert sorted(actions) == ["test.a", "test.b"]
+
+
+def test_a_reading_request_does_not_wait_for_a_writer(app):
+    """A GET reads while another request holds the write lock (readers never queue)."""
+    sqlite_only()
+    with app.test_request_context("/console/moderation/bulk", method="POST"):
+        writer = db()
+        _add_audit_row(writer, "test.writer")
+        writer.flush()  # the write lock is now held until commit
+        reader_result: list[int] = []
+
+        def read():
+            with app.test_request_context("/", method="GET"):
+                reader_result.append(_audit_count(db()))
+
+        thread = threading.Thread(target=read)
+        thread.start()
+        thread.join()
+        writer.commit()
+    assert reader_result == [0]  # it saw the last committed state, without waiting
+
+
+def test_a_forbidden_page_audits_the_refusal_while_another_request_writes(app, client, factory):
+    """A GET refused with 403 writes an audit row: it too must wait for the lock, not fail."""
+    sqlite_only()
+    from beatdesk.roles import Role
+    from .conftest import sign_in
+
+    user = factory.user(Role.REPRESENTATIVE)
+    sign_in(client, user)
+    hold = threading.Event()
+    release = threading.Event()
+
+    def other_writer():
+        with app.test_request_context("/console/moderation/bulk", method="POST"):
+            session = db()
+            _add_audit_row(session, "test.other")
+            session.flush()
+            hold.set()
+            release.wait(ORDERING_WAIT)
+            session.commit()
+
+    thread = threading.Thread(target=other_writer)
+    thread.start()
+    hold.wait(ORDERING_WAIT * 5)
+    response = client.get("/console/admin/users")  # an administrator's page: refused and audited
+    release.set()
+    thread.join()
+    assert response.status_code == 403
+    with app.app_context():
+        assert db().scalar(select(func.count(AuditEvent.id))
+                           .where(AuditEvent.event == "access.denied")) == 1
+
+
+# --- acceptance: 8 visitors commenting at once through a real gunicorn -------------------------
+
+def _free_socket() -> socket.socket:
+    """A listening socket on a port the system chose, handed to gunicorn as a file descriptor."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _start_gunicorn(database_url: str, sock: socket.socket, log_path: Path) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
+    env.update({
+        "BEATDESK_ENV": "testing", "SECRET_KEY": "concurrency-test-key",
+        "DATABASE_URL": database_url, "RATELIMIT_STORAGE_URI": "memory://",
+        # Rate limits are not what this test measures: let every writer through.
+        "COMMENT_RATE_LIMIT": "10000 per minute", "COMMENT_POST_RATE_LIMIT": "10000 per minute",
+    })
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    log = open(log_path, "wb")  # noqa: SIM115 (closed when the server stops)
+    return subprocess.Popen(
+        [str(gunicorn), "--workers", "2", "--threads", "4", "--worker-class", "gthread",
+         "--bind", f"fd://{sock.fileno()}", "--log-level", "warning", "--timeout", "60",
+         "--chdir", str(ROOT), "app:create_app()"],
+        env=env, pass_fds=(sock.fileno(),), stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True)
+
+
+def _wait_until_serving(port: int, process: subprocess.Popen) -> None:
+    for _ in range(300):
+        if process.poll() is not None:
+            raise RuntimeError("gunicorn exited at start")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError("gunicorn did not answer")
+
+
+class Visitor:
+    """One browser: a keep-alive connection, its session cookie and the form's token."""
+
+    def __init__(self, port: int, post_id: int):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.post_id = post_id
+        self.cookie = ""
+
+    def _request(self, method, path, body=None, headers=None):
+        headers = dict(headers or {})
+        if self.cookie:
+            headers["Cookie"] = self.cookie
+        self.conn.request(method, path, body=body, headers=headers)
+        response = self.conn.getresponse()
+        text = response.read().decode("utf-8", "replace")
+        cookie = response.getheader("Set-Cookie")
+        if cookie:
+            self.cookie = cookie.split(";", 1)[0]
+        return response.status, text
+
+    def open_form(self) -> dict:
+        status, page = self._request("GET", f"/posts/{self.post_id}")
+        assert status == 200, page[:500]
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+        version = re.search(r'name="terms_version" type="hidden" value="(\d+)"', page)
+        assert token and version and self.cookie
+        return {"csrf_token": token.group(1), "terms_version": version.group(1)}
+
+    def comment(self, form: dict, text: str) -> tuple[int, str]:
+        body = urlencode({**form, "name": "Resident", "email": "", "body": text,
+                          "accept_terms": "y", "website": ""})
+        return self._request("POST", f"/posts/{self.post_id}/comments", body,
+                             {"Content-Type": "application/x-www-form-urlencoded"})
+
+
+def test_eight_visitors_comment_at_once_through_gunicorn(database_url, tmp_path):
+    """Acceptance 2: 8 concurrent comment writers, 0 errors, every acknowledged comment stored
+    (and archived, with the chain still verifying)."""
+    engine = make_engine(database_url)
+    sessions = make_session_factory(engine)
+    with sessions() as session:
+        factory = Factory(session)
+        district = factory.district(moderation_mode=ModerationMode.POST)
+        post_id = factory.post(district).id
+    sock = _free_socket()
+    port = sock.getsockname()[1]
+    log_path = tmp_path / "gunicorn.log"
+    server = _start_gunicorn(database_url, sock, log_path)
+    sock.close()  # gunicorn holds its own copy
+    acknowledged: list[str] = []
+    failures: list[str] = []
+    lock = threading.Lock()
+    try:
+        _wait_until_serving(port, server)
+
+        def write(writer: int):
+            visitor = Visitor(port, post_id)
+            try:
+                form = visitor.open_form()
+                for i in range(COMMENTS_EACH):
+                    text = f"Thank you for the update. Visitor {writer} note {i} marker-{writer}-{i}."
+                    status, page = visitor.comment(form, text)
+                    with lock:
+                        if status == 303:
+                            acknowledged.append(f"marker-{writer}-{i}")
+                        else:
+                            failures.append(f"{status}: {' '.join(page.split())[:300]}")
+            except Exception as exc:  # noqa: BLE001 (a refused connection is a failure too)
+                with lock:
+                    failures.append(repr(exc))
+
+        threads = [threading.Thread(target=write, args=(w,)) for w in range(WRITERS)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    log = log_path.read_text(errors="replace")
+    assert failures == [], f"{len(failures)} failed: {failures[:5]}\n{log[-3000:]}"
+    assert len(acknowledged) == WRITERS * COMMENTS_EACH
+
+    with sessions() as session:
+        bodies = session.scalars(select(Comment.body).where(Comment.post_id == post_id)).all()
+        stored = [m.group(0) for b in bodies for m in [re.search(r"marker-\d+-\d+", b)] if m]
+        assert sorted(stored) == sorted(acknowledged)  # each exactly once
+        archived = session.scalar(select(func.count(ArchiveRecord.id))
+                                  .where(ArchiveRecord.record_type == "comment"))
+        assert archived == len(acknowledged)
+        report = archive.verify(session)
+        assert report.ok, report.problems
+    engine.dispose()
