@@ -35,7 +35,7 @@ def test_append_stores_canonical_json_and_chains_hashes(db_session, factory, fro
                            district_id=user.district_id, actor=Actor(user),
                            content={"z": 1, "a": "Straße", "when": datetime(2026, 1, 2, tzinfo=UTC),
                                     "state": "discontinued"})
-    second = archive.append(db_session, record_type="post.discontinued", object_id="7",
+    second = archive.append(db_session, record_type="post.revision", object_id="7",
                             district_id=user.district_id, actor=Actor(user), content={"b": [1, 2]})
     db_session.commit()
 
