@@ -17,18 +17,19 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from beatdesk import archive
 from beatdesk.db import make_engine, make_session_factory
-from beatdesk.models import ArchiveRecord, AuditEvent, Comment, ModerationMode
+from beatdesk.models import ArchiveRecord, AuditEvent, Comment, ModerationMode, TermsVersion
 from blueprints.database import db
 
-from .conftest import Factory, postgres_url
+from .conftest import Factory, make_app, postgres_url
 
 ROOT = Path(__file__).resolve().parent.parent
 WRITERS = 8
@@ -150,6 +151,59 @@ def test_a_forbidden_page_audits_the_refusal_while_another_request_writes(app, c
     with app.app_context():
         assert db().scalar(select(func.count(AuditEvent.id))
                            .where(AuditEvent.event == "access.denied")) == 1
+
+
+# --- a lock that stays taken: 503 "busy, try again", never 500 ----------------------------------
+
+@contextmanager
+def chain_lock_held(url: str):
+    """Another transaction holds what a comment needs (the database's write lock on SQLite, the
+    archive chain's lock on PostgreSQL) until the block ends."""
+    engine = make_engine(url)
+    session = make_session_factory(engine, writes=True)()
+    try:
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                            {"key": archive.CHAIN_LOCK_KEY})
+        else:
+            session.execute(text("SELECT 1"))  # BEGIN IMMEDIATE: the write lock is ours
+        yield
+    finally:
+        session.rollback()
+        session.close()
+        engine.dispose()
+
+
+def test_a_writer_that_cannot_get_the_lock_in_time_is_told_to_try_again(database_url, tmp_path,
+                                                                          monkeypatch):
+    """Past the (bounded) wait, a comment gets 503 with a clear page and Retry-After, and
+    nothing of it is stored; the same comment passes once the lock is free."""
+    monkeypatch.setattr("beatdesk.db.BUSY_TIMEOUT_SECONDS", 1)
+    # PostgreSQL waits for locks without limit unless told otherwise.
+    url = database_url + ("?options=-c%20lock_timeout%3D1000" if postgres_url() else "")
+    app = make_app(url, MEDIA_ROOT=str(tmp_path / "media"))
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # a 500 would show as a 500, as in production
+    with app.app_context():
+        session = db()
+        factory = Factory(session)
+        post = factory.post(factory.district(moderation_mode=ModerationMode.POST))
+        version = session.scalar(select(func.max(TermsVersion.number))
+                                 .where(TermsVersion.published_at.is_not(None)))
+    client = app.test_client()
+    form = {"name": "Resident", "email": "", "body": "Thanks for the update.",
+            "accept_terms": "y", "terms_version": str(version), "website": ""}
+    with chain_lock_held(database_url):
+        response = client.post(f"/posts/{post.id}/comments", data=form)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 503, page[:2000]
+    assert response.headers["Retry-After"] == "5"
+    assert "Busy, try again" in page and "was not saved" in page
+    with app.app_context():
+        assert _comment_count(db()) == 0
+    assert client.post(f"/posts/{post.id}/comments", data=form).status_code == 303
+    with app.app_context():
+        assert _comment_count(db()) == 1
+    app.extensions["beatdesk.engine"].dispose()
 
 
 # --- acceptance: 8 visitors commenting at once through a real gunicorn -------------------------
