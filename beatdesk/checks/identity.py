@@ -45,7 +45,8 @@ _FLAGS = regex.IGNORECASE | regex.VERSION0
 
 # A capitalised word: "Lopez", "O'Leary", "McDonald", "Al-Sayed", "Ólafsson"; or a run of
 # letters of a script without case ("王伟", "محمد").
-_CASED = r"\p{Lu}\p{M}*(?:[\p{Ll}\p{M}]+|['’\-]?\p{Lu}\p{M}*[\p{Ll}\p{M}]+)+"
+_CASED = (r"\p{Lu}\p{M}*(?:[\p{Ll}\p{M}]+|['’](?=\p{Lu}))"
+          r"(?:(?:['’\-]?\p{Lu}|-\p{Ll})\p{M}*[\p{Ll}\p{M}]+)*")
 _UNCASED = r"[\p{Lo}][\p{Lo}\p{M}]{0,11}"
 _WORD = rf"(?:{_CASED}|{_UNCASED})"
 _INITIAL = r"\p{Lu}\."
@@ -85,25 +86,30 @@ july august september october november december jan feb mar apr jun jul aug sep 
 victim victims witness eyewitness complainant survivor juvenile minor teen boy girl child
 carjacking robbery burglary stabbing shooting homicide crash fire attack assault theft
 """.split())
-# Words that make a run a place, a business or an organisation rather than a person.
+# Words that make a run an organisation, a business or a thing rather than a person.
 _NOT_PERSON = frozenset("""
-park parks street st avenue ave road rd boulevard blvd drive dr lane ln court ct place pl way
-terrace parkway highway hwy expressway square trail plaza mall center centre hospital medical
-memorial clinic health school high elementary academy college university library church temple
-mosque synagogue cathedral station district department dept police unit services service
-program programs line lines bank store stores market mart foods depot dollar general pizza
-diner restaurant cafe coffee bar grill tavern pub lounge hotel motel inn club team league
-association foundation alliance council committee office hall tower building apartments
-homes bridge beach lake river county city village township state illinois chicago cook
-company inc llc co corp corporation group bus train transit authority cta metra airport zoo
-museum theater theatre stadium field arena gym pool garden gardens heights ridge grove shore
-harbor harbour point island awareness month week day night safety community neighbors
-neighborhood neighbourhood association chamber commerce news affairs division bureau area
-headquarters santa claus christmas thanksgiving easter halloween independence memorial labor
-northwestern loyola lurie stroger rush advocate mercy trinity swedish covenant walgreens
-target costco jewel osco mariano's aldi kroger amazon uber lyft ford chevrolet toyota honda
-nissan dodge jeep tesla hyundai kia bmw audi mercedes
-north south east west northwest northeast southwest southeast lower upper downtown
+street st avenue ave road rd boulevard blvd drive dr way terrace parkway highway hwy expressway
+square trail plaza mall center centre hospital medical memorial clinic health school high
+elementary academy college university library cathedral mosque synagogue station district
+department dept police unit services service program programs line lines store stores market
+mart foods depot dollar general pizza diner restaurant cafe coffee bar grill tavern pub lounge
+hotel motel inn club team league association foundation alliance council committee office
+tower building apartments homes bridge county city village township state illinois chicago
+cook company inc llc co corp corporation group bus train transit authority cta metra airport
+zoo museum theater theatre stadium arena gym pool awareness month week day night safety
+community neighbors neighborhood neighbourhood chamber commerce news affairs division bureau
+area headquarters santa claus christmas thanksgiving easter halloween independence labor
+northwestern loyola lurie stroger advocate advocates trinity swedish covenant walgreens target
+costco jewel osco aldi kroger amazon uber lyft ford chevrolet toyota honda nissan dodge jeep
+tesla hyundai kia bmw audi mercedes protection assistance rights compensation fund support
+hotline impact statement statements notification north south east west northwest northeast
+southwest southeast lower upper downtown
+""".split())
+# Words that end place names but are also surnames ("Lincoln Park", "Hye-jin Park"): a run
+# ending in one is a person only after a role word ("the victim, Hye-jin Park").
+_PLACE_ENDINGS = frozenset("""
+park parks hall field fields lake river shore grove ridge point island heights garden gardens
+church temple bank banks beach hill hills lane court place rush mercy harbor harbour
 """.split())
 
 _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -112,6 +118,8 @@ _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
 _AGE_NUMBER = r"(?:\d{1,3}|" + "|".join(_NUMBER_WORDS) + ")"
 # "15-year-old", "15 year old", "fifteen-year-old", "15-yr-old", "10-month-old"
 AGE_ADJECTIVE = rf"(?P<age>{_AGE_NUMBER})[\s\-]+(?P<unit>years?|yrs?\.?|months?|weeks?|days?)[\s\-]+old"
+# "Fifteen-year-old" is an age, capitalised at the start of a sentence, not a name.
+_AGE_WORD = regex.compile(rf"{_AGE_NUMBER}-(?:years?|months?|weeks?|days?)-old", regex.IGNORECASE)
 _PERSON_NOUN = (r"(?:man|woman|men|women|boy|girl|boys|girls|child|children|kid|kids|teen|"
                 r"teenager|juvenile|minor|toddler|infant|baby|student|person|resident|driver|"
                 r"pedestrian|cyclist|bicyclist|passenger|rider|victim|son|daughter)")
@@ -133,7 +141,9 @@ _VICTIM_VERB = (
     r"pronounced\s+dead|found\s+dead|taken\s+to\s+(?:a|an|the)?\s*(?:[\w'’.\-]+\s+){0,3}"
     r"(?:hospital|medical\s+center|trauma\s+center)|transported\s+to|hospitali[sz]ed|"
     r"treated\s+(?:for|at)|rushed\s+to|scammed|defrauded|swindled|victimi[sz]ed|burned|"
-    r"bitten|trapped|displaced|rescued|the\s+victim|a\s+victim|one\s+of\s+the\s+victims|"
+    r"bitten|trapped|displaced|rescued|pushed|shoved|knocked\s+down|dragged|grabbed|"
+    r"followed|spit\s+on|scalded|tied\s+up|held\s+(?:up|at\s+gunpoint|at\s+knifepoint)|"
+    r"the\s+victim|a\s+victim|one\s+of\s+the\s+victims|"
     r"among\s+the\s+(?:victims|injured|dead))")
 _ACTIVE_VERB = (
     r"(?:died|suffered|sustained|told\s+(?:police|officers|detectives|investigators|"
@@ -144,8 +154,16 @@ _ACTIVE_VERB = (
     r"complaint)|flagged\s+down|came\s+home\s+to|returned\s+home\s+to|woke\s+(?:up\s+)?to|"
     r"found\s+(?:her|his|their)\s+(?:car|home|house|apartment|door|window|garage|store)|"
     r"lost\s+(?:her|his|their)\s+(?:purse|wallet|phone|car)|identified\s+the\s+(?:suspect|"
-    r"offender|shooter|gunman|man|driver))")
+    r"offender|shooter|gunman|man|driver)|"
+    r"had\s+(?:her|his|their)\s+(?:[\w\-]+\s+){0,2}(?:taken|stolen|snatched|grabbed)|"
+    r"said\s+(?:she|he|they)\s+(?:was|were|had\s+been)\s+"
+    r"(?:robbed|attacked|assaulted|threatened|followed|hit|struck|grabbed|pushed|punched)|"
+    r"said\s+(?:her|his|their)\s+(?:[\w\-]+\s+){0,2}(?:was|were|had\s+been)\s+"
+    r"(?:stolen|taken|snatched|broken\s+into|damaged|vandali[sz]ed)|"
+    r"said\s+(?:the|a|two|three)\s+(?:man|men|woman|offenders?|suspects?|gunman|shooter|"
+    r"driver|robbers?))")
 _PROPERTY = (r"(?:car|vehicle|truck|van|suv|home|house|apartment|garage|phone|cellphone|purse|"
+             r"store|shop|bakery|restaurant|business|salon|"
              r"wallet|bike|bicycle|scooter|motorcycle|backpack|mailbox|packages?|front\s+door|"
              r"door|windows?|body|property|laptop|tires|catalytic\s+converter)")
 _PROPERTY_VERB = (r"(?:stolen|taken|broken\s+into|burglari[sz]ed|vandali[sz]ed|damaged|"
@@ -166,8 +184,16 @@ _RELATIVE_BEFORE = (rf"(?<!\w)who\s+(?:was|were|had\s+been)\s+{_ADVERB}{_VICTIM_
 _CONTACT_BEFORE = (r"(?<!\w)(?:(?:call|calls|911\s+call|report|complaint|tip)\s+from|"
                    r"according\s+to|(?:spoke|spoken|speaking|talked|talking)\s+(?:with|to)|"
                    r"interview(?:ed|ing))\s+$")
-_IDENTIFIED_BEFORE = (rf"(?<!\w)identified\s+(?:him|her|them|the\s+(?:\w+\s+)?{_PERSON_NOUN}"
-                      rf"s?)\s+as\s+(?:{AGE_ADJECTIVE}\s+)?$")
+_IDENTIFIED_BEFORE = (
+    r"(?:(?<!\w)identified\s+(?:the\s+)?(?:victims?|deceased|decedent|dead\s+(?:man|woman)|"
+    r"(?:man|woman|boy|girl|pedestrian|cyclist|bicyclist|driver|passenger|rider|motorist|person)"
+    r"\s+(?:who\s+died|(?:who\s+was\s+)?(?:killed|struck|shot|stabbed|found\s+dead)))\s+as"
+    r"|(?<!\w)(?:killed|died|dead|struck|shot|stabbed|victims?|deceased)(?:\s+[\w'’,]+){0,8}?"
+    r"\s+(?:was|were|has\s+been|have\s+been)\s+identified(?:\s+[\w'’.]+){0,6}?\s+as)"
+    r"\s+(?:(?:a|an)\s+)?$")
+# Whose body, death or family: "the body of Aaliyah Thompson", "the family of ...".
+_OF_BEFORE = (r"(?<!\w)(?:body|remains|death|murder|killing|shooting|stabbing|beating|"
+              r"kidnapping|abduction|funeral|family|families|relatives|disappearance)\s+of\s+$")
 # After a juvenile's name: ", 15,", " (14)", ", age 13", ", a 12-year-old", ", a juvenile".
 JUVENILE_AFTER = regex.compile(
     rf"^\s*(?:(?:,|\()\s*(?:aged?\s+)?(?P<age>\d{{1,2}})(?=\s*(?:,|\)|;|\.|$|\s+years?\s+old))"
@@ -201,6 +227,7 @@ class _Name:
     words: int      # capitalised words, initials not counted
     uncased: bool   # written in a script without capitals
     courtesy: bool  # "Mr.", "Ms." ... before it
+    place_like: bool  # ends like a place name ("... Park"): a person only after a role word
 
 
 def _age(match) -> int | None:
@@ -218,15 +245,16 @@ def _age(match) -> int | None:
 def _names(text: str) -> Iterator[_Name]:
     for match in NAME.finditer(text):
         tokens = list(_TOKEN.finditer(match.group(0)))
-        while tokens and tokens[0].group(0).lower() in _NOT_NAME | _TITLE_WORDS:
+        while tokens and (tokens[0].group(0).lower() in _NOT_NAME | _TITLE_WORDS
+                          or _AGE_WORD.fullmatch(tokens[0].group(0))):
             tokens.pop(0)
         while tokens and tokens[-1].group(0).lower() in _NOT_NAME:
             tokens.pop()
         if not tokens:
             continue
-        if any(t.group(0).lower().rstrip("'’s") in _NOT_PERSON or t.group(0).lower() in
-               _NOT_PERSON for t in tokens):
+        if any(t.group(0).lower() in _NOT_PERSON for t in tokens):
             continue
+        place_like = tokens[-1].group(0).lower() in _PLACE_ENDINGS
         start = match.start() + tokens[0].start()
         end = match.start() + tokens[-1].end()
         courtesy = COURTESY_TITLE.search(text, max(0, start - 6), start)
@@ -234,7 +262,7 @@ def _names(text: str) -> Iterator[_Name]:
             start = courtesy.start()
         words = sum(1 for t in tokens if not t.group(0).endswith("."))
         uncased = any(not t.group(0)[0].isupper() and t.group(0)[0].isalpha() for t in tokens)
-        yield _Name(start, end, words, uncased, courtesy is not None)
+        yield _Name(start, end, words, uncased, courtesy is not None, place_like)
 
 
 _TITLE_WORDS = frozenset('''
@@ -255,16 +283,18 @@ def _role_before(victim_words: tuple[str, ...], juvenile_words: tuple[str, ...])
     victim_roles = phrases_regex(victim_words)
     juvenile_roles = phrases_regex(juvenile_words)
     victim = (rf"(?:{victim_roles}(?:['’]s?\s+{_FAMILY})?{_LINK}$|{_RELATIVE_BEFORE}|"
-              rf"{_CONTACT_BEFORE}(?:{victim_roles}\s+)?$|{_IDENTIFIED_BEFORE})")
+              rf"{_CONTACT_BEFORE}(?:{victim_roles}\s+)?$|{_IDENTIFIED_BEFORE}|{_OF_BEFORE})")
     juvenile = rf"(?:{juvenile_roles}(?:['’]s?\s+{_FAMILY})?{_LINK}$)"
-    role_after = (rf"^{_APPOSITIONS}(?:the|a|an|one|another)\s+(?:[\w\-]+\s+){{0,2}}?"
+    role_after = (rf"^{_APPOSITIONS}(?:(?:is|was|were|are)\s+)?(?:the|a|an|one|another)\s+"
+                  rf"(?:[\w\-]+\s+){{0,2}}?"
                   rf"{victim_roles}")
     return (regex.compile(victim, _FLAGS), regex.compile(juvenile, _FLAGS),
             regex.compile(role_after, _FLAGS))
 
 
 _AGE_BEFORE = regex.compile(
-    rf"(?<!\w){AGE_ADJECTIVE}\s+(?:{_PERSON_NOUN}\s+)?(?:(?:named|identified\s+as)\s+)?$",
+    rf"(?<!\w){AGE_ADJECTIVE}\s*,?\s+(?:{_PERSON_NOUN}\s*[,:]?\s+)?"
+    rf"(?:(?:named|identified\s+as)\s+)?$",
     _FLAGS)
 
 
@@ -290,9 +320,9 @@ def find_protected_identities(text: str, victim_words: Iterable[str],
         strong = bool(_STRONG_BEFORE.search(before)) or name.courtesy
         full_name = name.words >= 2 or name.uncased or strong
 
-        victim = full_name and (
-            bool(victim_before.search(before)) or bool(VICTIM_AFTER.search(after))
-            or bool(role_after.search(after)))
+        role_before = bool(victim_before.search(before))
+        victim = full_name and (role_before or (not name.place_like and (
+            bool(VICTIM_AFTER.search(after)) or bool(role_after.search(after)))))
         if victim:
             yield IdentityMatch("victim", name.start, name.end)
 

@@ -396,6 +396,20 @@ NOTABLE = Rule(
         "body was found", "body found", "remains were found", "critical condition",
         "serious condition", "life-threatening", "fatal crash", "fatal hit-and-run",
         "hit-and-run", "hit and run", "struck and killed", "drowned", "drowning",
+        "found unresponsive", "body of", "head wound", "struck by a car", "struck by a vehicle",
+        "struck by a driver",
+        # violence against a person
+        "robbed", "assaulted", "beaten", "was attacked", "were attacked", "the attack",
+        "punched", "with a gun", "with a knife", "had a gun", "had a knife", "tied up",
+        # arrests in other words
+        "charged with", "behind bars", "booked",
+    ),
+    patterns=(
+        Pattern("an officer hurt: \"Officer Lena Fischer was struck\", \"our officer ...: she "
+                "was hurt\"",
+                r"(?<!\w)(?:officers?|sgt\.?|sergeant|det\.|detective|lt\.|lieutenant|"
+                r"commander|deputy)(?!\w)[^.!?\n]{0,40}?(?<!\w)(?:was|were)\s+(?:\w+ly\s+)?"
+                r"(?:struck|injured|hurt|shot|wounded|assaulted|attacked|stabbed|hit)(?!\w)"),
     ),
     exceptions=(
         "cardiac arrest", "sudden cardiac arrest", "respiratory arrest", "arrest warrant",
@@ -408,6 +422,8 @@ NOTABLE = Rule(
         "sexual assault awareness", "sexual assault awareness month", "carjacking prevention",
         "prevent carjackings", "prevent a carjacking", "pursuit demonstration",
         "pepper spray training", "taser training", "swat team demonstration",
+        "no one is in custody", "no one was taken into custody", "nobody is in custody",
+        "no one in custody", "no one has been charged",
     ),
     notes=("\"Arrest warrant\" on its own (a wanted person) is not an arrest; \"arrested on a "
            "warrant\" is.", "The author can also mark any post notable by hand.",
