@@ -2,8 +2,8 @@
 
 A context that will write takes SQLite's write lock when its transaction begins (see
 ``beatdesk.db``): a POST, PUT, PATCH or DELETE request, a view marked ``@writes``, and a CLI
-command. A GET or HEAD request, a view marked ``@reads_first`` and any other context (a test's,
-a shell's) begin deferred. Work that reads at length before it records a little calls
+command. A GET or HEAD request, a view or command marked ``@reads_first`` and any other context
+(a test's, a shell's) begin deferred. Work that reads at length before it records a little calls
 ``begin_writing()`` between the two.
 """
 import click
@@ -30,7 +30,9 @@ def writes(view):
 
 
 def reads_first(view):
-    """View decorator: a POST that reads at length, then calls ``begin_writing()`` to record."""
+    """View or CLI command decorator: a POST or a command that reads at length before it
+    records a little; it calls ``begin_writing()`` (or rolls back and ``take_write_lock``)
+    between the two, so other writers are not held up while it reads."""
     view.takes_write_lock = False
     return view
 
@@ -40,9 +42,14 @@ def _context_writes() -> bool:
         view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
         marked = getattr(view, "takes_write_lock", None)
         return marked if marked is not None else request.method in WRITE_METHODS
-    # Operator commands (and the scheduler) read, then write; a test or shell context does not
-    # hold the lock it did not ask for.
-    return click.get_current_context(silent=True) is not None
+    command = click.get_current_context(silent=True)
+    # A test's context, or ``flask shell`` (an idle prompt would hold every writer up): no lock
+    # it did not ask for.
+    if command is None or command.command.name == "shell":
+        return False
+    # Operator commands (and the scheduler) read, then write, unless marked ``@reads_first``.
+    marked = getattr(command.command.callback, "takes_write_lock", None)
+    return marked if marked is not None else True
 
 
 def db() -> Session:

@@ -25,9 +25,9 @@ import pytest
 from sqlalchemy import func, select, text
 
 from beatdesk import archive
-from beatdesk.db import make_engine, make_session_factory
+from beatdesk.db import make_engine, make_session_factory, takes_write_lock
 from beatdesk.models import ArchiveRecord, AuditEvent, Comment, ModerationMode, TermsVersion
-from blueprints.database import db
+from blueprints.database import begin_reading, begin_writing, db, reads_first, writes
 
 from .conftest import Factory, make_app, postgres_url
 
@@ -151,6 +151,44 @@ def test_a_forbidden_page_audits_the_refusal_while_another_request_writes(app, c
     with app.app_context():
         assert db().scalar(select(func.count(AuditEvent.id))
                            .where(AuditEvent.event == "access.denied")) == 1
+
+
+def test_which_contexts_take_the_write_lock(app):
+    """Writes by method, views and commands may say otherwise; tests and shells never lock."""
+    seen: dict[str, bool] = {}
+
+    def probe(name):
+        def view():
+            seen[name] = takes_write_lock(db())
+            return ""
+        view.__name__ = f"probe_{name.replace('-', '_')}"
+        return view
+
+    app.add_url_rule("/probe", view_func=probe("GET"), methods=["GET"])
+    app.add_url_rule("/probe", endpoint="probe_post", view_func=probe("POST"), methods=["POST"])
+    app.add_url_rule("/probe-writes", view_func=writes(probe("GET @writes")))
+    app.add_url_rule("/probe-reads-first", view_func=reads_first(probe("POST @reads_first")),
+                     methods=["POST"])
+    app.cli.command("probe-command")(probe("command"))
+    app.cli.command("probe-reading-command")(reads_first(probe("command @reads_first")))
+    client = app.test_client()
+    client.get("/probe")
+    client.post("/probe")
+    client.get("/probe-writes")
+    client.post("/probe-reads-first")
+    runner = app.test_cli_runner()
+    runner.invoke(args=["probe-command"])
+    runner.invoke(args=["probe-reading-command"])
+    with app.app_context():
+        seen["app context"] = takes_write_lock(db())
+        session = begin_writing()
+        seen["after begin_writing"] = takes_write_lock(session)
+        session.execute(select(1))
+        with pytest.raises(RuntimeError):  # its reads could be stale by the time it writes
+            begin_reading()
+    assert seen == {"GET": False, "POST": True, "GET @writes": True, "POST @reads_first": False,
+                    "command": True, "command @reads_first": False, "app context": False,
+                    "after begin_writing": True}
 
 
 # --- a lock that stays taken: 503 "busy, try again", never 500 ----------------------------------
