@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -32,14 +33,14 @@ from sqlalchemy import Select, exists, extract, func, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, selectinload
 
-from beatdesk import archive, clock, terms
+from beatdesk import archive, clock, published_texts, terms
 from beatdesk.audit import record_event
 from beatdesk.comments import BODY_MAX, comment_record
 from beatdesk.context import Actor
 from beatdesk.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from beatdesk.models import (Comment, CommenterBlock, CommentFlag, CommentState, District,
                              KeywordAction, ModerationAction, ModerationKind, Post,
-                             ScreeningKeyword, User)
+                             PublishedTextKind, ScreeningKeyword, User)
 from beatdesk.roles import Role
 
 MODERATOR_ROLES = frozenset({Role.REPRESENTATIVE, Role.SERGEANT, Role.NEWS_AFFAIRS})
@@ -367,10 +368,14 @@ def add_note(session: Session, actor: Actor, comment_id: int, note: str) -> Mode
     return row
 
 
-def reply_as_district(session: Session, actor: Actor, comment_id: int, body: str) -> Comment:
+def reply_as_district(session: Session, actor: Actor, comment_id: int, body: str,
+                      reasons: Mapping[str, str] | None = None) -> Comment:
     """Answer a visible comment as the district; the reply shows at once, marked official.
 
-    Raises ValidationFailed for an empty or over-long reply or a comment that isn't visible.
+    The reply is public text: it passes the post checks first (``reasons``: why each warning's
+    rule may go out anyway), and then waits for the sergeant's review. Raises
+    ValidationFailed for an empty or over-long reply or a comment that isn't visible, and
+    ChecksRefused (a ValidationFailed) when the checks stop the reply.
     """
     parent = _load(session, comment_id)
     _require_moderator(actor, parent)
@@ -382,6 +387,8 @@ def reply_as_district(session: Session, actor: Actor, comment_id: int, body: str
     if parent.official or parent.state != CommentState.VISIBLE:
         raise ValidationFailed("Only a visible visitor comment can be answered.")
     district = session.get(District, parent.district_id)
+    checked = published_texts.check_text(session, district, body, reasons or {}, what="reply",
+                                         field="body")
     reply = Comment(post_id=parent.post_id, district_id=parent.district_id, parent_id=parent.id,
                     author_name=district.label[:80], body=body, terms_version=0,
                     state=CommentState.VISIBLE, official=True, staff_author_id=actor.user.id,
@@ -394,6 +401,8 @@ def reply_as_district(session: Session, actor: Actor, comment_id: int, body: str
                                  note=f"Official reply #{reply.id}"))
     archive.append(session, record_type="comment", object_id=reply.id,
                    district_id=reply.district_id, actor=actor, content=comment_record(reply))
+    published_texts.record_release(session, actor, PublishedTextKind.OFFICIAL_REPLY,
+                                   reply.district_id, body, *checked, comment_id=reply.id)
     record_event(session, actor, "comment.reply", obj=reply, details={"parent_id": parent.id})
     return reply
 

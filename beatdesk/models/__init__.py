@@ -1,5 +1,5 @@
 """All models, importable from one place."""
-from .archive import (GENESIS_HASH, ArchiveHead, ArchiveRecord, DispositionItem, DispositionRun,
+from .archive import (GENESIS_HASH, ArchiveCheckpoint, ArchiveHead, ArchiveRecord, DispositionItem, DispositionRun,
                       DispositionState, ItemOutcome, LegalHold, PeriodUnit, RetentionSchedule,
                       SavedSearch)
 from .audit import AuditEvent, Outcome
@@ -15,8 +15,9 @@ from .posts import (CATEGORY_LABELS, TIME_SENSITIVE, Acknowledgement, Category, 
 from .records import (Exemption, ReceivedVia, RecordsRequest, Redaction, RedactionKind, Release,
                       RequestEvent, RequestState, SnapshotItem)
 from .terms import TermsVersion
+from .published_texts import PublishedText, PublishedTextKind
 
-__all__ = ["GENESIS_HASH", "ArchiveHead", "ArchiveRecord", "DispositionItem", "DispositionRun",
+__all__ = ["GENESIS_HASH", "ArchiveCheckpoint", "ArchiveHead", "ArchiveRecord", "DispositionItem", "DispositionRun",
            "DispositionState", "ItemOutcome", "LegalHold", "PeriodUnit", "RetentionSchedule",
            "SavedSearch",
            "CheckTerm",
@@ -27,5 +28,6 @@ __all__ = ["GENESIS_HASH", "ArchiveHead", "ArchiveRecord", "DispositionItem", "D
            "RevisionImage", "AuditEvent", "Base", "Department", "District", "ModerationMode", "Outcome",
            "RepresentativeDesignation", "User",
            "TermsVersion",
+           "PublishedText", "PublishedTextKind",
            "Exemption", "ReceivedVia", "RecordsRequest", "Redaction", "RedactionKind", "Release",
            "RequestEvent", "RequestState", "SnapshotItem"]

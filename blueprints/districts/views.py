@@ -3,7 +3,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from beatdesk import audit, districts, representatives
+from beatdesk import audit, districts, published_texts, representatives
 from beatdesk.districts import DistrictData
 from beatdesk.errors import DomainError
 from beatdesk.models import ModerationMode
@@ -12,6 +12,7 @@ from beatdesk.permissions import (can_designate_representatives, can_manage_dist
 from beatdesk.roles import Role
 
 from ..access import actor, require, role_required
+from ..check_reasons import given_reasons
 from ..common_forms import ActionForm, attach_error
 from ..database import db
 from . import bp
@@ -52,13 +53,15 @@ def new():
     if request.method == "POST":
         if not form.validate():
             return render_template("districts/form.html", form=form, district=None), 400
+        reasons = given_reasons()
         try:
-            district = districts.create_district(db(), actor(), _district_data(form))
+            district = published_texts.save_district(db(), actor(), _district_data(form),
+                                                     reasons)
         except DomainError as exc:
             db().rollback()
             attach_error(form, exc)
-            return render_template("districts/form.html", form=form, district=None), \
-                exc.status_code
+            return render_template("districts/form.html", form=form, district=None,
+                                   checks=exc, reasons=reasons), exc.status_code
         db().commit()
         flash(f"{district.label} created. Approve it to put it in use.", "success")
         return redirect(url_for("districts.detail", district_id=district.id))
@@ -84,13 +87,14 @@ def edit(district_id: int):
     if request.method == "POST":
         if not form.validate():
             return render_template("districts/form.html", form=form, district=district), 400
+        reasons = given_reasons()
         try:
-            districts.update_district(db(), actor(), district, _district_data(form))
+            published_texts.save_district(db(), actor(), _district_data(form), reasons, district)
         except DomainError as exc:
             db().rollback()
             attach_error(form, exc)
-            return render_template("districts/form.html", form=form, district=district), \
-                exc.status_code
+            return render_template("districts/form.html", form=form, district=district,
+                                   checks=exc, reasons=reasons), exc.status_code
         db().commit()
         flash(f"Saved {district.label}.", "success")
         return redirect(url_for("districts.detail", district_id=district.id))

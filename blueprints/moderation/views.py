@@ -12,6 +12,7 @@ from beatdesk.roles import Role
 from beatdesk.screening import RULE_TITLES
 
 from ..access import actor, require, role_required
+from ..check_reasons import given_reasons
 from ..common_forms import ActionForm, attach_error
 from ..database import db
 from . import bp
@@ -208,10 +209,23 @@ def add_note(comment_id: int):
 def reply(comment_id: int):
     """Answer the comment publicly as the district (an official reply)."""
     form = ReplyForm()
-    return _act_on_comment(
-        comment_id, form, "reply_form",
-        lambda found: moderation.reply_as_district(db(), actor(), found.id, form.body.data),
-        "Your official reply is published.")
+    reasons = given_reasons()
+    found = _comment_or_404(comment_id)
+    require(moderation.can_moderate(current_user, found.district_id))
+    if not form.validate():
+        return _render_comment(found, 400, reply_form=form, reply_reasons=reasons)
+    try:
+        moderation.reply_as_district(db(), actor(), found.id, form.body.data, reasons)
+    except DomainError as exc:
+        db().rollback()
+        attach_error(form, exc)
+        # The checks' findings and the reasons typed so far stay with the text, to fix or
+        # acknowledge.
+        return _render_comment(found, exc.status_code, reply_form=form, reply_checks=exc,
+                               reply_reasons=reasons)
+    db().commit()
+    flash("Your official reply is published. It is in the sergeant's review.", "success")
+    return redirect(url_for("moderation.comment", comment_id=found.id), 303)
 
 
 @bp.route("/comments/<int:comment_id>/block", methods=["POST"])

@@ -32,6 +32,7 @@ STAFF_ROUTES = {
     ("posts.news_affairs_queue", "GET"): (f"{P}/news-affairs", NEWS, 200),
     ("posts.sergeant_queue", "GET"): (f"{P}/sergeant", SERGEANT, 200),
     ("posts.mark_reviewed", "POST"): (f"{P}/review", SERGEANT, 400),
+    ("posts.mark_texts_reviewed", "POST"): (f"{P}/review/texts", SERGEANT, 400),
     ("posts.attention", "GET"): (f"{P}/attention", EVERYONE, 200),
     ("posts.count", "POST"): (f"{P}/count", EVERYONE, 400),
     # The asset row exists but its file does not: allowed roles get 404, others 403.
