@@ -47,8 +47,13 @@ def feed_updated(posts: Sequence[Post]) -> datetime:
 
 
 def build_feed(kind: str, info: FeedInfo, posts: Sequence[Post], department: Department | None,
-               post_url: Callable[[Post], str]) -> bytes:
-    """The feed as bytes; ``kind`` is "atom" or "rss". ``posts`` come newest first."""
+               post_url: Callable[[Post], str], checkpoint: dict | None = None,
+               checkpoint_url: str | None = None) -> bytes:
+    """The feed as bytes; ``kind`` is "atom" or "rss". ``posts`` come newest first.
+
+    ``checkpoint`` (a signed archive checkpoint, ``beatdesk.checkpoints.document``) is carried
+    as a feed category pointing at ``checkpoint_url``, so feed readers keep copies of it.
+    """
     if kind not in ("atom", "rss"):
         raise ValueError(f"unknown feed kind {kind!r}")
     author = _author(department)
@@ -61,6 +66,11 @@ def build_feed(kind: str, info: FeedInfo, posts: Sequence[Post], department: Dep
     fg.link(href=info.page_url, rel="alternate")  # last: feedgen's RSS <link> takes the latest
     fg.language("en")
     fg.generator("Beatdesk")
+    if checkpoint is not None and checkpoint_url:
+        # A category is the one feed-level element both Atom and RSS carry with a URL.
+        # RSS shows the term itself (feedgen would show a label instead, so none is given).
+        fg.category(term=f"archive-checkpoint:{checkpoint['position']}:{checkpoint['record_hash']}",
+                    scheme=checkpoint_url)
     fg.updated(feed_updated(posts))
     fg.lastBuildDate(feed_updated(posts))
     for post in posts:

@@ -2,6 +2,7 @@
 from .admin import bp as admin_bp
 from .archive import bp as archive_bp
 from .auth import bp as auth_bp
+from .checkpoints import bp as checkpoints_bp
 from .checks import bp as checks_bp
 from .comments import bp as comments_bp
 from .console import bp as console_bp
@@ -16,4 +17,4 @@ from .terms import bp as terms_bp
 
 BLUEPRINTS = (public_bp, auth_bp, console_bp, admin_bp, districts_bp, posts_bp, inquiries_bp,
               media_bp, terms_bp, checks_bp, records_bp, comments_bp, moderation_bp,
-              archive_bp)
+              archive_bp, checkpoints_bp)

@@ -82,6 +82,25 @@ class ArchiveHead(Base):
     record_hash: Mapped[str] = mapped_column(String(64))
 
 
+class ArchiveCheckpoint(Base):
+    """A signed statement of the chain's head at one moment, kept outside the table it protects.
+
+    The signature (Ed25519, the archive key of ``beatdesk.checkpoints``) covers the position,
+    hash, count and time; the same statement is published on the public site and in the feeds,
+    so an outside party's copy proves what the chain held even if these rows are deleted.
+    """
+
+    __tablename__ = "archive_checkpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    position: Mapped[int] = mapped_column(index=True)
+    record_hash: Mapped[str] = mapped_column(String(64))
+    record_count: Mapped[int]
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    key_id: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(200))
+
+
 class SavedSearch(Base):
     """A named archive search; ``request_id`` ties it to a public records request."""
 

@@ -7,7 +7,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from beatdesk import archive, archive_search, districts, retention
+from beatdesk import archive, archive_search, checkpoints, districts, retention
 from beatdesk.audit import record_event
 from beatdesk.errors import DomainError
 from beatdesk.models import AuditEvent, DispositionState, Outcome
@@ -18,6 +18,7 @@ from ..common_forms import ActionForm, attach_error
 from ..database import db
 from . import bp
 from .forms import HoldForm, ReleaseHoldForm, SaveSearchForm, ScheduleForm, SearchForm
+from .signing import archive_key
 
 ARCHIVE_ROLES = (Role.RECORDS, Role.ADMIN)
 EMPTY_PAGE = archive_search.SearchPage(items=[], page=1, per_page=1, total=0)
@@ -144,7 +145,8 @@ def verify_page():
     last = db().scalars(select(AuditEvent).where(AuditEvent.event == "archive.verified")
                         .order_by(AuditEvent.id.desc()).limit(1)).first()
     return render_template("archive/verify.html", last=last, action=ActionForm(),
-                           length=archive.chain_length(db()))
+                           length=archive.chain_length(db()),
+                           checkpoint=checkpoints.latest(db()))
 
 
 @bp.route("/verify", methods=["POST"])
@@ -153,10 +155,18 @@ def run_verify():
     """Recompute every hash and link now; the result is audited and shown on the verify page."""
     if not ActionForm().validate_on_submit():
         abort(400)
-    report = archive.verify(db())
+    key = archive_key()
+    report = checkpoints.verify_anchored(db(), key)
+    db().rollback()  # verification only reads; the audit record starts a clean transaction
     record_event(db(), actor(), "archive.verified",
                  outcome=Outcome.SUCCESS if report.ok else Outcome.FAILURE,
                  details=report.as_details())
+    if report.ok:  # an intact chain is anchored at once, this verification included
+        try:
+            checkpoints.make_checkpoint(db(), key, verified=(report.head_position,
+                                                             report.head_hash))
+        except checkpoints.ChainBroken as exc:  # broken by a record appended since
+            report.add(exc.report.head_position, exc.message)
     db().commit()
     flash(report.summary(), "success" if report.ok else "error")
     return redirect(url_for("archive.verify_page"), 303)

@@ -7,7 +7,7 @@ from flask import abort, current_app, make_response, render_template, request, s
 from flask_login import current_user
 from sqlalchemy import text
 
-from beatdesk import districts, feeds, site, terms
+from beatdesk import checkpoints, districts, feeds, site, terms
 from beatdesk.errors import NotFound
 from beatdesk.publication import get_public_post
 
@@ -133,8 +133,11 @@ def _terms_page(version):
 
 def _feed_response(kind: str, info: feeds.FeedInfo, district_id: int | None):
     posts = site.newest_posts(db(), district_id, current_app.config["FEED_SIZE"])
+    anchor = checkpoints.latest(db())
     body = feeds.build_feed(kind, info, posts, districts.get_department(db()),
-                            lambda p: url_for("public.post", post_id=p.id, _external=True))
+                            lambda p: url_for("public.post", post_id=p.id, _external=True),
+                            checkpoint=checkpoints.document(anchor) if anchor else None,
+                            checkpoint_url=url_for("checkpoints.as_json", _external=True))
     response = make_response(body)
     response.mimetype = FEED_TYPES[kind]
     response.last_modified = feeds.feed_updated(posts)

@@ -35,7 +35,10 @@ STAFF_ROUTES: dict = {
     ("archive.cancel_disposition", "POST"):
         ("/console/archive/dispositions/{archive_run}/cancel", RECORDS_ADMIN, 303),
 }
-PUBLIC_ROUTES: dict = {}
+PUBLIC_ROUTES: dict = {
+    ("checkpoints.page", "GET"): ("/archive/checkpoints", 200),
+    ("checkpoints.as_json", "GET"): ("/archive/checkpoints.json", 200),
+}
 SIGNED_IN_AS: dict = {}
 
 
