@@ -88,9 +88,10 @@ class Page:
 
 
 def paginate(session: Session, query: Select, page: int, per_page: int) -> Page:
-    """Run ``query`` for one page; ``page`` is clamped to at least 1."""
-    page = max(1, page)
+    """Run ``query`` for one page; ``page`` is clamped to 1..the last page (a link to a page
+    past the end, or a number beyond the database's integers, shows the last page)."""
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    page = min(max(1, page), max(1, -(-(total or 0) // per_page)))
     items = list(session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
     return Page(items=items, page=page, per_page=per_page, total=total or 0)
 
