@@ -60,18 +60,26 @@ NAME = regex.compile(
 _TOKEN = regex.compile(rf"{_WORD}|{_INITIAL}")
 
 # Titles of officials: a name after one of these is an officer, an official or a spokesperson,
-# whom the department names on purpose (commendations, promotions, statements).
-OFFICIAL_TITLES = (
-    r"officers?|ofc|p\.?o|police\s+officers?|sgts?|sergeants?|lts?|lieutenants?|capts?|"
-    r"captains?|cmdrs?|commanders?|deputy\s+chief|chiefs?|supts?|superintendents?|detectives?|"
-    r"dets?|investigators?|agents?|troopers?|deputies|deputy|sheriffs?|marshals?|corporals?|"
-    r"cpls?|majors?|colonels?|firefighters?|paramedics?|k-?9s?|mayor|ald|alderm[ae]n|"
-    r"alderwoman|alderperson|gov|governor|sen|senator|rep|representative|judges?|justice|"
-    r"pastor|rev|reverend|father|principal|spokes(?:person|woman|man)|commissioner|"
-    r"director|president|secretary|chaplain|crossing\s+guard|cadets?|recruits?|dispatchers?|"
-    r"CAPS\s+(?:facilitators?|officers?)|facilitators?")
+# whom the department names on purpose (commendations, promotions, statements). A title is
+# capitalised ("Father Pfleger", but "her father, John"), except "officer", which people often
+# write in lower case.
+_TITLE_WORDS = frozenset("""
+officer officers ofc po sgt sgts sergeant sergeants lt lts lieutenant lieutenants capt captain
+captains cmdr commander commanders deputy deputies chief chiefs supt superintendent detective
+detectives det investigator investigators agent agents trooper troopers sheriff marshal corporal
+cpl major colonel firefighter firefighters paramedic paramedics k9 k-9 mayor ald alderman
+aldermen alderwoman alderperson gov governor sen senator rep representative judge justice pastor
+rev reverend father principal spokesperson spokeswoman spokesman commissioner director president
+secretary chaplain cadet cadets recruit recruits dispatcher dispatchers facilitator crossing
+guard dr
+""".split())
+OFFICIAL_TITLES = ("(?:[Pp]olice\\s+)?[Oo]fficers?|P\\.?O|Deputy\\s+Chief|Crossing\\s+[Gg]uard|"
+                   "CAPS\\s+[Ff]acilitator|"
+                   + "|".join(word.capitalize() if word != "k9" else "K-?9"
+                              for word in sorted(_TITLE_WORDS, key=len, reverse=True)
+                              if word not in ("po", "k-9")))
 # Courtesy titles say the name is a private person's: "Mr. Rahman" is a name on its own.
-COURTESY_TITLE = regex.compile(r"(?<!\w)(?:Mr|Mrs|Ms|Mx|Miss|Dr)\.?[^\S\n]+$")
+COURTESY_TITLE = regex.compile(r"(?<!\w)(?:Mr|Mrs|Ms|Mx|Miss)\.?[^\S\n]+$")
 
 # Capitalised words that start or end a run but are not names.
 _NOT_NAME = frozenset("""
@@ -103,7 +111,7 @@ northwestern loyola lurie stroger advocate advocates trinity swedish covenant wa
 costco jewel osco aldi kroger amazon uber lyft ford chevrolet toyota honda nissan dodge jeep
 tesla hyundai kia bmw audi mercedes protection assistance rights compensation fund support
 hotline impact statement statements notification north south east west northwest northeast
-southwest southeast lower upper downtown
+southwest southeast lower upper downtown scout scouts troop squad
 """.split())
 # Words that end place names but are also surnames ("Lincoln Park", "Hye-jin Park"): a run
 # ending in one is a person only after a role word ("the victim, Hye-jin Park").
@@ -202,8 +210,8 @@ JUVENILE_AFTER = regex.compile(
     rf"(?!\w))", _FLAGS)
 _STRONG_BEFORE = regex.compile(r"(?<!\w)(?:named|identified\s+(?:\w+\s+){0,3}?as)\s+$", _FLAGS)
 _OFFICIAL_BEFORE = regex.compile(
-    rf"(?<![\w.])(?:{OFFICIAL_TITLES})\.?\s+(?:(?:[\p{{L}}\p{{M}}'’.\-]+\s+){{1,6}}?"
-    rf"(?:and|&|,)\s+)?$", _FLAGS)
+    rf"(?<![\w.])(?:{OFFICIAL_TITLES})s?\.?\s+(?:(?:[\p{{L}}\p{{M}}'’.\-]+\s+){{1,6}}?"
+    rf"(?:and|&|,)\s+)?$")
 MISSING_NOTICE = regex.compile(
     r"(?<!\w)(?:missing|last\s+seen|runaway|ran\s+away|endangered|amber\s+alert|"
     r"have\s+you\s+seen|help\s+(?:us\s+)?(?:find|locate))(?!\w)", _FLAGS)
@@ -265,18 +273,6 @@ def _names(text: str) -> Iterator[_Name]:
         yield _Name(start, end, words, uncased, courtesy is not None, place_like)
 
 
-_TITLE_WORDS = frozenset('''
-officer officers ofc po sgt sgts sergeant sergeants lt lts lieutenant lieutenants capt captain
-captains cmdr commander commanders deputy deputies chief chiefs supt superintendent detective
-detectives det investigator investigators agent agents trooper troopers sheriff marshal corporal
-cpl major colonel firefighter firefighters paramedic paramedics k9 k-9 mayor ald alderman
-aldermen alderwoman alderperson gov governor sen senator rep representative judge justice pastor
-rev reverend father principal spokesperson spokeswoman spokesman commissioner director president
-secretary chaplain cadet cadets recruit recruits dispatcher dispatchers facilitator crossing
-guard
-'''.split())
-
-
 @lru_cache(maxsize=64)
 def _role_before(victim_words: tuple[str, ...], juvenile_words: tuple[str, ...]):
     """Patterns that end right before a name: a role word and its link to the name."""
@@ -313,7 +309,7 @@ def find_protected_identities(text: str, victim_words: Iterable[str],
             officials.update(text[name.start:name.end].split())
     for name in names:
         quote = text[name.start:name.end]
-        if quote in officials or (name.words == 1 and quote in officials):
+        if quote in officials:
             continue
         before = text[max(0, name.start - 120):name.start]
         after = text[name.end:name.end + 200]

@@ -188,7 +188,7 @@ VICTIM_IDENTITY = Rule(
     message="Remove the name (and anything else that identifies the person). Describe them "
             "instead: \"a 34-year-old woman\", \"a witness\".",
     phrases=(
-        "victim", "victims", "crime victim", "survivor of", "complainant", "complainants",
+        "victim", "victims", "crime victim", "complainant", "complainants",
         "witness", "witnesses", "eyewitness", "eyewitnesses", "bystander", "bystanders",
         "decedent", "the deceased", "homeowner", "homeowners", "pedestrian", "pedestrians",
         "cyclist", "cyclists", "bicyclist", "bicyclists", "passenger", "passengers",
