@@ -18,7 +18,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from beatdesk import audit, clock
+from beatdesk import audit, clock, sametext
 from beatdesk.context import Actor
 from beatdesk.due_dates import (DEFAULT_TIMEZONE, RecordsRules, add_business_days,
                                 business_days_between, due_date, extended_due_date,
@@ -391,8 +391,10 @@ def add_redaction(session: Session, actor: Actor, request: RecordsRequest, item:
                   note: str = "") -> Redaction:
     """Withhold a whole record, a character range of one field, or every occurrence of a text.
 
-    Ranges are in characters of the field's text as shown in the review page. The passage a
-    range covers, like an exact text, is then removed from every field of the record; the
+    Ranges are in characters (code points) of the field's text as shown in the review page. A
+    text is found as "the same text" (:mod:`beatdesk.sametext`: any case, composed or not),
+    the one test the preview and the release apply too. The passage a range covers, like an
+    exact text, is then removed from every field of the record; the
     ``field`` of a text redaction only says where the officer found it. Raises
     PermissionDenied, Conflict (closed request) and ValidationFailed (unknown field, range
     outside the text, text not found, no exemption).
@@ -423,7 +425,7 @@ def add_redaction(session: Session, actor: Actor, request: RecordsRequest, item:
         if field and field not in fields:
             raise ValidationFailed("Choose a field of this record, or none for all.",
                                    field="field")
-        if not any(text.casefold() in value.casefold() for value in haystack):
+        if not any(sametext.occurs(value, text) for value in haystack):
             raise ValidationFailed("That text does not occur in the record"
                                    f"{' field' if field else ''}.", field="text")
         start = end = None
@@ -461,18 +463,9 @@ def remove_redaction(session: Session, actor: Actor, request: RecordsRequest,
 # --- applying redactions --------------------------------------------------------------------
 
 def _occurrences(value: str, passage: str) -> list[tuple[int, int]]:
-    """Every (start, end) where ``passage`` occurs in ``value``, ignoring case, overlaps too."""
-    if not passage:
-        return []
-    haystack, needle = value.lower(), passage.lower()
-    if len(haystack) != len(value) or len(needle) != len(passage):
-        # Case mapping changed a length (rare scripts): match exactly instead.
-        haystack, needle = value, passage
-    found, index = [], haystack.find(needle)
-    while index >= 0:
-        found.append((index, index + len(needle)))
-        index = haystack.find(needle, index + 1)
-    return found
+    """Every (start, end) where ``passage`` occurs in ``value`` as the same text (Unicode
+    canonical equivalence and case folding, see :mod:`beatdesk.sametext`), overlaps too."""
+    return sametext.spans(value, passage)
 
 
 def _redact_string(value: str, path: str, redactions: list[Redaction],

@@ -40,7 +40,7 @@ from markupsafe import escape
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from beatdesk import archive, audit, clock
+from beatdesk import archive, audit, clock, sametext
 from beatdesk.context import Actor
 from beatdesk.errors import Conflict, NotFound, ValidationFailed
 from beatdesk.models.records import (RecordsRequest, Redaction, RedactionKind, Release,
@@ -190,9 +190,8 @@ def released_records(session: Session, request: RecordsRequest,
             content, withheld_by = redacted_content(original, own)
             passages = redacted_passages(original, own)
             actor = row.actor_label or ""
-            for passage in passages:
-                if passage and passage.lower() in actor.lower():
-                    actor = "[REDACTED]"
+            if any(sametext.occurs(actor, passage) for passage in passages):
+                actor = "[REDACTED]"
             codes = tuple(dict.fromkeys(r.exemption.code for r in own))
             yield ReleasedRecord(
                 number=number, archive_record_id=row.archive_record_id,
