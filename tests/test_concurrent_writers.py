@@ -29,7 +29,7 @@ from beatdesk.db import make_engine, make_session_factory, takes_write_lock
 from beatdesk.models import ArchiveRecord, AuditEvent, Comment, ModerationMode, TermsVersion
 from blueprints.database import begin_reading, begin_writing, db, reads_first, writes
 
-from .conftest import Factory, make_app, postgres_url
+from .conftest import Factory, make_app, postgres_url, reread
 
 ROOT = Path(__file__).resolve().parent.parent
 WRITERS = 8
@@ -121,16 +121,34 @@ def test_a_reading_request_does_not_wait_for_a_writer(app):
     assert reader_result == [0]  # it saw the last committed state, without waiting
 
 
-def test_a_forbidden_page_audits_the_refusal_while_another_request_writes(app, client, factory):
-    """A GET refused with 403 writes an audit row: it too must wait for the lock, not fail."""
-    sqlite_only()
+def _forbidden_page(client, factory):
+    """A signed-in user opens an administrator's page: refused, and the refusal is audited."""
     from beatdesk.roles import Role
+
     from .conftest import sign_in
 
-    user = factory.user(Role.REPRESENTATIVE)
-    sign_in(client, user)
-    hold = threading.Event()
-    release = threading.Event()
+    sign_in(client, factory.user(Role.REPRESENTATIVE))
+    return "/console/admin/users", 403, "access.denied"
+
+
+def _enrolment_page(client, factory):
+    """A user past the password step opens the enrolment page: it stores their new secret."""
+    from beatdesk.roles import Role
+
+    user = factory.user(Role.REPRESENTATIVE, totp=False)
+    with client.session_transaction() as sess:
+        sess["pending_uid"] = user.id
+        sess["pending_at"] = time.time()
+    return "/login/enroll", 200, None
+
+
+@pytest.mark.parametrize("page", [_forbidden_page, _enrolment_page])
+def test_a_get_that_writes_waits_for_another_writer(app, client, factory, page):
+    """A GET whose page writes (an audited refusal, a new enrolment secret) waits for the write
+    lock another request holds, instead of failing with "database is locked"."""
+    sqlite_only()
+    path, status, event = page(client, factory)
+    hold, release = threading.Event(), threading.Event()
 
     def other_writer():
         with app.test_request_context("/console/moderation/bulk", method="POST"):
@@ -144,13 +162,14 @@ def test_a_forbidden_page_audits_the_refusal_while_another_request_writes(app, c
     thread = threading.Thread(target=other_writer)
     thread.start()
     hold.wait(ORDERING_WAIT * 5)
-    response = client.get("/console/admin/users")  # an administrator's page: refused and audited
+    response = client.get(path)
     release.set()
     thread.join()
-    assert response.status_code == 403
-    with app.app_context():
-        assert db().scalar(select(func.count(AuditEvent.id))
-                           .where(AuditEvent.event == "access.denied")) == 1
+    assert response.status_code == status
+    if event:
+        with app.app_context():
+            assert db().scalar(select(func.count(AuditEvent.id))
+                               .where(AuditEvent.event == event)) == 1
 
 
 def test_which_contexts_take_the_write_lock(app):
@@ -189,6 +208,94 @@ def test_which_contexts_take_the_write_lock(app):
     assert seen == {"GET": False, "POST": True, "GET @writes": True, "POST @reads_first": False,
                     "command": True, "command @reads_first": False, "app context": False,
                     "after begin_writing": True}
+
+
+# --- every kind of writer at once: comments, moderation, failed sign-ins, refusals, reads ------
+
+ROUNDS = 6
+
+
+def test_every_kind_of_writer_at_once(app, factory, db_session):
+    """Visitors comment, two moderators approve, someone keeps mistyping a password, a signed-in
+    user keeps opening a page they may not see (an audited refusal written by a GET), and a
+    reader browses, all at once: no request fails, and every change is stored and archived."""
+    from beatdesk import terms
+    from beatdesk.models import CommentState, ModerationAction, ModerationKind
+    from beatdesk.roles import Role
+
+    from .conftest import PASSWORD, sign_in
+    from .routes.comments import make_comment
+
+    app.config["LOCKOUT_THRESHOLD"] = 10_000  # the mistyper is never locked out mid-test
+    version = terms.current_terms(db_session).number
+    db_session.commit()
+    district = factory.district(moderation_mode=ModerationMode.POST)
+    post = factory.post(district)
+    moderators = [factory.user(Role.SERGEANT, district) for _ in range(2)]
+    mistyped = factory.user(Role.REPRESENTATIVE, district)
+    refused = factory.user(Role.REPRESENTATIVE, district)
+    held = [[make_comment(db_session, post, state=CommentState.HELD).id for _ in range(ROUNDS)]
+            for _ in moderators]
+    statuses: dict[str, list] = {}
+    lock = threading.Lock()
+
+    def run(kind: str, step, user=None):
+        client = app.test_client()
+        if user is not None:
+            sign_in(client, user)
+        for i in range(ROUNDS):
+            try:
+                status = step(client, i).status_code
+            except Exception as exc:  # noqa: BLE001 (TESTING lets a 500's exception through)
+                status = repr(exc)
+            with lock:
+                statuses.setdefault(kind, []).append(status)
+
+    def comment(client, i):
+        return client.post(f"/posts/{post.id}/comments", data={
+            "name": "Resident", "email": "", "body": f"Thanks for the update {i}.",
+            "accept_terms": "y", "terms_version": str(version), "website": ""})
+
+    def approve(index):
+        def step(client, i):
+            return client.post(f"/console/moderation/comments/{held[index][i]}/action",
+                               data={"action": "approve", "clause": "", "note": "",
+                                     "version": "1"})
+        return step
+
+    def mistype(client, i):
+        return client.post("/login", data={"login_id": mistyped.login_id,
+                                           "password": PASSWORD + "x"})
+
+    threads = [threading.Thread(target=run, args=(f"comment{n}", comment)) for n in range(3)]
+    threads += [threading.Thread(target=run, args=(f"moderator{n}", approve(n), user))
+                for n, user in enumerate(moderators)]
+    threads += [threading.Thread(target=run, args=("login", mistype)),
+                threading.Thread(target=run, args=("refused",
+                                                   lambda c, i: c.get("/console/admin/users"),
+                                                   refused)),
+                threading.Thread(target=run, args=("reader",
+                                                   lambda c, i: c.get(f"/posts/{post.id}")))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    expected = {**{f"comment{n}": 303 for n in range(3)},
+                **{f"moderator{n}": 303 for n in range(2)},
+                "login": 401, "refused": 403, "reader": 200}
+    assert statuses == {kind: [status] * ROUNDS for kind, status in expected.items()}
+    reread(db_session)
+    assert db_session.scalar(select(func.count(Comment.id))) == 2 * ROUNDS + 3 * ROUNDS
+    approvals = select(func.count(ModerationAction.id)).where(
+        ModerationAction.kind == ModerationKind.APPROVE)
+    assert db_session.scalar(approvals) == 2 * ROUNDS
+    for event, count in (("login.failure", ROUNDS), ("access.denied", ROUNDS),
+                         ("comment.submitted", 3 * ROUNDS)):
+        assert db_session.scalar(select(func.count(AuditEvent.id))
+                                 .where(AuditEvent.event == event)) == count, event
+    report = archive.verify(db_session)
+    assert report.ok, report.problems
 
 
 # --- a lock that stays taken: 503 "busy, try again", never 500 ----------------------------------

@@ -10,7 +10,7 @@ from beatdesk.models import User
 from ..access import (client_addr, current_session_state, end_expired_session, now_ts, safe_next,
                       security_policy, start_staff_session)
 from ..common_forms import ActionForm
-from ..database import db
+from ..database import db, writes
 from ..extensions import limiter
 from . import bp
 from .forms import CodeForm, LoginForm, UnlockForm
@@ -120,6 +120,7 @@ def _second_factor_step(form: CodeForm, template: str, context: dict, check):
 
 @bp.route("/login/enroll", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
+@writes  # showing the page stores the new secret
 def enroll():
     """Step two for a user without a second factor: enrol an authenticator app."""
     user = _pending_user()
