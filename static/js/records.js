@@ -1,16 +1,19 @@
 // Record review: selecting text in a field fills the redaction form with that field and its
-// character range. Typing the exact text or the numbers works the same without this script.
+// character range (in code points). Typing the exact text or the numbers works the same without this script.
 (function () {
   "use strict";
   var form = document.getElementById("redaction-form");
   if (!form) { return; }
   var status = document.getElementById("selection-status");
 
+  // Positions are code points, as the server counts them (beatdesk/sametext.py). A string's
+  // length counts UTF-16 units, two for each character outside the Basic Multilingual Plane
+  // (most emoji), which shifted every selection after one; Array.from splits by code point.
   function offsetWithin(cell, node, offset) {
     var range = document.createRange();
     range.selectNodeContents(cell);
     range.setEnd(node, offset);
-    return range.toString().length;
+    return Array.from(range.toString()).length;
   }
 
   document.querySelectorAll("[data-redact-field]").forEach(function (cell) {

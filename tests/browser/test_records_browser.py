@@ -111,3 +111,45 @@ def test_officer_logs_searches_redacts_releases_and_downloads(page, live_server)
     for passage in (PASSAGE, ORGANIZER):
         assert all(passage.encode() not in body for body in contents.values())
     assert b"Main Street" in contents["records.json"]
+
+
+@pytest.mark.browser
+def test_a_selection_after_emoji_redacts_exactly_the_selected_characters(page, live_server):
+    """The page used to count UTF-16 units (two per emoji), the server code points: a selection
+    after emoji or other characters outside the Basic Multilingual Plane redacted the wrong
+    characters."""
+    body = f"🚓🚨 Call 𝔅𝔢𝔞𝔱 👮🏽‍♀️ desk about {ORGANIZER}, who said 😀 thanks."
+    with live_server.app.app_context():
+        from beatdesk import records
+        from beatdesk.due_dates import ILLINOIS
+        from beatdesk.records import RequestData
+        from datetime import UTC, datetime
+
+        session = db()
+        ensure_exemptions(session)
+        factory = Factory(session)
+        officer = factory.user(Role.RECORDS)
+        record = archive.append(session, record_type="comment", object_id=9, district_id=None,
+                                actor=None, content={"body": body, "state": "visible"})
+        req = records.create_request(session, Actor(officer), RequestData(
+            "Pat Requester", "pat@example.org", "email", datetime(2026, 11, 16, 15, tzinfo=UTC),
+            "Comments."), ILLINOIS)
+        records.attach_records(session, Actor(officer), req, [record])
+        session.commit()
+        item_id = session.scalars(select(records.SnapshotItem)).one().id
+        login_id, secret, request_id = officer.login_id, officer.totp_secret, req.id
+        private_id = str(session.scalars(select(Exemption)
+                                         .where(Exemption.code == "7(1)(c)")).one().id)
+
+    sign_in(page, login_id, secret)
+    page.goto(f"/console/records/{request_id}/items/{item_id}")
+    page.evaluate(SELECT_IN_FIELD, ORGANIZER)
+    start = body.index(ORGANIZER)  # Python counts code points
+    expect(page.get_by_label("From character")).to_have_value(str(start))
+    expect(page.get_by_label("To character (not included)")).to_have_value(
+        str(start + len(ORGANIZER)))
+    page.get_by_label("Exemption").select_option(private_id)
+    page.get_by_role("button", name="Redact", exact=True).click()
+    expect(page.get_by_text("Redaction added.")).to_be_visible()
+    preview = page.locator("dd.prewrap").first
+    expect(preview).to_have_text(body.replace(ORGANIZER, "[REDACTED under 7(1)(c)]"))
