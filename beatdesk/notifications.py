@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import posts
+from . import posts, published_texts
 from .models import InquiryState, MediaInquiry, Post, PostState, User
 from .roles import Role
 
@@ -33,7 +33,7 @@ def attention(session: Session, user: User) -> list[Attention]:
                                "posts.attention"))
         held = _count(session, Post.state == PostState.HELD,
                       Post.district_id == user.district_id)
-        items.append(Attention("held", "Scheduled posts held", held, "posts.attention"))
+        items.append(Attention("held", "Posts held at release", held, "posts.attention"))
     if role is Role.SERGEANT:
         items.append(Attention("pre_review", "Posts asking for your review", _count(
             session, Post.state == PostState.AWAITING_SERGEANT,
@@ -42,10 +42,13 @@ def attention(session: Session, user: User) -> list[Attention]:
             session, Post.state.in_([PostState.PUBLISHED, PostState.DISCONTINUED]),
             Post.reviewed_at.is_(None), Post.district_id == user.district_id),
             "posts.sergeant_queue"))
+        items.append(Attention("text_review", "Official replies and statements to review",
+                               published_texts.review_queue_size(session, user.district_id),
+                               "posts.sergeant_queue"))
     if role is Role.NEWS_AFFAIRS:
         items.append(Attention("approvals", "Notable posts awaiting approval", _count(
             session, Post.state == PostState.AWAITING_NEWS_AFFAIRS), "posts.news_affairs_queue"))
-        items.append(Attention("held", "Scheduled posts held", _count(
+        items.append(Attention("held", "Posts held at release", _count(
             session, Post.state == PostState.HELD), "posts.attention"))
         items.append(Attention("overdue", "Districts with overdue reviews",
                                len(posts.overdue_reviews(session)), "posts.news_affairs_queue"))

@@ -206,6 +206,8 @@ def test_replies_and_statements_reach_the_sergeants_review(client, factory, db_s
     page = client.get("/console/posts/sergeant").get_data(as_text=True)
     assert FLAGGED_REPLY in page and statement in page
     assert "A potluck." in page and "Official reply" in page and "District statement" in page
+    attention = client.get("/console/posts/attention").get_data(as_text=True)
+    assert "Official replies and statements to review: 2" in attention
     sign_in(client, other_sergeant)
     assert FLAGGED_REPLY not in client.get("/console/posts/sergeant").get_data(as_text=True)
 
