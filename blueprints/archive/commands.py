@@ -10,7 +10,7 @@ from beatdesk.audit import record_event
 from beatdesk.context import SYSTEM
 from beatdesk.models import Outcome
 
-from ..database import db
+from ..database import begin_writing, db, reads_first
 from . import bp
 from .signing import archive_key, key_path
 
@@ -30,6 +30,7 @@ def _progress(total: int, quiet: bool, label: str, run):
               help="A checkpoint kept outside (the output of 'flask archive checkpoint' or "
                    "the published /archive/checkpoints.json); may be given several times.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@reads_first
 def verify(batch_size: int, checkpoint_files, quiet: bool):
     """Recompute every record's hashes and links, and hold the chain against every signed
     checkpoint; name each record that no longer matches or is missing.
@@ -48,7 +49,8 @@ def verify(batch_size: int, checkpoint_files, quiet: bool):
     report = _progress(archive.chain_length(session), quiet, "Verifying the archive",
                        lambda update: checkpoints.verify_anchored(
                            session, key, kept=kept, batch_size=batch_size, on_batch=update))
-    session.rollback()  # verification only reads; the audit record starts a clean transaction
+    session.rollback()  # verification only reads; the audit record and checkpoint then write
+    session = begin_writing()
     for problem in report.problems:
         click.echo(f"record {problem.record_id}: {problem.reason}")
     if report.problem_count > len(report.problems):

@@ -15,7 +15,7 @@ from beatdesk.roles import Role
 
 from ..access import actor, role_required
 from ..common_forms import ActionForm, attach_error
-from ..database import db
+from ..database import begin_writing, db, reads_first
 from . import bp
 from .forms import HoldForm, ReleaseHoldForm, SaveSearchForm, ScheduleForm, SearchForm
 from .signing import archive_key
@@ -150,6 +150,7 @@ def verify_page():
 
 
 @bp.route("/verify", methods=["POST"])
+@reads_first  # the whole chain is read before a little is written: other writers go on
 @role_required(*ARCHIVE_ROLES)
 def run_verify():
     """Recompute every hash and link now; the result is audited and shown on the verify page."""
@@ -157,7 +158,8 @@ def run_verify():
         abort(400)
     key = archive_key()
     report = checkpoints.verify_anchored(db(), key)
-    db().rollback()  # verification only reads; the audit record starts a clean transaction
+    db().rollback()  # verification only reads; the audit record and checkpoint then write
+    begin_writing()
     record_event(db(), actor(), "archive.verified",
                  outcome=Outcome.SUCCESS if report.ok else Outcome.FAILURE,
                  details=report.as_details())
