@@ -101,19 +101,30 @@ class ScreenFlag:
 _APOSTROPHES = dict.fromkeys(map(ord, "\u2018\u2019\u02bc\u0060\u00b4\u2032"), "'")
 
 
+def _latin(char: str) -> str:
+    """The Latin letter ``char`` imitates (Unicode confusables data), or ""."""
+    latin = [g["c"] for g in confusables_data.get(char, ())
+             if len(g["c"]) == 1 and g["c"].isascii() and g["c"].isalpha()]
+    return latin[0].lower() if latin else ""
+
+
 @lru_cache(maxsize=4096)
 def _fold_char(char: str) -> str:
     """What one character of a comment reads as: lower-case, unaccented, Latin where it
     imitates a Latin letter; "" for marks and invisible characters."""
+    char = char.translate(_APOSTROPHES)
+    lowered = char.lower()
+    # look-alikes first: compatibility folding would turn some into other non-Latin letters
+    # (a lunate sigma "ϲ" into "ς")
+    if len(lowered) == 1 and not lowered.isascii() and _latin(lowered):
+        return _latin(lowered)
     out = []
-    for part in unicodedata.normalize("NFKC", char.translate(_APOSTROPHES)):
+    for part in unicodedata.normalize("NFKC", char):
         for piece in unicodedata.normalize("NFKD", part.lower()):
             if unicodedata.combining(piece) or unicodedata.category(piece) in ("Cf", "Mn"):
                 continue
             if not piece.isascii():
-                latin = [g["c"] for g in confusables_data.get(piece, ())
-                         if len(g["c"]) == 1 and g["c"].isascii() and g["c"].isalpha()]
-                piece = latin[0].lower() if latin else piece
+                piece = _latin(piece) or piece
             out.append(piece)
     return "".join(out)
 
@@ -157,27 +168,42 @@ def skeleton(text: str) -> Skeleton:
     return Skeleton("".join(chars), tuple(origin), text)
 
 
-# In a listed word, a letter may be written as a digit or symbol, repeated, or masked by * or #
-# (not its first letter: "f**k" and "sh*t" are masked, "****" is nothing).
+# In a listed word, a letter may be written as a digit or symbol, or repeated ("sh1t",
+# "@$$hole", "idiooot"). Masked words ("f**k", "sh*t") are matched apart (``_masked``), so that
+# no pattern has to guess which letter a "*" stands for.
 _LEET = {"a": "a4@", "b": "b8", "e": "e3", "g": "g9", "i": "i1!|l¡", "l": "l1|i", "o": "o0",
          "s": "s5$", "t": "t7+", "u": "uv"}
-_MASK = "*#"
 
 
 def _fuzzy(word: str) -> str:
-    parts = []
+    """A regular expression for a listed word. A letter's class repeats possessively, or at most
+    12 times when the next letter's class shares characters with it ("lowlife": "l" may be
+    written "1", and so may "i"), so that no input makes it backtrack much."""
+    tokens: list[tuple[str, str]] = []  # ("class", characters) or ("raw", regex)
     for position, char in enumerate(word):
         if char == "*" and position == len(word) - 1:
-            parts.append("[a-z]*")  # a trailing * in a list: any ending
+            tokens.append(("raw", "[a-z]*+"))  # a trailing * in a list: any ending
         elif char == " ":
-            parts.append(r"[\s\-]*")
+            tokens.append(("raw", r"[\s\-]*+"))
         elif char == "-":
-            parts.append(r"[\s\-]?")
+            tokens.append(("raw", r"[\s\-]?+"))
         elif char.isalpha():
-            letters = re.escape(_LEET.get(char, char) + ("" if position == 0 else _MASK))
-            parts.append(f"[{letters}]+")
+            letters = _LEET.get(char, char)
+            if not (tokens and tokens[-1] == ("class", letters)):  # "ll" reads like "l"
+                tokens.append(("class", letters))
         else:
-            parts.append(re.escape(char))
+            tokens.append(("raw", re.escape(char)))
+    parts = []
+    for index, (kind, spec) in enumerate(tokens):
+        if kind == "raw":
+            parts.append(spec)
+            continue
+        following = tokens[index + 1] if index + 1 < len(tokens) else None
+        overlaps = following is not None and following[0] == "class" and set(spec) & set(
+            following[1])
+        # a class that could hand letters to the next one is bounded, so giving them back
+        # costs a few steps, not one per letter of the comment
+        parts.append(f"[{re.escape(spec)}]" + ("{1,12}" if overlaps else "++"))
     return "".join(parts)
 
 
@@ -215,6 +241,36 @@ SLUR_EXCEPTIONS = re.compile(r"chink in (?:the|our|their|his|her|my|your) armou?
 
 _OBSCENE = _word_pattern(OBSCENE_WORDS)
 _SLUR = _word_pattern(SLUR_WORDS)
+
+# A word with letters hidden behind "*" or "#" ("f**k", "sh*t", "f#cking", "n****r"): it counts
+# when its first letter and every letter it shows fit a listed word of the same length.
+_MASKED_TOKEN = re.compile(r"(?<![a-z0-9@$!|])[a-z0-9@$!|]++[*#][a-z0-9@$!|*#]*+")
+_ENDING_FORMS = ("", "s", "ed", "er", "ers", "ing", "in", "y", "ty", "head", "heads")
+
+
+def _forms(words: Iterable[str]) -> dict[int, list[str]]:
+    by_length: dict[int, list[str]] = {}
+    for word in words:
+        if " " in word or "-" in word:
+            continue
+        endings = _ENDING_FORMS if word.endswith("*") else ("",)
+        for ending in endings:
+            form = word.rstrip("*") + ending
+            by_length.setdefault(len(form), []).append(form)
+    return by_length
+
+
+_MASKABLE = (("obscenity", _forms(OBSCENE_WORDS)), ("slur", _forms(SLUR_WORDS)))
+
+
+def _masked(token: str) -> tuple[str, str] | None:
+    """The rule and listed word a masked token stands for, if any."""
+    for rule, by_length in _MASKABLE:
+        for form in by_length.get(len(token), ()):
+            if token[0] in _LEET.get(form[0], form[0]) and all(
+                    t in "*#" or t in _LEET.get(f, f) for t, f in zip(token, form)):
+                return rule, form
+    return None
 
 # Name-calling. STRONG words are insults wherever they stand (unless the writer means
 # themselves: "I felt like an idiot"); WEAK words have innocent uses ("a pig got loose", "the
@@ -325,9 +381,9 @@ _VICTIM = (rf"(?:you|u|ya|him|her|them|your|his|their|y'?all|every|all|each|the 
            rf"station|precinct|district|office|building|headquarters|hq|family|kids?))\b")
 _PLACE = r"(?:station|precinct|district office|office|headquarters|hq|police station)"
 THREAT_PATTERNS = (
-    re.compile(rf"\b(?:i|we|i'?m|we'?re|i'?ll|we'?ll|ill)\s*{_FUTURE}\s+(?:\w+\s+)?{_HARM}\s+"
+    re.compile(rf"\b(?:i|we|i'?m|we'?re|i'?ll|we'?ll|ill)\s*{_FUTURE}\s+(?:[^\s.!?]+\s+)?{_HARM}\s+"
                rf"{_VICTIM}"),
-    re.compile(rf"\b(?:i'?ll|we'?ll|ill)\s+(?:\w+\s+)?{_HARM}\s+{_VICTIM}"),
+    re.compile(rf"\b(?:i'?ll|we'?ll|ill)\s+(?:[^\s.!?]+\s+)?{_HARM}\s+{_VICTIM}"),
     re.compile(rf"\b(?:someone|somebody|some\s*one|people|we|y'?all|they|u|you\s+all)\s+"
                rf"(?:should|needs?\s+to|oughta|ought\s+to|gotta|got\s+to|have\s+to|will|must)\s+"
                rf"(?:\w+\s+)?{_HARM}\s+{_VICTIM}"),
@@ -370,9 +426,13 @@ _SPAM = re.compile("|".join(rf"(?<!\w){re.escape(p)}(?!\w)" for p in SPAM_PHRASE
                    re.IGNORECASE)
 _EARNINGS = re.compile(r"\b(?:earn|make)\s+\$\s?\d[\d,]*\s*(?:a|per|/)\s*(?:day|week|hour)\b",
                        re.IGNORECASE)
-_LINK = re.compile(r"(?:\bhttps?://|\bwww\.)[^\s<>\"]+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|net|"
-                   r"org|info|biz|io|ru|xyz|top|click|shop|online|site|gov|edu|us)(?:/[^\s<>\"]*)?",
-                   re.IGNORECASE)
+# A link: an address with a scheme or "www.", or a bare domain ending in a common top-level
+# domain. Quantifiers are possessive and a match starts only at a word's start, so that a long
+# run like "a.a.a.a…" is read once, not once per dot.
+_LINK = re.compile(r"(?<![\w.-])(?:https?://|www\.)[^\s<>\"]++|(?<![\w.-])[a-z0-9-]++"
+                   r"(?:\.[a-z0-9-]++)++(?:/[^\s<>\"]*+)?", re.IGNORECASE)
+_LINK_DOMAINS = frozenset(("com", "net", "org", "info", "biz", "io", "ru", "xyz", "top", "click",
+                           "shop", "online", "site", "gov", "edu", "us"))
 MAX_LINKS = 2  # a comment with more links than this is held
 
 # Personal information a visitor gives away that the post checks' detectors leave alone, because
@@ -407,7 +467,14 @@ def _quote(text: str) -> str:
 
 
 def links_in(text: str) -> list[str]:
-    return [m.group(0) for m in _LINK.finditer(text)]
+    links = []
+    for match in _LINK.finditer(text):
+        link = match.group(0)
+        host = link.split("/", 1)[0]
+        if link.lower().startswith(("http://", "https://", "www.")) or \
+                host.rsplit(".", 1)[-1].lower() in _LINK_DOMAINS:
+            links.append(link)
+    return links
 
 
 def _attacks(skel: Skeleton) -> Iterable[tuple[int, int]]:
@@ -455,6 +522,12 @@ def screen_text(text: str, *, keywords: Sequence[ScreeningKeyword] = (),
             add("slur", "A slur against a protected class.", skel.quote(*match.span()))
     for match in _OBSCENE.finditer(skel.text):
         add("obscenity", "Vulgar or obscene language.", skel.quote(*match.span()))
+    for match in _MASKED_TOKEN.finditer(skel.text):
+        masked = _masked(match.group(0))
+        if masked is not None:
+            reason = ("Vulgar or obscene language." if masked[0] == "obscenity"
+                      else "A slur against a protected class.")
+            add(masked[0], reason, skel.quote(*match.span()))
     for finding in detector_findings:
         if finding.rule == "obscene":
             add("obscenity", "Vulgar or obscene language.", finding.quote)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,6 +81,7 @@ class Report:
     recall: float = 1.0
     civil_held: float = 0.0
     failures: list[str] = field(default_factory=list)
+    millis: list[float] = field(default_factory=list)  # screening time per comment
 
 
 def load(path: Path) -> list[Labelled]:
@@ -127,7 +129,12 @@ def _ratio(part: int, whole: int) -> float:
 
 def measure(items: Sequence[Labelled], screen: Callable[[str], frozenset[str]]) -> Report:
     """Screen every item and compute the figures and the targets it misses."""
-    report = Report([Outcome(item, screen(item.text)) for item in items])
+    outcomes, millis = [], []
+    for item in items:
+        start = time.perf_counter()
+        outcomes.append(Outcome(item, screen(item.text)))
+        millis.append((time.perf_counter() - start) * 1000)
+    report = Report(outcomes, millis=sorted(millis))
     held = [o for o in report.outcomes if o.held]
     should = [o for o in report.outcomes if o.item.decision == "hold"]
     report.precision = _ratio(sum(o.item.decision == "hold" for o in held), len(held))
@@ -163,6 +170,10 @@ def print_report(title: str, report: Report, verbose: bool) -> None:
     print(f"\n== {title}: {len(report.outcomes)} comments")
     print(f"hold precision {report.precision:.3f}, recall {report.recall:.3f}; "
           f"civil criticism held {report.civil_held:.1%}")
+    if report.millis:
+        print(f"screening time per comment: mean {sum(report.millis) / len(report.millis):.2f} "
+              f"ms, p95 {report.millis[int(len(report.millis) * 0.95)]:.2f} ms, "
+              f"max {report.millis[-1]:.2f} ms")
     print(f"{'category':<16}{'n':>5}{'expect':>9}{'held':>6}{'rate':>7}{'reason ok':>11}")
     for category, f in report.categories.items():
         print(f"{category:<16}{f['n']:>5}{f['decision']:>9}{f['held']:>6}"

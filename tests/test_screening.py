@@ -278,3 +278,44 @@ def test_reasons_say_what_the_moderator_should_look_for():
         [flag] = screening.screen_text(text)
         assert flag.rule == rule and words in flag.reason.lower()
         assert flag.title == screening.RULE_TITLES[rule]
+
+
+# --- properties --------------------------------------------------------------------------------
+# Bounded for CI: a few hundred examples in all, a few seconds.
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_LOOK_ALIKES = {"a": "аɑα", "e": "е", "i": "іιɩ", "o": "оοσ", "c": "сϲ", "p": "рρ", "x": "хχ",
+                "y": "уγ", "s": "ѕ", "d": "ԁ", "u": "υ"}
+
+
+def _disguises(word: str):
+    """``word`` as a visitor might write it to slip past a word list: any letter upper-case,
+    full-width, mathematical bold, or a look-alike from another script, with invisible
+    characters between letters."""
+    def letter(char):
+        forms = [char, char.upper(), chr(ord(char) + 0xFEE0), chr(0x1D41A + ord(char) - ord("a"))]
+        forms += list(_LOOK_ALIKES.get(char, ""))
+        return st.tuples(st.sampled_from(forms), st.sampled_from(["", "", "", "\u200b", "\u00ad"]))
+    return st.tuples(*(letter(c) for c in word)).map(
+        lambda parts: "".join(f + invisible for f, invisible in parts))
+
+
+@settings(max_examples=120, deadline=None)
+@given(word=st.sampled_from(["idiot", "moron", "scumbag", "dumbass"]).flatmap(_disguises),
+       opening=st.sampled_from(["You are an ", "Officer Reyes is a ", "Nice try, ", "What a "]))
+def test_disguised_insults_are_held(word, opening):
+    flags = screening.screen_text(opening + word + ".")
+    assert "attack" in {f.rule for f in flags}, opening + word
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=400))
+def test_any_text_is_screened_and_quoted_in_the_visitors_own_characters(text):
+    """Screening never fails, whatever the text (all planes, marks, controls), and every quote
+    it shows a moderator is the visitor's own text."""
+    shown = " ".join(text.split())
+    for flag in screening.screen_text(text):
+        assert flag.reason and flag.rule in screening.RULE_TITLES
+        if flag.rule != "spam":
+            assert flag.quote.rstrip("…") in shown
