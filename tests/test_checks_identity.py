@@ -99,7 +99,7 @@ HOMES = [
     ("arrestee of", "Officers arrested Darnell King, 28, of 6621 S. Marshfield Ave., on a warrant.",
      "6621 S. Marshfield Ave."),
     ("no suffix", "Rosa Diaz, 52, of 4412 N. Kedzie, reported the theft.", "4412 N. Kedzie"),
-    ("at his home on", "He was arrested at his home on 4521 S. Drexel Blvd. without incident.",
+    ("tenant of", "The tenant of 4521 S. Drexel Blvd. called police about the noise.",
      "4521 S. Drexel Blvd."),
     ("apartment unit", "Smoke was reported at 7340 S. Paxton Ave., Apt. 2B, just after midnight.",
      "7340 S. Paxton Ave., Apt. 2B"),
@@ -151,6 +151,11 @@ NEAR_MISSES = [
     ("weekday", "The victim, Tuesday's caller said, was not hurt."),
     ("venue", "Beat meeting at Harrison Park, 1824 S. Wood St., at 6 pm."),
     ("city", "Maria Lopez of Chicago won the community essay prize."),
+    ("scout troop", "Thanks to Girl Scout Troop 2218 for the cookies, and to the boys of Pack 12."),
+    ("doctor", "Dr. Amara Singh of Stroger Hospital said the man is in good condition."),
+    ("pastor", "Father Michael Pfleger told residents the peace walk starts at 10."),
+    ("spokesperson", "Spokeswoman Karen Doyle said the driver fled west on 63rd Street."),
+    ("adult age before", "34-year-old Maria Lopez of Berwyn was named volunteer of the year."),
 ]
 
 
@@ -159,6 +164,12 @@ def test_near_misses_are_not_blocking_identity_or_home(kind, text):
     found = run_checks(text, context=DEPARTMENT)
     assert [(f.rule, f.quote) for f in found
             if f.rule in ("victim_identity", "juvenile_identity", "personal_info")] == []
+
+
+def test_a_lower_case_relative_is_no_title():
+    """"Father Pfleger" is a title; "her father, John Kim" is the victim's family."""
+    text = "The girl's father, John Kim, was struck while pushing her out of the way."
+    assert quotes(text, "victim_identity") == ["John Kim"]
 
 
 def test_a_missing_child_found_safe_is_no_longer_exempt():
@@ -179,18 +190,18 @@ NOTABLE = [
     "An armed robbery was reported at a gas station on Pulaski.",
     "A man was robbed at gunpoint near the Red Line.",
     "A carjacking was reported near Clark and Diversey.",
-    "Two people were stabbed outside a bar on Milwaukee Avenue.",
+    "A man suffered stab wounds outside a bar on Milwaukee Avenue.",
     "Detectives are investigating a sexual assault near the lakefront trail.",
     "AMBER Alert: a child was abducted from the 4100 block of W. Armitage.",
     "Have you seen this missing child? Call 911.",
     "Officers pursued a stolen car that crashed on the Dan Ryan.",
     "A police pursuit ended in a crash at 79th and Western.",
-    "A Taser was used during the arrest attempt.",
+    "A Taser was used on a man at the Red Line station.",
     "A home invasion was reported overnight in the 6000 block of S. Kedzie.",
     "Police are searching for a kidnapping suspect.",
     "Two officers were hurt while responding to a fight.",
-    "SWAT is on scene of a standoff with a barricaded subject.",
-    "A fatal hit-and-run closed Ogden Avenue overnight.",
+    "SWAT is on scene of a standoff in the 800 block of E. 87th St.",
+    "A hit-and-run driver left a cyclist in serious condition on Ogden Avenue.",
     "A man is in critical condition after a crash on Lake Shore Drive.",
 ]
 
