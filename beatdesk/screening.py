@@ -323,7 +323,13 @@ _SELF = re.compile(r"(?:\bi'?m|\bi\s+am|\bi\s+was|\bi\s+was\s+being|\bfelt\s+lik
                    r"absolute|the|biggest|real|like|bit\s+of\s+an?|an?\s+absolute)\s+)*$")
 _NOT_A_PERSON_AFTER = re.compile(r"\s*(?:-|\s)(?:show|car|world|college|school|shoes|costume|"
                                  r"roast|farm|pen|pens|tail|tails|light|lights|box|proof|"
-                                 r"pickup|bag|bags|can|cans|day|fish|nose|bin|bins)\b")
+                                 r"pickup|fish|nose)\b")
+# After "stupid police" or "dumb cop": a thing of theirs, not them ("a stupid police policy").
+_THEIR_THING_AFTER = re.compile(r"\s+(?:policy|policies|rules?|department|budget|reports?|station|"
+                                r"cars?|chases?|shows?|unions?|contract|procedures?|response|"
+                                r"logic|work|training|tactics|data|system|academy|radio|scanner|"
+                                r"lines?|lights|sirens|presence|stops?|movies?|tv|drama|"
+                                r"quotas?|overtime|pensions?)\b")
 _NOT_A_PERSON_BEFORE = re.compile(r"(?:guinea|pond|soap|pot-bellied|pet|roast|roasted|escaped|"
                                   r"loose|circus|party|birthday|rodeo|rodeo|water|lab)\s*$")
 _YOU = r"(?:you|u|ya|yu|youre|you're|you\s+are|u\s+r|u\s+are|ur|you\s+were|you\s+guys\s+are|" \
@@ -444,8 +450,8 @@ MAX_LINKS = 2  # a comment with more links than this is held
 _PERSON_CUE = re.compile(
     r"(?<!\w)(?:guy|man|woman|lady|he|she|him|her|his|they|them|lives?|living|tenant|tenants|"
     r"neighbou?rs?|landlord|owner|kid|teen|suspect|driver|dealer|ex|cousin|girlfriend|"
-    r"boyfriend|wife|husband|mom|dad|family|somebody|someone|person|whoever|[A-Z][a-z]+\s+"
-    r"[A-Z][a-z]+)(?!\w)")
+    r"boyfriend|wife|husband|mom|dad|family|somebody|someone|person|whoever)(?!\w)",
+    re.IGNORECASE)
 _SSN_LABELLED = re.compile(r"\b(?:ssn|ss#|social(?:\s+security)?(?:\s+(?:number|no\.?|#))?)"
                            r"\s*(?:is|was|:|#)?\s*\d{3}[- ]?\d{2}[- ]?\d{4}(?!\d)", re.IGNORECASE)
 _BIRTHDAY = re.compile(r"\b(?:birthday|b-?day)\s*(?:is|was|:|-)?\s*(?:on\s+)?"
@@ -491,6 +497,8 @@ def _attacks(skel: Skeleton) -> Iterable[tuple[int, int]]:
                 continue  # "What a joke." "Garbage."
             if kind != "phrase" and _NOT_A_PERSON_AFTER.match(after):
                 continue  # "a clown show", "idiot light", "pig roast"
+            if kind == "before" and _THEIR_THING_AFTER.match(after):
+                continue  # "a stupid police policy"
             if _NOT_A_PERSON_BEFORE.search(before):
                 continue  # "guinea pig", "pond scum", "the party clown"
             yield start, end

@@ -319,3 +319,44 @@ def test_any_text_is_screened_and_quoted_in_the_visitors_own_characters(text):
         assert flag.reason and flag.rule in screening.RULE_TITLES
         if flag.rule != "spam":
             assert flag.quote.rstrip("…") in shown
+
+
+# --- viewpoint neutrality: the same sentence shapes, criticism versus name-calling -------------
+_WHO = ["The chief", "Officer Reyes", "The sergeant", "This department", "Your officers",
+        "The police", "The commander", "You"]
+_CRITICISM = ["corrupt", "incompetent", "useless", "lazy", "a disgrace", "liars", "cowards",
+              "racist", "out of touch", "a joke", "brutal", "unprofessional", "dishonest",
+              "arrogant", "spineless", "a failure", "accountable to nobody"]
+_THINGS = ["This rule", "The response", "Your plan", "That decision", "The new policy",
+           "The press release", "This post"]
+_THING_WORDS = ["stupid", "dumb", "pathetic", "garbage", "trash", "idiotic", "a clown show",
+                "worthless", "a joke"]
+_NAMES = ["a moron", "an idiot", "scum", "a pig", "a clown", "a loser", "a scumbag",
+          "a brainless fool", "pigs", "a dumbass", "worthless trash"]
+
+
+def _be(who: str, past: bool = False) -> str:
+    plural = who in ("Your officers", "The police", "You")
+    return ("were" if plural else "was") if past else ("are" if plural else "is")
+
+
+@pytest.mark.parametrize("who", _WHO)
+def test_criticism_of_people_and_their_conduct_stays(who):
+    held = [text for text in (f"{who} {_be(who, past)} {word}." for word in _CRITICISM
+                              for past in (False, True))
+            if any(f.holds for f in screening.screen_text(text))]
+    assert held == []
+
+
+@pytest.mark.parametrize("thing", _THINGS)
+def test_contempt_for_a_thing_stays(thing):
+    held = [text for text in (f"{thing} is {word}." for word in _THING_WORDS)
+            if any(f.holds for f in screening.screen_text(text))]
+    assert held == []
+
+
+@pytest.mark.parametrize("who", [w for w in _WHO if w != "This department"])
+def test_calling_a_person_names_is_held(who):
+    missed = [text for text in (f"{who} {_be(who)} {name}." for name in _NAMES)
+              if "attack" not in {f.rule for f in screening.screen_text(text)}]
+    assert missed == []
