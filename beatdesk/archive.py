@@ -279,13 +279,23 @@ CERTIFICATE_TYPE = "archive.disposition_certificate"
 CERTIFICATE_CACHE = 16  # disposition runs whose certificates verify keeps parsed at once
 
 
+def time_as_stored(dialect: str, column: str) -> str:
+    """SQL reading a time column as text, never as a value the driver must convert."""
+    if dialect != "postgresql":
+        return column  # SQLite hands back what is stored, whatever it is
+    # Fixed spelling whatever the session's DateStyle; 'infinity' becomes a marker (malformed)
+    # and a BC date keeps its era so it can never pass as AD.
+    return (f"CASE WHEN {column} IS NULL THEN NULL ELSE coalesce(to_char({column} AT TIME ZONE "
+            f"'UTC', 'YYYY-MM-DD HH24:MI:SS.US BC'), 'not a finite time') END")
+
+
+def parse_stored_time(value: Any) -> datetime:
+    """A time as ``time_as_stored`` reads it. Raises ValueError for anything else."""
+    return _parse_time(value)
+
+
 def _column_sql(dialect: str, column: str) -> str:
-    if column in _TIME_COLUMNS and dialect == "postgresql":
-        # Fixed spelling whatever the session's DateStyle; 'infinity' becomes NULL (caught as
-        # malformed for recorded_at) and a BC date keeps its era so it can never pass as AD.
-        return (f"CASE WHEN {column} IS NULL THEN NULL ELSE coalesce(to_char({column} AT TIME ZONE "
-                f"'UTC', 'YYYY-MM-DD HH24:MI:SS.US BC'), '{column}: not a finite time') END")
-    return column
+    return time_as_stored(dialect, column) if column in _TIME_COLUMNS else column
 
 
 def _select_sql(dialect: str, where: str) -> str:

@@ -238,12 +238,7 @@ def verify_anchored(session: Session, key: ArchiveKey, *, kept: Iterable[dict] =
     missing or rewritten, and each checkpoint whose signature does not verify."""
     report = archive.verify(session, batch_size=batch_size, on_batch=on_batch)
     end = report.head_position
-    try:
-        _check_stored(session, key, report, end)
-    except (DBAPIError, ValueError, TypeError, UnicodeError) as exc:
-        session.rollback()
-        report.add(end, f"the stored checkpoints cannot be read ({type(exc).__name__}): they "
-                        "were tampered with")
+    _check_stored(session, key, report, end)
     for doc in kept:
         actual = _hash_at(session, doc["position"])
         _check_one(report, key, doc, actual, end, "the kept checkpoint")
@@ -259,21 +254,79 @@ def _hash_at(session: Session, position: int) -> str | None:
         return None
 
 
+_STORED_COLUMNS = ("position", "record_hash", "record_count", "signed_at", "key_id", "signature")
+
+
+def _stored_sql(dialect: str, where: str) -> str:
+    signed_at = archive.time_as_stored(dialect, "c.signed_at")
+    return ("SELECT c.id, c.position, c.record_hash, c.record_count, "
+            f"{signed_at} AS signed_at, c.key_id, c.signature, r.record_hash AS actual "
+            "FROM archive_checkpoints c LEFT JOIN archive_records r ON r.id = c.position "
+            f"WHERE {where} ORDER BY c.id")
+
+
+def _read_stored(session: Session, last: int) -> list[dict]:
+    """Stored checkpoints as stored; a batch the driver cannot read is read row by row."""
+    dialect = session.get_bind().dialect.name
+    try:
+        with session.begin_nested():
+            return [dict(r) for r in session.execute(
+                text(_stored_sql(dialect, "c.id > :last") + " LIMIT :n"),
+                {"last": last, "n": BATCH}).mappings()]
+    except (DBAPIError, ValueError, UnicodeError):
+        pass
+    ids = session.scalars(text("SELECT id FROM archive_checkpoints WHERE id > :last ORDER BY id "
+                               "LIMIT :n"), {"last": last, "n": BATCH}).all()
+    rows = []
+    for checkpoint_id in ids:
+        try:
+            with session.begin_nested():
+                rows.append(dict(session.execute(text(_stored_sql(dialect, "c.id = :id")),
+                                                 {"id": checkpoint_id}).mappings().one()))
+        except (DBAPIError, ValueError, UnicodeError) as exc:
+            rows.append({"id": checkpoint_id, "_unreadable": type(exc).__name__})
+    return rows
+
+
+def _stored_document(row: dict) -> dict:
+    """The signed statement a stored row makes. Raises ValueError naming a malformed value."""
+    if "_unreadable" in row:
+        raise ValueError(f"it cannot be read ({row['_unreadable']})")
+    for name in ("position", "record_count"):
+        if type(row[name]) is not int:
+            raise ValueError(f"{name} is not a whole number ({row[name]!r:.40})")
+    for name in ("record_hash", "key_id", "signature"):
+        if not isinstance(row[name], str):
+            raise ValueError(f"{name} is not text ({row[name]!r:.40})")
+    try:
+        signed_at = archive.iso_utc(archive.parse_stored_time(row["signed_at"]))
+    except (ValueError, TypeError, OverflowError):
+        raise ValueError(f"signed_at is not a valid time ({row['signed_at']!r:.40})") from None
+    doc = _unsigned(row["position"], row["record_hash"], row["record_count"], signed_at,
+                    row["key_id"])
+    doc["signature"] = row["signature"]
+    return doc
+
+
 def _check_stored(session: Session, key: ArchiveKey, report: VerifyReport, end: int) -> None:
     last = 0
     while True:
-        rows = session.execute(
-            select(ArchiveCheckpoint, ArchiveRecord.record_hash)
-            .outerjoin(ArchiveRecord, ArchiveRecord.id == ArchiveCheckpoint.position)
-            .where(ArchiveCheckpoint.id > last).order_by(ArchiveCheckpoint.id)
-            .limit(BATCH)).all()
+        rows = _read_stored(session, last)
         if not rows:
             return
-        for checkpoint, actual in rows:
-            _check_one(report, key, document(checkpoint), actual, end,
-                       f"stored checkpoint {checkpoint.id}")
-        last = rows[-1][0].id
-        session.expunge_all()  # constant memory over many checkpoints
+        for row in rows:
+            label = f"stored checkpoint {row['id']}"
+            try:
+                doc = _stored_document(row)
+            except ValueError as exc:
+                position = row.get("position")
+                report.add(position if type(position) is int else end,
+                           f"{label} holds a malformed value: {exc}; it proves nothing and was "
+                           "tampered with")
+                continue
+            actual = row["actual"] if isinstance(row["actual"], str) else None
+            _check_one(report, key, doc, actual, end, label)
+        last = rows[-1]["id"]
 
 
 def _check_one(report: VerifyReport, key: ArchiveKey, doc: dict, actual: str | None, end: int,

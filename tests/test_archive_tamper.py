@@ -450,3 +450,124 @@ def test_console_verify_shows_a_truncation(client, login_as, db_session, app):
     client.post("/console/archive/verify")
     page = client.get("/console/archive/verify").get_data(as_text=True)
     assert "Mismatch found" in page and "are missing" in page
+
+
+# --- Malformed values in the head and the stored checkpoints --------------------------------
+
+HEAD_MALFORMED = [
+    ("id", "id = 2", BOTH),  # refused: one row only
+    ("position", "position = 'eight'", SQLITE),
+    ("position", "position = 99", BOTH),
+    ("record_hash", "record_hash = X'00'", SQLITE),
+    ("record_hash", "record_hash = 'x'", BOTH),
+]
+# The checkpoint's row number is not part of what it states, so it has no malformed value.
+CHECKPOINT_MALFORMED = [
+    ("position", "position = 'three'", SQLITE),
+    ("position", "position = 2", BOTH),
+    ("record_hash", "record_hash = X'00'", SQLITE),
+    ("record_hash", "record_hash = upper(record_hash)", BOTH),
+    ("record_count", "record_count = 'many'", SQLITE),
+    ("record_count", "record_count = 7", BOTH),
+    ("signed_at", "signed_at = 'garbage'", SQLITE),
+    ("signed_at", "signed_at = 'infinity'", PG),
+    ("signed_at", "signed_at = signed_at - interval '4052 years'", PG),
+    ("key_id", "key_id = CAST(X'FF' AS TEXT)", SQLITE),
+    ("key_id", "key_id = 'another key'", BOTH),
+    ("signature", "signature = 'AAAA'", BOTH),
+    ("signature", "signature = 12", SQLITE),
+]
+
+
+def test_every_head_and_checkpoint_column_has_malformed_values():
+    from beatdesk.models import ArchiveHead
+    assert {c.name for c in ArchiveHead.__table__.columns} == {c for c, _, _ in HEAD_MALFORMED}
+    assert {c.name for c in ArchiveCheckpoint.__table__.columns} - {"id"} == \
+        {c for c, _, _ in CHECKPOINT_MALFORMED}
+
+
+def _store_or_skip(db_session, table, clause, databases, where="1 = 1"):
+    dialect = db_session.get_bind().dialect.name
+    if databases not in (BOTH, dialect):
+        pytest.skip(f"{dialect} cannot store this value")
+    try:
+        raw_write(db_session, f"UPDATE {table} SET {clause} WHERE {where}")
+    except DBAPIError as exc:
+        pytest.skip(f"{dialect} refuses it: {str(exc.orig).splitlines()[0]}")
+
+
+@pytest.mark.parametrize("column,clause,databases", HEAD_MALFORMED,
+                         ids=[f"{c}:{s[:40]}" for c, s, _ in HEAD_MALFORMED])
+def test_a_malformed_head_is_named_and_the_chain_still_checked(db_session, column, clause,
+                                                              databases):
+    add(db_session, 8)
+    _store_or_skip(db_session, "archive_head", clause, databases)
+    flip_content(db_session, LATER)
+    report = archive.verify(db_session)
+    assert LATER in report.bad_record_ids
+    assert any("head" in p.reason for p in report.problems), report.problems
+
+
+@pytest.mark.parametrize("column,clause,databases", CHECKPOINT_MALFORMED,
+                         ids=[f"{c}:{s[:40]}" for c, s, _ in CHECKPOINT_MALFORMED])
+def test_a_malformed_stored_checkpoint_is_named_and_the_rest_still_checked(
+        db_session, key, column, clause, databases):
+    add(db_session, 3)
+    checkpoints.make_checkpoint(db_session, key)
+    add(db_session, 3)
+    checkpoints.make_checkpoint(db_session, key)
+    db_session.commit()
+    _store_or_skip(db_session, "archive_checkpoints", clause, databases, where="id = 1")
+    flip_content(db_session, 4)
+    report = checkpoints.verify_anchored(db_session, key)
+    assert 4 in report.bad_record_ids
+    assert any("stored checkpoint 1 " in p.reason for p in report.problems), report.problems
+    assert report.checkpoints == 1  # the second checkpoint was still checked, and matched
+
+
+# --- Any value at all -------------------------------------------------------------------------
+
+def _values(dialect: str):
+    from hypothesis import strategies as st
+    if dialect == "postgresql":  # what the column types let through; the rest is refused
+        return st.one_of(st.text(st.characters(blacklist_characters="\x00"), max_size=90),
+                         st.integers(-2**31, 2**31 - 1), st.none())
+    return st.one_of(st.text(max_size=90), st.binary(max_size=20),
+                     st.integers(-2**63, 2**63 - 1), st.floats(allow_nan=False), st.none())
+
+
+def test_verify_names_a_record_whatever_value_it_holds(db_session):
+    """Property: any value any column can store ends in the record being named, never an error,
+    and the tampering after it is still found."""
+    from hypothesis import HealthCheck, given, reject, settings
+    from hypothesis import strategies as st
+
+    add(db_session, 8, state="published", actor_label="operator")
+    flip_content(db_session, LATER)
+    columns = [c for c, _, _ in MALFORMED if c != "id"]
+    original = dict(db_session.execute(text(f"SELECT * FROM archive_records WHERE id = {VICTIM}"))
+                    .mappings().one())
+    original.pop("search_vector", None)  # generated on PostgreSQL
+    restore = ", ".join(f"{c} = :{c}" for c in original if c != "id")
+
+    @settings(max_examples=30, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
+    @given(column=st.sampled_from(sorted(set(columns))),
+           value=_values(db_session.get_bind().dialect.name))
+    def check(column, value):
+        if value == original[column]:
+            reject()
+        try:
+            raw_write(db_session, f"UPDATE archive_records SET {column} = :v WHERE id = {VICTIM}",
+                      params={"v": value})
+        except DBAPIError:
+            reject()
+        try:
+            report = archive.verify(db_session, batch_size=3)
+            assert VICTIM in report.bad_record_ids, (column, value, report.problems)
+            assert LATER in report.bad_record_ids
+        finally:
+            raw_write(db_session, f"UPDATE archive_records SET {restore} WHERE id = {VICTIM}",
+                      params=original)
+
+    check()
