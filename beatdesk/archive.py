@@ -397,7 +397,7 @@ class _Certificate:
     disposed: dict  # record id -> record hash it lists as destroyed
 
 
-def _load_certificate(session: Session, run_id: int) -> _Certificate:
+def _load_certificate(session: Session, run_id: int, key: Any = None) -> _Certificate:
     """The archived certificate of a disposition run, checked on its own."""
     rows = _read_rows(session, "record_type = :type AND object_id = :object_id",
                       {"type": CERTIFICATE_TYPE, "object_id": str(run_id), "limit": 2})
@@ -416,7 +416,8 @@ def _load_certificate(session: Session, run_id: int) -> _Certificate:
         return _Certificate(row["id"], f"its certificate (record {row['id']}) is not intact", {})
     try:
         content = json.loads(v["content"])
-        fault = certificate_fault(content, run_id)
+        fault = certificate_fault(content, run_id) or (
+            seal_fault(content, key) if key is not None else None)
         disposed = {} if fault else {int(e["record_id"]): str(e["record_hash"])
                                      for e in content["disposed"]}
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
@@ -442,17 +443,36 @@ def certificate_fault(content: Any, run_id: int | None = None) -> str | None:
     return None
 
 
+SEAL = "seal"
+
+
+def seal_payload(content: dict) -> bytes:
+    """What a certificate's seal signs: its canonical JSON without the seal."""
+    return canonical_json({k: v for k, v in content.items() if k != SEAL}).encode("utf-8")
+
+
+def seal_fault(content: dict, key: Any) -> str | None:
+    """Why a certificate is not sealed by ``key`` (the archive key, ``beatdesk.checkpoints``),
+    or None when it is. Only the application holds the private key, so a certificate written
+    into the database by anyone else cannot carry a seal that verifies."""
+    seal = content.get(SEAL)
+    if not isinstance(seal, dict) or seal.get("key_id") != key.key_id \
+            or not key.verify_signature(seal_payload(content), seal.get("signature")):
+        return "is not sealed by this archive's key"
+    return None
+
+
 class _CertificateCache:
     """Parsed certificates of the few runs seen last: verify's memory stays bounded."""
 
-    def __init__(self, session: Session):
-        self.session, self.entries = session, OrderedDict()
+    def __init__(self, session: Session, key: Any = None):
+        self.session, self.key, self.entries = session, key, OrderedDict()
 
     def get(self, run_id: int) -> _Certificate:
         if run_id in self.entries:
             self.entries.move_to_end(run_id)
             return self.entries[run_id]
-        certificate = _load_certificate(self.session, run_id)
+        certificate = _load_certificate(self.session, run_id, self.key)
         self.entries[run_id] = certificate
         if len(self.entries) > CERTIFICATE_CACHE:
             self.entries.popitem(last=False)
@@ -509,18 +529,19 @@ def _check_record(row: dict, report: VerifyReport, certificates: _CertificateCac
 
 def verify(session: Session, *, batch_size: int = 1000,
            on_batch: Callable[[int], None] | None = None,
-           since: tuple[int, str] | None = None) -> VerifyReport:
+           since: tuple[int, str] | None = None, key: Any = None) -> VerifyReport:
     """Recompute every record's hashes and links, oldest first, ``batch_size`` rows at a time.
 
     Names each record whose content, content hash, record hash, link or position no longer
     matches, each record holding a malformed value (and goes on: the links are checked with the
     stored hashes, so one broken record hides nothing after it), and each tombstone that no
     intact, second-person-approved disposition certificate lists. ``since=(position, hash)``
-    checks only what follows a record already trusted (a signed checkpoint). ``on_batch(n)`` is
+    checks only what follows a record already trusted (a signed checkpoint). With the archive
+    ``key``, a certificate must also carry its seal to authorise a tombstone. ``on_batch(n)`` is
     called after each batch (progress bars). Never raises for what is stored.
     """
     report = VerifyReport()
-    certificates = _CertificateCache(session)
+    certificates = _CertificateCache(session, key)
     expected_id, expected_prev, last_id = 1, GENESIS_HASH, 0
     if since is not None:
         position, trusted_hash = since

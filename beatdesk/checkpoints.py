@@ -177,7 +177,8 @@ def make_checkpoint(session: Session, key: ArchiveKey, *, batch_size: int = 1000
             since = (previous.position, previous.record_hash)
     if since is not None and since[0] == 0:
         since = None
-    report = archive.verify(session, batch_size=batch_size, on_batch=on_batch, since=since)
+    report = archive.verify(session, batch_size=batch_size, on_batch=on_batch, since=since,
+                            key=key)
     if not report.ok:
         raise ChainBroken(report)
     head = session.execute(select(ArchiveRecord.id, ArchiveRecord.record_hash)
@@ -233,10 +234,11 @@ def _document_fault(doc: Any) -> str | None:
 def verify_anchored(session: Session, key: ArchiveKey, *, kept: Iterable[dict] = (),
                     batch_size: int = 1000,
                     on_batch: Callable[[int], None] | None = None) -> VerifyReport:
-    """Verify the whole chain, then hold it against every stored checkpoint and the ``kept``
-    ones (statements an outside party handed back). Names each record a checkpoint proves
-    missing or rewritten, and each checkpoint whose signature does not verify."""
-    report = archive.verify(session, batch_size=batch_size, on_batch=on_batch)
+    """Verify the whole chain (tombstones against sealed certificates), then hold it against
+    every stored checkpoint and the ``kept`` ones (statements an outside party handed back).
+    Names each record a checkpoint proves missing or rewritten, and each checkpoint whose
+    signature does not verify."""
+    report = archive.verify(session, batch_size=batch_size, on_batch=on_batch, key=key)
     end = report.head_position
     _check_stored(session, key, report, end)
     for doc in kept:

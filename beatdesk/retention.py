@@ -364,8 +364,12 @@ def _claim(session: Session, run: DispositionRun, values: dict) -> None:
     session.refresh(run)
 
 
-def approve_run(session: Session, actor: Actor, run: DispositionRun) -> DispositionRun:
+def approve_run(session: Session, actor: Actor, run: DispositionRun,
+                key=None) -> DispositionRun:
     """Approve a proposed run and execute it at once.
+
+    With the archive ``key`` (``beatdesk.checkpoints.ArchiveKey``) the certificate is sealed:
+    verification then accepts its tombstones only under a seal nobody without the key can make.
 
     Raises PermissionDenied unless records/admin or when the approver proposed the run (a second
     person must approve), Conflict if it is no longer proposed. Records held or no longer due
@@ -394,6 +398,9 @@ def approve_run(session: Session, actor: Actor, run: DispositionRun) -> Disposit
         "disposed_count": len(disposed),
         "kept": kept,
     }
+    if key is not None:
+        payload = archive.seal_payload(json.loads(archive.canonical_json(content)))
+        content[archive.SEAL] = {"key_id": key.key_id, "signature": key.sign(payload)}
     certificate_record = archive.append(session, record_type="archive.disposition_certificate",
                                         object_id=run.id, district_id=None, actor=actor,
                                         content=content)

@@ -571,3 +571,55 @@ def test_verify_names_a_record_whatever_value_it_holds(db_session):
                       params=original)
 
     check()
+
+
+# --- Sealed certificates ----------------------------------------------------------------------
+
+def test_a_sealed_certificate_authorises_its_tombstones(world, db_session, key):  # noqa: F811
+    run = retention.propose_run(db_session, Actor(world["officer"]))
+    retention.approve_run(db_session, Actor(world["second"]), run, key=key)
+    db_session.commit()
+    cert = retention.certificate(db_session, run)
+    assert cert["seal"]["key_id"] == key.key_id
+    assert archive.seal_fault(cert, key) is None
+    report = checkpoints.verify_anchored(db_session, key)
+    assert report.ok and report.disposed == 4
+
+
+def test_a_certificate_someone_wrote_into_the_database_is_not_sealed(world, db_session, key):  # noqa: F811
+    """Well-formed, two different people, the right hashes: only the seal tells it apart."""
+    post = world["records"][(12, "post.revision")]
+    people = [{"id": world[w].id, "login_id": world[w].login_id} for w in ("officer", "second")]
+    run = DispositionRun(proposed_by_id=world["officer"].id)
+    db_session.add(run)
+    db_session.flush()
+    cert = archive.append(db_session, record_type=archive.CERTIFICATE_TYPE, object_id=run.id,
+                          district_id=None, actor=SYSTEM, content={
+                              "certificate": "disposition", "disposition_run_id": run.id,
+                              "proposed_by": people[0], "approved_by": people[1],
+                              "disposed": [{"record_id": post.id,
+                                            "content_hash": post.content_hash,
+                                            "record_hash": post.record_hash}],
+                              "seal": {"key_id": key.key_id, "signature": "AAAA"}})
+    db_session.commit()
+    forge_tombstone(db_session, post.id, run.id, bypass=True)
+    report = checkpoints.verify_anchored(db_session, key)
+    assert report.bad_record_ids == [post.id]
+    assert "not sealed by this archive's key" in report.problems[0].reason
+    assert cert.id not in report.bad_record_ids  # the record itself is intact
+
+
+def test_approving_in_the_console_seals_the_certificate(world, app, client, login_as,  # noqa: F811
+                                                        db_session):
+    run = retention.propose_run(db_session, Actor(world["officer"]))
+    db_session.commit()
+    login_as(Role.RECORDS)
+    response = client.post(f"/console/archive/dispositions/{run.id}/approve")
+    assert response.status_code == 303
+    db_session.expire_all()
+    with app.app_context():
+        from blueprints.archive.signing import archive_key
+        key = archive_key()
+    cert = retention.certificate(db_session, db_session.get(DispositionRun, run.id))
+    assert archive.seal_fault(cert, key) is None
+    assert checkpoints.verify_anchored(db_session, key).ok

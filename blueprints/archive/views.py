@@ -322,7 +322,7 @@ def approve_disposition(run_id: int):
     """Approve (as the second person) and execute a proposed run."""
     run = _or_404(retention.get_run, run_id)
     back = url_for("archive.disposition", run_id=run.id)
-    return _one_button(lambda: retention.approve_run(db(), actor(), run),
+    return _one_button(lambda: retention.approve_run(db(), actor(), run, key=archive_key()),
                        f"Disposition run {run.id} approved and executed; its certificate is in "
                        "the archive.", back)
 
