@@ -24,6 +24,8 @@ SENTENCES = [
     "Surveillance video shows the suspect leaving the store: https://pd.example.gov/v/123",
     "Lock your car and take your keys: thieves target unlocked vehicles. 🚓🚨",
     "A man was charged with aggravated battery; his next court date is December 4.",
+    "The victim, a 34-year-old woman, was struck at 63rd and Halsted; Officer Jane Smith helped.",
+    "Congratulations to Sgt. Kateryna Kovalenko on her promotion to lieutenant!",
 ]
 CONTEXT = CheckContext(official_phones=frozenset({"+13127466000"}),
                        official_email_domains=frozenset({"pd.example.gov"}),

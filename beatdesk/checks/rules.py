@@ -152,9 +152,13 @@ PERSONAL_INFO = Rule(
     patterns=(
         Pattern("a date of birth: \"DOB\", \"date of birth\" or \"born (on)\" followed by a full "
                 "date", "see beatdesk/checks/personal.py DATE_OF_BIRTH"),
-        Pattern("a home address: a street address (house number, capitalised street name, "
-                "suffix such as St or Avenue) within a few words after \"lives\", \"resides\", "
-                "\"home\", \"residence\", \"address\"", "see STREET_ADDRESS and RESIDENCE_CUE"),
+        Pattern("a home address: a street address (house number, capitalised street name in "
+                "any script, a suffix such as St or Avenue, or a direction: \"4412 N. Kedzie\") "
+                "tied to a person: within a few words after \"lives\", \"resides\", \"home\", "
+                "\"residence\", \"address\", \"resident of\", \"tenant\"; right after a "
+                "person and \"of\" (\"Maria Lopez, 34, of 1200 N. Main St.\"); followed by "
+                "\"where she lives\"; or with a flat or unit number (\"Apt. 2B\")",
+                "see STREET_ADDRESS, RESIDENCE_CUE, PERSON_OF, RESIDENCE_AFTER, HOME_UNIT"),
         Pattern("a phone number libphonenumber recognises as valid, other than the official "
                 "department and district numbers and toll-free lines", "phonenumbers"),
         Pattern("an e-mail address outside the department's official domains",
@@ -163,7 +167,12 @@ PERSONAL_INFO = Rule(
                 "see SSN"),
     ),
     notes=("Short codes such as 911 and 311 are not phone numbers.",
-           "\"The 1200 block of Main Street\" is the way to say where something happened."),
+           "\"The 1200 block of Main Street\" is the way to say where something happened: a "
+           "block, an intersection (\"63rd and Halsted\") or a public place (\"Harrison "
+           "Park\") is never a home address, even next to a person (\"John Doe, 34, of the "
+           "1200 block of N. Main St.\").",
+           "The department's and districts' own addresses are always fine; any other full "
+           "street address not tied to a person is a warning (a venue is fine, a home is not)."),
 )
 
 STREET_ADDRESS = Rule(
