@@ -575,18 +575,21 @@ def screen_text(text: str, *, keywords: Sequence[ScreeningKeyword] = (),
         add("spam", "A known spam phrase.", spam.group(0))
 
     for keyword in keywords:
-        match = keyword_pattern(keyword.phrase).search(plain)
+        match = keyword_pattern(keyword.phrase).search(skel.text)
         if match:
             holds = keyword.action == KeywordAction.HOLD
             add("keyword", f"Listed phrase “{keyword.phrase}” ({keyword.action.label.lower()}).",
-                match.group(0), holds)
+                skel.quote(*match.span()), holds)
     return flags
 
 
 def keyword_pattern(phrase: str) -> re.Pattern:
-    """An admin phrase matched as whole words, whatever the case and spacing."""
-    words = [re.escape(unicodedata.normalize("NFKC", w)) for w in phrase.split()]
-    return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)", re.IGNORECASE)
+    """An admin phrase matched as whole words on a comment's skeleton: whatever the case,
+    spacing, accents or look-alike letters."""
+    words = [re.escape(skeleton(w).text) for w in phrase.split() if skeleton(w).text]
+    if not words:
+        return re.compile(r"(?!)")  # only invisible characters: it can match nothing
+    return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)")
 
 
 def active_keywords(session: Session) -> list[ScreeningKeyword]:

@@ -360,3 +360,11 @@ def test_calling_a_person_names_is_held(who):
     missed = [text for text in (f"{who} {_be(who)} {name}." for name in _NAMES)
               if "attack" not in {f.rule for f in screening.screen_text(text)}]
     assert missed == []
+
+
+def test_admin_keywords_are_matched_past_look_alikes_and_accents():
+    keyword = ScreeningKeyword(phrase="Free tickets", action=KeywordAction.HOLD)
+    for text in ("Get ｆｒｅｅ tickets now", "Get frее tіckets now", "Get FRÉE TICKETS now"):
+        [flag] = screening.screen_text(text, keywords=[keyword])
+        assert flag.rule == "keyword" and flag.quote in text
+    assert screening.screen_text("The tickets were free.", keywords=[keyword]) == []
