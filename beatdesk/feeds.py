@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from feedgen.feed import FeedGenerator
 
 from beatdesk.models import Department, Post
+from beatdesk.text import scrub
 
 EXCERPT_LENGTH = 80
 # The time a feed without any entry reports as its last change: fixed, so its ETag is stable.
@@ -31,7 +32,7 @@ class FeedInfo:
 
 def post_title(post: Post) -> str:
     """A short title for an untitled post: its category and the start of its text."""
-    body = " ".join(post.current_revision.body.split())
+    body = " ".join(scrub(post.current_revision.body).split())
     excerpt = body if len(body) <= EXCERPT_LENGTH else body[:EXCERPT_LENGTH - 1].rstrip() + "…"
     return f"{post.current_revision.category.label}: {excerpt}"
 
@@ -59,8 +60,9 @@ def build_feed(kind: str, info: FeedInfo, posts: Sequence[Post], department: Dep
     author = _author(department)
     fg = FeedGenerator()
     fg.id(info.feed_url)
-    fg.title(info.title)
-    fg.subtitle(info.description)  # RSS's required <description>
+    # scrub: a row stored before text was normalised must not break the feed for everybody.
+    fg.title(scrub(info.title))
+    fg.subtitle(scrub(info.description))  # RSS's required <description>
     fg.author(author)
     fg.link(href=info.feed_url, rel="self")
     fg.link(href=info.page_url, rel="alternate")  # last: feedgen's RSS <link> takes the latest
@@ -85,15 +87,15 @@ def build_feed(kind: str, info: FeedInfo, posts: Sequence[Post], department: Dep
         entry.author(author)
         entry.category(term=post.current_revision.category.value,
                        label=post.current_revision.category.label)
-        entry.content(post.current_revision.body, type="text")
-        entry.description(post.current_revision.body)
+        entry.content(scrub(post.current_revision.body), type="text")
+        entry.description(scrub(post.current_revision.body))
     return fg.atom_str(pretty=False) if kind == "atom" else fg.rss_str(pretty=False)
 
 
 def _author(department: Department | None) -> dict:
     if department is None:
         return {"name": "Police department"}
-    author = {"name": department.name, "uri": department.official_website}
+    author = {"name": scrub(department.name), "uri": scrub(department.official_website)}
     if department.contact_email:
-        author["email"] = department.contact_email  # RSS names authors by e-mail
+        author["email"] = scrub(department.contact_email)  # RSS names authors by e-mail
     return author

@@ -9,13 +9,14 @@ hashes were made from the raw text), but a value that is not text is refused in 
 A form is filled from form fields only: a JSON body, or a file sent in a field that takes text,
 is refused with a 400 and a message, never handed to a field that would choke on it.
 """
-from flask import request
+from flask import g, request
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
-from wtforms import Field, FieldList, FormField, PasswordField, StringField
+from wtforms import Field, FieldList, FormField, PasswordField, SelectField, StringField
 
-from beatdesk.errors import ValidationFailed
 from beatdesk.text import TextRefused, normalise
+
+from .input_guards import DB_INT_MAX, refuse_input
 
 NOT_TEXT = "This field takes text."
 
@@ -37,21 +38,39 @@ def _label(field: Field) -> str:
 
 
 def normalise_text_fields(form) -> None:
-    """Normalise every text field of ``form`` in place; refusals become field errors."""
+    """Normalise every text field of ``form`` in place; refusals become field errors.
+
+    A value of only white space is empty: the ``Optional`` validator already treats it so, and
+    a filter or choice of "   " must not reach the domain as if something were chosen.
+    """
     for field in _leaves(form):
         # Only what the request sent: defaults and stored objects are not a person's input.
-        if not isinstance(field, StringField) or not field.raw_data:
+        if not field.raw_data or isinstance(field, PasswordField):
+            continue
+        if isinstance(field, SelectField) and isinstance(field.data, str) \
+                and not field.data.strip():
+            field.data = ""
+        if isinstance(field.data, int) and not isinstance(field.data, bool) \
+                and not -DB_INT_MAX - 1 <= field.data <= DB_INT_MAX:
+            # Past any id or count the database holds (and past SQLite's 64 bits).
+            field.data = None
+            field.process_errors.append("This number is too large.")
+            continue
+        if not isinstance(field, StringField):
             continue
         if field.data is not None and not isinstance(field.data, str):
             field.data = ""
             field.process_errors.append(NOT_TEXT)
             continue
-        if isinstance(field, PasswordField) or not field.data:
+        if not field.data:
             continue
         try:
             field.data = normalise(field.data, _label(field))
         except TextRefused as exc:
             field.process_errors.append(exc.message)
+            continue
+        if not field.data.strip():
+            field.data = ""
 
 
 class BaseForm(FlaskForm):
@@ -59,20 +78,19 @@ class BaseForm(FlaskForm):
 
     class Meta(FlaskForm.Meta):
         def wrap_formdata(self, form, formdata):
+            # Once the request is refused, forms built for the error page read nothing.
+            # A JSON body is never a form's values (Flask-WTF would hand any JSON value,
+            # a list, a number, an object of objects, to fields that take text).
+            if g.get("input_refused") or request.is_json:
+                return None
             formdata = super().wrap_formdata(form, formdata)
-            if formdata is None or request.method not in ("POST", "PUT", "PATCH", "DELETE"):
-                return formdata
-            if request.is_json:
-                raise ValidationFailed("This form takes form fields, not JSON. Fill it in on "
-                                       "its page and send it again.")
-            if request.files:
+            if formdata is not None and request.files:
                 file_fields = {f.name for f in _leaves(form)
                                if isinstance(f, (FileField, MultipleFileField))}
                 stray = sorted(k for k in request.files if k not in file_fields)
                 if stray:
-                    raise ValidationFailed(f"A file was sent in “{stray[0]}”, which takes "
-                                           "text. Fill in the form on its page and send it "
-                                           "again.")
+                    refuse_input(f"A file was sent in “{stray[0][:40]}”, which takes text. "
+                                 "Fill in the form on its page and send it again.")
             return formdata
 
     def process(self, formdata=None, obj=None, data=None, extra_filters=None, **kwargs):

@@ -19,6 +19,7 @@ from beatdesk.workflow import Action
 from ..access import actor, require, role_required
 from ..common_forms import ActionForm, attach_error
 from ..database import db
+from ..input_guards import takes_files, takes_json
 from . import bp
 from .forms import AcknowledgeForm, ComposerForm, FilterForm, NoteForm, ScheduleForm
 
@@ -139,6 +140,7 @@ def index():
 
 @bp.route("/new", methods=["GET", "POST"])
 @role_required(*WRITERS)
+@takes_files
 def new():
     district = current_user.district
     require(posts.can_write_for(db(), current_user, district))
@@ -157,6 +159,7 @@ def new():
 
 @bp.route("/<int:post_id>/edit", methods=["GET", "POST"])
 @role_required(*WRITERS)
+@takes_files
 def edit(post_id: int):
     post = _post_or_404(post_id)
     require(Action.EDIT in posts.allowed_actions(db(), current_user, post))
@@ -413,6 +416,7 @@ def attention():
 
 @bp.route("/count", methods=["POST"])
 @role_required()
+@takes_json
 def count():
     """Lengths as each platform counts them: the composer's live counter asks the server, so
     the two can never disagree."""
