@@ -13,6 +13,7 @@ import os
 import re
 import signal
 import socket
+from collections import Counter
 import subprocess
 import sys
 import threading
@@ -462,7 +463,8 @@ def test_eight_visitors_comment_at_once_through_gunicorn(database_url, tmp_path)
                         if status == 303:
                             acknowledged.append(f"marker-{writer}-{i}")
                         else:
-                            failures.append(f"{status}: {' '.join(page.split())[:300]}")
+                            title = re.search(r"<title>(.*?)</title>", page, re.S)
+                            failures.append(f"{status} {title.group(1) if title else page[:200]}")
             except Exception as exc:  # noqa: BLE001 (a refused connection is a failure too)
                 with lock:
                     failures.append(repr(exc))
@@ -476,7 +478,8 @@ def test_eight_visitors_comment_at_once_through_gunicorn(database_url, tmp_path)
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
     log = log_path.read_text(errors="replace")
-    assert failures == [], f"{len(failures)} failed: {failures[:5]}\n{log[-3000:]}"
+    assert failures == [], (f"{len(failures)} of {WRITERS * COMMENTS_EACH} failed: "
+                            f"{sorted(Counter(failures).items())}\n{log[-3000:]}")
     assert len(acknowledged) == WRITERS * COMMENTS_EACH
 
     with sessions() as session:
