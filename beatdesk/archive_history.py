@@ -9,8 +9,8 @@ kind of object *and* its id:
 - a post: its ``post.event`` records (object id = the post) and the ``post.revision`` records
   of every one of its revisions (object id = the revision; the revision's post comes from the
   ``post_revisions`` table, or from the record's own ``post_id`` when that row is unknown);
-- a comment (an official reply is a comment too): ``comment`` and ``comment.moderation``
-  records, whose object id is the comment;
+- a comment (an official reply is a comment too): ``comment`` and every ``comment.<...>``
+  record (``comment.moderation``), whose object id is always the comment;
 - audit records (``audit.<event>``) name their object as ``<table>/<id>``, already typed, so all
   audit records of that reference belong together;
 - any other type: records of exactly that type and object id, since nothing says that another
@@ -29,7 +29,7 @@ from .models import ArchiveRecord, PostRevision
 HISTORY_LIMIT = 1000
 
 POST_REVISION, POST_EVENT = "post.revision", "post.event"
-COMMENT_TYPES = ("comment", "comment.moderation")
+COMMENT_FAMILY = "comment"
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def archived_object(session: Session, record: ArchiveRecord) -> ArchivedObject:
         if post_id is not None:
             return ArchivedObject("post", str(post_id))
         return ArchivedObject(POST_REVISION, record.object_id)
-    if record.record_type in COMMENT_TYPES:
+    if record.family == COMMENT_FAMILY:
         return ArchivedObject("comment", record.object_id)
     if record.family == "audit":
         return ArchivedObject("audit", record.object_id)
@@ -83,7 +83,10 @@ def object_history(session: Session, obj: ArchivedObject,
                         and_(records.record_type == POST_REVISION,
                              records.object_id.in_(revision_ids)))
     elif obj.kind == "comment":
-        condition = and_(records.record_type.in_(COMMENT_TYPES), records.object_id == obj.id)
+        condition = and_(or_(records.record_type == COMMENT_FAMILY,
+                             records.record_type.startswith(COMMENT_FAMILY + ".",
+                                                            autoescape=True)),
+                         records.object_id == obj.id)
     elif obj.kind == "audit":
         condition = and_(records.record_type.startswith("audit.", autoescape=True),
                          records.object_id == obj.id)

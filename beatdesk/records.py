@@ -10,7 +10,9 @@ Permission: only the records role changes requests; administrators may read them
 """
 from __future__ import annotations
 
+import ipaddress
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -509,11 +511,114 @@ def _walk(content, path: str, redactions: list[Redaction], passages_for):
     return content
 
 
-def redacted_content(content: dict, redactions: list[Redaction]) -> tuple[dict | None, list]:
+# --- private data withheld by default ---------------------------------------------------------
+
+# Commenters' e-mail and network addresses are withheld from every release unless the officer
+# chooses, for one request, to release them (a logged choice). E-mail addresses are "private
+# information" (5 ILCS 140/2(c-5) names personal e-mail addresses; exempt under 7(1)(b));
+# network addresses identify a person's connection (personal privacy, 7(1)(c)).
+PRIVATE_KINDS = {
+    "email": ("e-mail address", "7(1)(b)"),
+    "network": ("network address", "7(1)(c)"),
+}
+# Keys under which the archive stores them (comments, moderation blocks, audit records).
+PRIVATE_KEYS = {"author_email": "email", "email": "email", "requester_email": "email",
+                "client_addr": "network", "network": "network", "ip": "network",
+                "ip_address": "network", "remote_addr": "network"}
+EMAIL_VALUE = re.compile(r"[^@\s<>\[\]]+@[^@\s<>\[\]]+\.[^@\s<>\[\]]+")
+PRIVATE_CHOICE_ACTIONS = ("private_data_released", "private_data_withheld")
+
+
+@dataclass(frozen=True)
+class PrivateValue:
+    """One private value in a record: where (dotted path), what kind, the value itself."""
+
+    path: str
+    kind: str
+    value: str
+
+    @property
+    def label(self) -> str:
+        return PRIVATE_KINDS[self.kind][0]
+
+    @property
+    def code(self) -> str:
+        return PRIVATE_KINDS[self.kind][1]
+
+
+def _private_kind(key: str, value: str) -> str | None:
+    kind = PRIVATE_KEYS.get(key.lower())
+    if kind:
+        return kind
+    text = value.strip()
+    if EMAIL_VALUE.fullmatch(text):
+        return "email"
+    try:
+        ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return None
+    return "network" if any(c in text for c in ".:") else None
+
+
+def private_values(content) -> list[PrivateValue]:
+    """Every non-empty e-mail or network address in a record: a value stored under a key that
+    holds one (``author_email``, ``client_addr``...), or a value that is nothing but one."""
+    found = []
+    for path, value in text_fields(content):
+        if value.strip():
+            kind = _private_kind(path.rsplit(".", 1)[-1], value)
+            if kind:
+                found.append(PrivateValue(path, kind, value))
+    return found
+
+
+def private_data_released(session: Session, request: RecordsRequest) -> bool:
+    """Whether the officer chose to release private data for this request (the latest choice
+    counts; none means withheld)."""
+    latest = session.scalar(select(RequestEvent.action)
+                            .where(RequestEvent.request_id == request.id,
+                                   RequestEvent.action.in_(PRIVATE_CHOICE_ACTIONS))
+                            .order_by(RequestEvent.id.desc()).limit(1))
+    return latest == "private_data_released"
+
+
+def choose_private_data_release(session: Session, actor: Actor, request: RecordsRequest,
+                                release: bool, reason: str = "") -> RequestEvent:
+    """Release (or withhold again) commenters' e-mail and network addresses for this request.
+
+    The choice is a request event, an audit event and so an archive record. Releasing needs a
+    reason (e.g. the requester is the commenter). Raises PermissionDenied, Conflict (closed
+    request, or that is already the choice) and ValidationFailed (no reason to release).
+    """
+    _require_officer(actor)
+    _require_open(request)
+    reason = (reason or "").strip()
+    if release and not reason:
+        raise ValidationFailed("State why private data may be released for this request.",
+                               field="reason")
+    if private_data_released(session, request) == bool(release):
+        raise Conflict("Private data is already " + ("released" if release else "withheld")
+                       + " for this request.")
+    action = PRIVATE_CHOICE_ACTIONS[0] if release else PRIVATE_CHOICE_ACTIONS[1]
+    note = ("Commenters' e-mail and network addresses will be released: " + reason if release
+            else "Commenters' e-mail and network addresses withheld again"
+                 + (f": {reason}" if reason else "."))
+    event = _event(session, actor, request, action, request.state, note)
+    request.updated_at = clock.utcnow()
+    session.flush()
+    audit.record_event(session, actor, "records." + action, obj=request,
+                       details={"release": bool(release), "reason": reason})
+    return event
+
+
+def redacted_content(content: dict, redactions: list[Redaction], *,
+                     withhold_private: bool = True) -> tuple[dict | None, list]:
     """The record as released: ``None`` when withheld whole, else with passages marked.
 
     A passage removed anywhere in a record (a character range of one field, or an exact text)
-    is removed from every field of that record, so it cannot reappear elsewhere in it.
+    is removed from every field of that record, so it cannot reappear elsewhere in it. Unless
+    ``withhold_private`` is false (the officer's choice), every e-mail and network address
+    (:func:`private_values`) is removed the same way, under its exemption.
     Returns the content and the withholding exemptions (for a withheld record).
     """
     withheld = [r for r in redactions if r.kind is RedactionKind.RECORD]
@@ -521,6 +626,8 @@ def redacted_content(content: dict, redactions: list[Redaction]) -> tuple[dict |
         return None, [r.exemption for r in withheld]
     fields = dict(text_fields(content))
     passages: list[tuple[str, str]] = []
+    if withhold_private:
+        passages += [(p.value, p.code) for p in private_values(content)]
     for r in redactions:
         if r.kind is RedactionKind.RANGE and r.field in fields:
             passage = fields[r.field][r.start_at:r.end_at]
@@ -531,10 +638,11 @@ def redacted_content(content: dict, redactions: list[Redaction]) -> tuple[dict |
     return _walk(content, "", redactions, lambda field: passages), []
 
 
-def redacted_passages(content: dict, redactions: list[Redaction]) -> list[str]:
+def redacted_passages(content: dict, redactions: list[Redaction], *,
+                      withhold_private: bool = True) -> list[str]:
     """The original passages a record's redactions remove (for checks; never released)."""
     fields = dict(text_fields(content))
-    passages = []
+    passages = [p.value for p in private_values(content)] if withhold_private else []
     for r in redactions:
         if r.kind is RedactionKind.RANGE and r.field in fields:
             passages.append(fields[r.field][r.start_at:r.end_at])

@@ -7,7 +7,9 @@ The package holds
 - ``records.pdf`` (``records-001.pdf``, ``records-002.pdf``, ... when there are more than
   ``pdf_volume_records`` records): the same rendering as PDF;
 - ``records.json`` and ``records.csv``: the released content, machine-readable;
-- ``redaction_log.csv``: record, what was redacted, exemption, who, when (never the passage);
+- ``redaction_log.csv``: record, what was redacted, exemption, who, when (never the passage),
+  and each e-mail or network address withheld by default (or the officer's choice to release
+  them);
 - ``media/<key>``: the images the records refer to that the media store still holds;
 - ``manifest.json``: the SHA-256 and size of every other file, and the archive hashes of every
   record included.
@@ -43,10 +45,11 @@ from sqlalchemy.orm import Session
 from beatdesk import archive, audit, clock, sametext
 from beatdesk.context import Actor
 from beatdesk.errors import Conflict, NotFound, ValidationFailed
-from beatdesk.models.records import (RecordsRequest, Redaction, RedactionKind, Release,
-                                     RequestState, SnapshotItem)
+from beatdesk.models.records import (Exemption, RecordsRequest, Redaction, RedactionKind,
+                                     Release, RequestEvent, RequestState, SnapshotItem)
 from beatdesk.records import (TRANSITIONS, _require_officer, _require_open, active_redactions,
-                              change_state, redacted_content, redacted_passages)
+                              change_state, private_data_released, private_values,
+                              redacted_content, redacted_passages)
 
 MEDIA_EXTENSIONS = ("jpg", "png", "webp", "gif")
 MEDIA_KEY = re.compile(r"[0-9a-f]{64}\.(?:jpg|png|webp|gif)")
@@ -168,7 +171,9 @@ def released_records(session: Session, request: RecordsRequest,
     """Every snapshot record with redactions applied, oldest attachment first, in batches.
 
     Also yields the passages removed from each record (for the leak check; never written).
+    Commenters' e-mail and network addresses are withheld unless the officer chose otherwise.
     """
+    withhold_private = not private_data_released(session, request)
     items = SnapshotItem.__table__.c
     last_id, number = 0, 0
     while True:
@@ -187,8 +192,9 @@ def released_records(session: Session, request: RecordsRequest,
             if not isinstance(original, dict):
                 original = {"value": original}
             own = redactions[row.id]
-            content, withheld_by = redacted_content(original, own)
-            passages = redacted_passages(original, own)
+            content, withheld_by = redacted_content(original, own,
+                                                    withhold_private=withhold_private)
+            passages = redacted_passages(original, own, withhold_private=withhold_private)
             actor = row.actor_label or ""
             if any(sametext.occurs(actor, passage) for passage in passages):
                 actor = "[REDACTED]"
@@ -476,8 +482,12 @@ def _write_csv(out, records, on_record):
     text.detach()
 
 
-def _write_redaction_log(out, session: Session, request, batch_size: int):
-    """Record, what, exemption, who, when: never the passage itself, nor the officer's note."""
+def _write_redaction_log(out, session: Session, request, batch_size: int) -> int:
+    """Record, what, exemption, who, when: never the passage itself, nor the officer's note.
+
+    Then each private value withheld by default (field, exemption; never the value), or one
+    line saying the officer chose to release them. Returns how many were withheld by default.
+    """
     text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
     writer = csv.writer(text)
     writer.writerow(["archive_record_id", "record_type", "object_id", "redaction", "field",
@@ -500,8 +510,46 @@ def _write_redaction_log(out, session: Session, request, batch_size: int):
                              r.created_by.login_id if r.created_by else "",
                              _iso(r.created_at)])
         last_id = rows[-1].id
+    withheld = 0
+    if private_data_released(session, request):
+        choice = session.scalars(select(RequestEvent).where(
+            RequestEvent.request_id == request.id,
+            RequestEvent.action == "private_data_released")
+            .order_by(RequestEvent.id.desc()).limit(1)).one()
+        writer.writerow(["", "", "", "e-mail and network addresses released at the officer's "
+                         "choice", "every record", "", "",
+                         choice.actor.login_id if choice.actor else "", _iso(choice.occurred_at)])
+    else:
+        citations = {e.code: e.citation for e in session.scalars(select(Exemption))}
+        items = SnapshotItem.__table__.c
+        last_id = 0
+        while True:
+            rows = session.execute(
+                select(items.id, items.archive_record_id, items.record_type, items.object_id,
+                       items.content)
+                .where(items.request_id == request.id, items.id > last_id)
+                .order_by(items.id).limit(batch_size)).all()
+            if not rows:
+                break
+            withheld_whole = set(session.scalars(select(Redaction.item_id).where(
+                Redaction.item_id.in_([row.id for row in rows]),
+                Redaction.removed_at.is_(None), Redaction.kind == RedactionKind.RECORD.value)))
+            for row in rows:
+                if row.id in withheld_whole:
+                    continue
+                content = json.loads(row.content)
+                for found in private_values(content if isinstance(content, dict)
+                                            else {"value": content}):
+                    withheld += 1
+                    writer.writerow([row.archive_record_id, row.record_type, row.object_id,
+                                     f"{found.label} withheld by default", found.path,
+                                     found.code, citations.get(found.code,
+                                                               f"5 ILCS 140/{found.code}"),
+                                     "", ""])
+            last_id = rows[-1].id
     text.flush()
     text.detach()
+    return withheld
 
 
 def _write_manifest(out, request, package: _Package, records, package_name: str, on_record):
@@ -607,7 +655,7 @@ def build_release(session: Session, actor: Actor, request: RecordsRequest, *,
         with package.entry("records.csv") as out:
             _write_csv(out, records(), tick)
         with package.entry("redaction_log.csv") as out:
-            _write_redaction_log(out, session, request, batch_size)
+            private_withheld = _write_redaction_log(out, session, request, batch_size)
         for value, name in sorted(media_available.items(), key=lambda item: item[1]):
             if any(f["name"] == f"media/{name}" for f in package.files):
                 continue  # the same image named by its key and by its hash
@@ -629,6 +677,8 @@ def build_release(session: Session, actor: Actor, request: RecordsRequest, *,
         partial.unlink(missing_ok=True)
         raise
 
+    if private_withheld:
+        outcome = RequestState.RELEASED_IN_PART
     try:
         release = Release(request_id=request.id, released_to=released_to[:800],
                           outcome=outcome.value, package_name=package_name,
@@ -649,6 +699,7 @@ def build_release(session: Session, actor: Actor, request: RecordsRequest, *,
                            "package": package_name, "package_sha256": release.package_sha256,
                            "package_bytes": size, "record_count": total,
                            "withheld_count": withheld_count, "redaction_count": redaction_count,
+                           "private_values_withheld": private_withheld,
                            "files": package.files, "records_json_sha256": manifest_hash,
                            "state": outcome.value})
         audit.record_event(session, actor, "records.released", obj=release,

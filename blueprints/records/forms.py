@@ -76,3 +76,16 @@ class ReleaseForm(BaseForm):
         InputRequired(message="Say to whom the records are released."), Length(max=800)])
     confirm = BooleanField("I reviewed every record and its redactions",
                            validators=[InputRequired(message="Confirm the review first.")])
+
+
+class PrivateDataForm(BaseForm):
+    """The officer's choice for one request: release commenters' e-mail and network
+    addresses (with a reason), or withhold them again (the default)."""
+
+    choice = SelectField("Commenters' e-mail and network addresses", validators=[
+        InputRequired(message="Choose whether to release or withhold them.")], choices=[
+        SelectChoice("withhold", "Withhold them (7(1)(b), 7(1)(c))"),
+        SelectChoice("release", "Release them in this request")])
+    reason = TextAreaField("Reason", validators=[Length(max=2000)],
+                           description="Required to release them, e.g. the requester is the "
+                                       "commenter and asked for their own data.")

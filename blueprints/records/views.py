@@ -21,7 +21,8 @@ from ..access import actor, require, role_required
 from ..common_forms import ActionForm, attach_error
 from ..database import db
 from . import bp
-from .forms import AttachForm, ExtendForm, RedactionForm, ReleaseForm, RequestForm, StateForm
+from .forms import (AttachForm, ExtendForm, PrivateDataForm, RedactionForm, ReleaseForm,
+                    RequestForm, StateForm)
 
 OFFICER = (Role.RECORDS,)
 READERS = (Role.RECORDS, Role.ADMIN)
@@ -106,16 +107,20 @@ def _state_form(req, formdata=None) -> StateForm:
     return form
 
 
-def _render_detail(req, state_form=None, extend_form=None, status=200):
+def _render_detail(req, state_form=None, extend_form=None, private_form=None, status=200):
     can_manage = records.can_manage_requests(current_user)
     rules = records_rules()
+    private_released = records.private_data_released(db(), req)
     if can_manage:
         state_form = state_form or _state_form(req)
         extend_form = extend_form or ExtendForm(formdata=None, days=rules.extension_days)
+        private_form = private_form or PrivateDataForm(
+            formdata=None, choice="withhold" if private_released else "release")
     today = records.today_in(timezone())
     return render_template(
         "records/detail.html", req=req, rules=rules, can_manage=can_manage,
-        state_form=state_form, extend_form=extend_form,
+        state_form=state_form, extend_form=extend_form, private_form=private_form,
+        private_released=private_released,
         events=records.request_events(db(), req),
         items=records.snapshot_page(db(), req, _page_arg()),
         redaction_counts=records.redaction_summary(db(), req),
@@ -171,6 +176,29 @@ def extend(request_id: int):
         return _render_detail(req, extend_form=form, status=exc.status_code)
     db().commit()
     flash(f"{req.label} extended; now due {req.due_on:%A %Y-%m-%d}.", "success")
+    return redirect(url_for("records.detail", request_id=req.id), 303)
+
+
+@bp.route("/<int:request_id>/private-data", methods=["POST"])
+@role_required(*OFFICER)
+def private_data(request_id: int):
+    """Release commenters' e-mail and network addresses for this request, or withhold them
+    again (the default); the choice is logged, audited and archived."""
+    req = _request_or_404(request_id)
+    form = PrivateDataForm()
+    if not form.validate():
+        return _render_detail(req, private_form=form, status=400)
+    try:
+        records.choose_private_data_release(db(), actor(), req, form.choice.data == "release",
+                                            form.reason.data or "")
+    except DomainError as exc:
+        db().rollback()
+        attach_error(form, exc)
+        return _render_detail(req, private_form=form, status=exc.status_code)
+    db().commit()
+    flash("Commenters' e-mail and network addresses will be "
+          + ("released" if form.choice.data == "release" else "withheld")
+          + f" in {req.label}.", "success")
     return redirect(url_for("records.detail", request_id=req.id), 303)
 
 
@@ -253,12 +281,15 @@ def _render_item(req, item, form=None, status=200):
     content = records.item_content(item)
     redactions = records.item_redactions(db(), item)
     active = [r for r in redactions if r.removed_at is None]
-    preview, withheld = records.redacted_content(content, active)
+    private_released = records.private_data_released(db(), req)
+    preview, withheld = records.redacted_content(content, active,
+                                                 withhold_private=not private_released)
     can_manage = records.can_manage_requests(current_user) and req.state.is_open
     return render_template(
         "records/item.html", req=req, item=item, fields=records.text_fields(content),
         preview_fields=records.text_fields(preview) if preview is not None else [],
         withheld=withheld, redactions=redactions, can_manage=can_manage,
+        private=[] if private_released else records.private_values(content),
         form=form or (_redaction_form(item) if can_manage else None),
         action=ActionForm(formdata=None)), status
 

@@ -24,6 +24,7 @@ STAFF_ROUTES: dict = {
     ("records.detail", "GET"): (P + "/{records_request}", READERS, 200),
     ("records.change_state", "POST"): (P + "/{records_request}/state", OFFICER, 400),
     ("records.extend", "POST"): (P + "/{records_request}/extend", OFFICER, 400),
+    ("records.private_data", "POST"): (P + "/{records_request}/private-data", OFFICER, 400),
     ("records.search_archive", "GET"): (P + "/{records_request}/search", OFFICER, 200),
     ("records.attach", "POST"): (P + "/{records_request}/attach", OFFICER, 400),
     ("records.item", "GET"): (P + "/{records_request}/items/{records_item}", READERS, 200),
