@@ -157,7 +157,30 @@ def seed_district_page(app, session, factory, monkeypatch):
     return None, f"/districts/{district.slug}", 2 * PAGE_SIZE + 1
 
 
+def seed_disposition_run(app, session, factory, monkeypatch):
+    from beatdesk import clock, retention
+
+    admin, officer = factory.user(Role.ADMIN), factory.user(Role.RECORDS)
+    past = datetime.now(UTC) - timedelta(days=30)
+    monkeypatch.setattr(clock, "_source", lambda: past)
+    retention.create_schedule(session, Actor(admin), record_type="comment", period_amount=1,
+                              period_unit="days", authority="Local Records Act schedule 1")
+    for n in range(1, 2 * PAGE_SIZE + 2):
+        archive.append(session, record_type=f"comment.{_mark(n)}", object_id=n,
+                       district_id=None, actor=None, content={"body": "old"})
+    session.commit()
+    monkeypatch.setattr(clock, "_source", None)
+    run = retention.propose_run(session, Actor(officer))
+    session.commit()
+    # A run lists 100 records a page; the same pager at four makes the test small.
+    shown_by_page = retention.run_items
+    monkeypatch.setattr(retention, "run_items", lambda s, r, page=1, per_page=100:
+                        shown_by_page(s, r, page, PAGE_SIZE))
+    return officer, f"/console/archive/dispositions/{run.id}", 2 * PAGE_SIZE + 1
+
+
 CASES = {
+    "disposition run": seed_disposition_run,
     "request records": seed_request_records,
     "request archive search": seed_request_search,
     "archive search": seed_archive_search,
