@@ -18,6 +18,7 @@ of canonical order) is still found wherever its characters stand in the text.
 from __future__ import annotations
 
 import unicodedata
+from bisect import bisect_right
 from functools import lru_cache
 
 __all__ = ["fold", "spans", "occurs"]
@@ -78,8 +79,6 @@ def _find_all(haystack: str, needle: str) -> list[int]:
 
 def _widen(starts: list[int], a: int, b: int) -> tuple[int, int]:
     """Original characters covering folded positions [a, b) (``starts`` as in _per_char)."""
-    from bisect import bisect_right
-
     first = bisect_right(starts, a) - 1
     last = bisect_right(starts, b - 1) - 1
     return first, last + 1

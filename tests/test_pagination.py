@@ -11,7 +11,6 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from flask import url_for
 from sqlalchemy import insert
 
 from beatdesk import archive, records
