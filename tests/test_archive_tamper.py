@@ -623,3 +623,12 @@ def test_approving_in_the_console_seals_the_certificate(world, app, client, logi
     cert = retention.certificate(db_session, db_session.get(DispositionRun, run.id))
     assert archive.seal_fault(cert, key) is None
     assert checkpoints.verify_anchored(db_session, key).ok
+
+
+def test_an_unreadable_key_file_is_a_clear_503_not_a_500(app, client, tmp_path):
+    (tmp_path / "broken.pem").write_text("not a key")
+    app.config["ARCHIVE_KEY_FILE"] = str(tmp_path / "broken.pem")
+    for path in ("/archive/checkpoints", "/archive/checkpoints.json"):
+        response = client.get(path)
+        assert response.status_code == 503
+        assert "cannot be shown right now" in response.get_data(as_text=True)
