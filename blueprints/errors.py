@@ -2,7 +2,7 @@
 from flask import Flask, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from beatdesk.audit import record_event
@@ -87,8 +87,8 @@ def register(app: Flask) -> None:
         app.logger.warning("integrity error: %s", exc.orig)
         return _page(409)
 
-    @app.errorhandler(DBAPIError)
-    def database_busy(exc: DBAPIError):
+    @app.errorhandler(OperationalError)
+    def database_busy(exc: OperationalError):
         # Other writers held the lock past the busy timeout (or PostgreSQL broke a deadlock):
         # nothing was saved and the same request will pass later, so say that, not "error".
         if not is_contention(exc):

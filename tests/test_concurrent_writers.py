@@ -27,10 +27,12 @@ from sqlalchemy import func, select, text
 
 from beatdesk import archive
 from beatdesk.db import make_engine, make_session_factory, takes_write_lock
-from beatdesk.models import ArchiveRecord, AuditEvent, Comment, ModerationMode, TermsVersion
+from beatdesk.models import (ArchiveRecord, AuditEvent, Comment, ModerationMode, Post,
+                             TermsVersion)
+from beatdesk.roles import Role
 from blueprints.database import begin_reading, begin_writing, db, reads_first, writes
 
-from .conftest import Factory, make_app, postgres_url, reread
+from .conftest import Factory, make_app, postgres_url, reread, sign_in
 
 ROOT = Path(__file__).resolve().parent.parent
 WRITERS = 8
@@ -322,8 +324,8 @@ def chain_lock_held(url: str):
 
 def test_a_writer_that_cannot_get_the_lock_in_time_is_told_to_try_again(database_url, tmp_path,
                                                                           monkeypatch):
-    """Past the (bounded) wait, a comment gets 503 with a clear page and Retry-After, and
-    nothing of it is stored; the same comment passes once the lock is free."""
+    """Past the (bounded) wait, a comment gets 503 with a clear message, its text kept in the
+    form, and Retry-After; nothing of it is stored, and it passes once the lock is free."""
     monkeypatch.setattr("beatdesk.db.BUSY_TIMEOUT_SECONDS", 1)
     # PostgreSQL waits for locks without limit unless told otherwise.
     url = database_url + ("?options=-c%20lock_timeout%3D1000" if postgres_url() else "")
@@ -343,12 +345,25 @@ def test_a_writer_that_cannot_get_the_lock_in_time_is_told_to_try_again(database
     page = response.get_data(as_text=True)
     assert response.status_code == 503, page[:2000]
     assert response.headers["Retry-After"] == "5"
-    assert "Busy, try again" in page and "was not saved" in page
+    # The post page again, with the reason and the comment as typed, ready to send again.
+    assert "yours was not sent" in page and "send it again" in page
+    assert "Thanks for the update.</textarea>" in page
     with app.app_context():
         assert _comment_count(db()) == 0
     assert client.post(f"/posts/{post.id}/comments", data=form).status_code == 303
     with app.app_context():
         assert _comment_count(db()) == 1
+        comment_id = db().scalar(select(Comment.id))
+        sergeant = Factory(db()).user(Role.SERGEANT, db().get(Post, post.id).district)
+    # Any other write path: the site's own "busy" page, not "something went wrong".
+    sign_in(client, sergeant)
+    with chain_lock_held(database_url):
+        response = client.post(f"/console/moderation/comments/{comment_id}/action",
+                               data={"action": "hide", "clause": "1", "note": "",
+                                     "version": "1"})
+    assert response.status_code == 503
+    assert "Busy, try again" in response.get_data(as_text=True)
+    assert response.headers["Retry-After"] == "5"
     app.extensions["beatdesk.engine"].dispose()
 
 

@@ -2,8 +2,10 @@
 filled in as the visitor left it and the reason it was refused."""
 from flask import abort, current_app, redirect, request, url_for
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 
 from beatdesk import comments
+from beatdesk.db import is_contention, take_write_lock
 from beatdesk.errors import DomainError, NotFound
 from beatdesk.publication import get_public_post
 
@@ -75,6 +77,9 @@ def submit(post_id: int):
     again with the form as typed: 400, or 403 for a block; too many comments get 429.
     """
     form = CommentForm()
+    if form.text_refused():  # a character that can't be stored: named next to its field
+        _post_or_404(post_id)
+        return _refused(post_id, 400, form)
     data = _submission(form)
     problems = comments.submission_problems(data)
     if problems:
@@ -102,6 +107,20 @@ def too_many_comments(exc):
     return _refused(post_id, 429, problem=(
         "You have sent several comments in a short time, or this post is receiving very many "
         "comments right now. Your comment was not sent: wait a few minutes and send it again."))
+
+
+@bp.errorhandler(OperationalError)
+def database_busy(exc: OperationalError):
+    """Other writers held the lock too long: the same page and form, and "send it again"."""
+    if not is_contention(exc):
+        raise exc
+    db().rollback()
+    take_write_lock(db(), False)  # showing the form again only reads: never wait twice
+    post_id = (request.view_args or {}).get("post_id", 0)
+    body, status, *headers = _refused(post_id, 503, problem=(
+        "Many comments are being saved at this moment, so yours was not sent. Wait a few "
+        "seconds and send it again."))
+    return body, status, {**(headers[0] if headers else {}), "Retry-After": "5"}
 
 
 @bp.errorhandler(CSRFError)
