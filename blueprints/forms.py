@@ -97,3 +97,23 @@ class BaseForm(FlaskForm):
         super().process(formdata, obj, data=data, extra_filters=extra_filters, **kwargs)
         normalise_text_fields(self)
 
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # "Required" validators clear a field's earlier errors; a refused character must
+        # still be named (a form feed alone would otherwise read as "required").
+        return self.text_refused() is False and valid
+
+    def text_refused(self) -> bool:
+        """Whether a field holds refused text; puts each refusal among its field's errors.
+
+        For views that read a form without validating it (the comment form leaves its
+        checks to the domain): call this first and show the form again when it is True.
+        """
+        refused = False
+        for field in _leaves(self):
+            for message in field.process_errors:
+                refused = True
+                if message not in field.errors:
+                    field.errors = [message, *field.errors]
+        return refused
+
