@@ -13,11 +13,11 @@ import os
 import re
 import signal
 import socket
-from collections import Counter
 import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlencode
@@ -25,14 +25,15 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import func, select, text
 
-from beatdesk import archive
+from beatdesk import archive, terms
 from beatdesk.db import make_engine, make_session_factory, takes_write_lock
-from beatdesk.models import (ArchiveRecord, AuditEvent, Comment, ModerationMode, Post,
-                             TermsVersion)
+from beatdesk.models import (ArchiveRecord, AuditEvent, Comment, CommentState, ModerationAction,
+                             ModerationKind, ModerationMode, Post, TermsVersion)
 from beatdesk.roles import Role
 from blueprints.database import begin_reading, begin_writing, db, reads_first, writes
 
-from .conftest import Factory, make_app, postgres_url, reread, sign_in
+from .conftest import PASSWORD, Factory, make_app, postgres_url, reread, sign_in
+from .routes.comments import make_comment
 
 ROOT = Path(__file__).resolve().parent.parent
 WRITERS = 8
@@ -126,18 +127,12 @@ def test_a_reading_request_does_not_wait_for_a_writer(app):
 
 def _forbidden_page(client, factory):
     """A signed-in user opens an administrator's page: refused, and the refusal is audited."""
-    from beatdesk.roles import Role
-
-    from .conftest import sign_in
-
     sign_in(client, factory.user(Role.REPRESENTATIVE))
     return "/console/admin/users", 403, "access.denied"
 
 
 def _enrolment_page(client, factory):
     """A user past the password step opens the enrolment page: it stores their new secret."""
-    from beatdesk.roles import Role
-
     user = factory.user(Role.REPRESENTATIVE, totp=False)
     with client.session_transaction() as sess:
         sess["pending_uid"] = user.id
@@ -222,13 +217,6 @@ def test_every_kind_of_writer_at_once(app, factory, db_session):
     """Visitors comment, two moderators approve, someone keeps mistyping a password, a signed-in
     user keeps opening a page they may not see (an audited refusal written by a GET), and a
     reader browses, all at once: no request fails, and every change is stored and archived."""
-    from beatdesk import terms
-    from beatdesk.models import CommentState, ModerationAction, ModerationKind
-    from beatdesk.roles import Role
-
-    from .conftest import PASSWORD, sign_in
-    from .routes.comments import make_comment
-
     app.config["LOCKOUT_THRESHOLD"] = 10_000  # the mistyper is never locked out mid-test
     version = terms.current_terms(db_session).number
     db_session.commit()
