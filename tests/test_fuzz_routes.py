@@ -149,20 +149,19 @@ def _bad_requests(walk: Walk, n: int, rule, method, values, names):
             yield (f"{name}={huge}", {}, walk.path(rule, {**values, name: huge}), 404)
         elif rule._converters[name].__class__.__name__ in ("UnicodeConverter", "PathConverter"):
             yield (f"NUL in {name}", {}, walk.path(rule, {**values, name: "a\x00b"}), 400)
-    for page in pick(BAD_PAGES, 2):
+    for page in pick(BAD_PAGES):
         yield (f"page={page}", {"query_string": {"page": page}}, path, 400)
     yield ("NUL in query", {"query_string": {"q": "a\x00", "state": "\x00"}}, path, 400)
+    # Whitespace-only values for every field name, and very long search patterns.
     filters = {n: "  \t " for n in names if n != "page"}
-    yield ("whitespace filters", {"query_string": filters}, path, None)
-    yield ("long filters", {"query_string": {n: "ab* " * 3000 for n in
-                                             ("q", "text", "author", "record_type", "state")}},
-           path, None)
+    filters.update({n: "ab* " * 3000 for n in ("q", "text", "author", "record_type")})
+    yield ("whitespace and long filters", {"query_string": filters}, path, None)
     if method not in METHODS_WITH_BODY:
         return
-    for value in pick(FORM_VALUES, 2):
+    for value in pick(FORM_VALUES):
         yield (f"form {value[:12]!r}", {"data": {n: value for n in names}}, path,
                400 if "\x00" in value else None)
-    for body in pick(JSON_BODIES, 2):
+    for body in pick(JSON_BODIES):
         yield (f"JSON {body}", {"data": body, "content_type": "application/json"}, path, None)
     yield ("JSON object of non-text", {"data": json.dumps(
         {n: [{"a": 1}, None, 5] for n in names}), "content_type": "application/json"}, path, None)
@@ -185,11 +184,10 @@ def test_every_route_and_method_survives_bad_input(walk):
     for n, (rule, method, values) in enumerate(walk.routes):
         walked.add((rule.endpoint, method))
         allowed = walk.allowed_role(rule, method)
-        # Anonymous and two other roles (turning with n, so each role walks a share of the
+        # Anonymous and another role (turning with n, so each role walks a share of the
         # routes) send a bad address or a bad page: what is refused before any role check.
         int_args = [k for k, v in values.items() if isinstance(v, int)]
-        for i, role in enumerate([ANONYMOUS, others[n % len(others)],
-                                  others[(n + 3) % len(others)]]):
+        for i, role in enumerate([ANONYMOUS, others[n % len(others)]]):
             client = walk.client(role)
             if int_args and (n + i) % 2 == 0:
                 path = walk.path(rule, {**values, int_args[0]: HUGE_IDS[(n + i) % 3]})
@@ -222,7 +220,7 @@ def _rules_keys(app):
 form_text = st.text(st.characters(exclude_categories=("Cs",)), max_size=60)
 
 
-@settings(max_examples=150, deadline=None,
+@settings(max_examples=80, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.data())
 def test_random_requests_never_500(walk, data):
