@@ -12,6 +12,7 @@ from beatdesk.accounts import UserData
 from beatdesk.auth import find_by_login
 from beatdesk.errors import DomainError
 from beatdesk.roles import Role
+from beatdesk.text import normalise
 
 from .database import db
 
@@ -59,6 +60,14 @@ def _fail(message: str, code: int = 1):
 @click.password_option(help="Prompted for when not given (typed twice).")
 def create_admin(login_id, full_name, email, employee_number, password):
     """Create an administrator account (the first one, or another)."""
+    try:
+        # The same normalisation as the staff form (one definition of text a person enters).
+        full_name, login_id, email, employee_number = (
+            normalise(value, f"--{option}") for value, option in (
+                (full_name, "name"), (login_id, "login-id"), (email, "email"),
+                (employee_number, "employee-number")))
+    except DomainError as exc:
+        _fail(exc.message, 2)
     data = UserData(full_name=full_name, rank="", star_number="", employee_number=employee_number,
                     login_id=login_id, email=email, role=Role.ADMIN, district_id=None)
     try:

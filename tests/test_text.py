@@ -114,3 +114,13 @@ def test_whitespace_only_filters_are_empty(client, login_as):
     login_as(Role.ADMIN)
     response = client.get("/console/admin/audit", query_string={"outcome": "   ", "event": " "})
     assert response.status_code == 200
+
+
+def test_the_cli_refuses_a_control_character_naming_the_option(app):
+    """Text typed on the command line goes through the same normalisation as the forms."""
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["users", "create-admin", "--login-id", "jdoe", "--name",
+                                 "Jane\x0bDoe", "--email", "jdoe@pd.example",
+                                 "--employee-number", "12345", "--password", "Correct-horse-42"])
+    assert result.exit_code == 2
+    assert "--name contains U+000B (vertical tab) at position 5" in result.output
