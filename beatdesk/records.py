@@ -10,7 +10,6 @@ Permission: only the records role changes requests; administrators may read them
 """
 from __future__ import annotations
 
-import ipaddress
 import json
 import re
 from collections.abc import Iterable
@@ -550,19 +549,16 @@ def _private_kind(key: str, value: str) -> str | None:
     kind = PRIVATE_KEYS.get(key.lower())
     if kind:
         return kind
-    text = value.strip()
-    if EMAIL_VALUE.fullmatch(text):
-        return "email"
-    try:
-        ipaddress.ip_network(text, strict=False)
-    except ValueError:
-        return None
-    return "network" if any(c in text for c in ".:") else None
+    # A value that is nothing but an e-mail address is one wherever it is stored. Network
+    # addresses are only looked for under their keys: short texts such as "::" or "1.2" would
+    # parse as addresses.
+    return "email" if EMAIL_VALUE.fullmatch(value.strip()) else None
 
 
 def private_values(content) -> list[PrivateValue]:
     """Every non-empty e-mail or network address in a record: a value stored under a key that
-    holds one (``author_email``, ``client_addr``...), or a value that is nothing but one."""
+    holds one (``author_email``, ``client_addr``...), or a value that is nothing but an e-mail
+    address."""
     found = []
     for path, value in text_fields(content):
         if value.strip():
