@@ -152,8 +152,8 @@ def test_district_pages_are_paginated_newest_first(app, client, factory, departm
     third = client.get("/districts/north?page=3").get_data(as_text=True)
     assert "Post number 0." in third and "Older posts" not in third
     assert client.get("/districts/north?page=4").status_code == 404
-    assert client.get("/districts/north?page=-3").status_code == 200  # read as page 1
-    assert client.get("/districts/north?page=x").status_code == 200
+    assert client.get("/districts/north?page=-3").status_code == 400  # a page is 1 or more
+    assert client.get("/districts/north?page=x").status_code == 400
 
 
 def test_unapproved_district_and_its_posts_are_not_found(client, factory, department):
