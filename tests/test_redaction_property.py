@@ -150,6 +150,8 @@ def _package(app, session, actor, req) -> dict[str, bytes]:
          first="as typed", second="upper", typed="as typed", by_range=False)
 @example(passage="Zoë", before="İstanbul: ", middle=" ", after="", other="",
          first="NFD", second="upper", typed="NFC", by_range=False)
+@example(passage="𝔖", before="", middle="", after="", other="",
+         first="NFKC", second="NFC", typed="NFC", by_range=True)
 @example(passage="Zoë", before="😀😀 ", middle=" / ", after="", other="",
          first="as typed", second="as typed", typed="as typed", by_range=True)
 def test_no_redacted_passage_survives_in_any_file(app, db_session, factory, passage, before,
@@ -168,8 +170,10 @@ def test_no_redacted_passage_survives_in_any_file(app, db_session, factory, pass
                               kind="range", field="body", start=start,
                               end=start + len(shown_first))
         meant = shown_first
+        assume(_passage_ok(meant))  # NFKC may turn "𝔖" into the package's own "S"
     else:
         meant = FORMS[typed](passage)
+        assume(_passage_ok(meant))
         assume(sametext.occurs(body, meant))  # e.g. upper("ı") is "I": not the same text
         records.add_redaction(db_session, actor, req, item, exemption_id=exemption.id,
                               kind="text", text=meant)
