@@ -54,23 +54,30 @@ def normalise_text_fields(form) -> None:
                 and not -DB_INT_MAX - 1 <= field.data <= DB_INT_MAX:
             # Past any id or count the database holds (and past SQLite's 64 bits).
             field.data = None
-            field.process_errors.append("This number is too large.")
+            _refuse(field, "This number is too large.")
             continue
         if not isinstance(field, StringField):
             continue
         if field.data is not None and not isinstance(field.data, str):
             field.data = ""
-            field.process_errors.append(NOT_TEXT)
+            _refuse(field, NOT_TEXT)
             continue
         if not field.data:
             continue
         try:
             field.data = normalise(field.data, _label(field))
         except TextRefused as exc:
-            field.process_errors.append(exc.message)
+            _refuse(field, exc.message)
             continue
         if not field.data.strip():
             field.data = ""
+
+
+def _refuse(field: Field, message: str) -> None:
+    """Mark ``field``'s input as refused here (kept apart from the field's own parse errors,
+    such as an empty optional date, which its ``Optional`` validator may clear)."""
+    field.process_errors.append(message)
+    field.refusals = [*getattr(field, "refusals", ()), message]
 
 
 class BaseForm(FlaskForm):
@@ -111,7 +118,7 @@ class BaseForm(FlaskForm):
         """
         refused = False
         for field in _leaves(self):
-            for message in field.process_errors:
+            for message in getattr(field, "refusals", ()):
                 refused = True
                 if message not in field.errors:
                     field.errors = [message, *field.errors]

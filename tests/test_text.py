@@ -124,3 +124,12 @@ def test_the_cli_refuses_a_control_character_naming_the_option(app):
                                  "--employee-number", "12345", "--password", "Correct-horse-42"])
     assert result.exit_code == 2
     assert "--name contains U+000B (vertical tab) at position 5" in result.output
+
+
+def test_empty_optional_fields_of_a_sent_form_are_not_refused(client, login_as):
+    """A search form sends every field, the empty dates too: they are "not given", not bad text."""
+    login_as(Role.RECORDS)
+    response = client.get("/console/archive/?text=remark&district_id=&author=&record_type="
+                          "&since=&until=&state=removed")
+    assert response.status_code == 200
+    assert b"Not a valid date value" not in response.data
