@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from beatdesk import accounts, districts, posts, representatives
+from beatdesk import (accounts, checkpoints, comments, districts, moderation, posts,
+                      representatives, terms)
 from beatdesk.accounts import UserData
+from beatdesk.checkpoints import ArchiveKey
 from beatdesk.context import Actor
 from beatdesk.districts import DepartmentData, DistrictData
-from beatdesk.models import Category, ModerationMode, User
+from beatdesk.models import Category, ModerationMode, Post, User
 from beatdesk.roles import Role
 
 DEMO_PASSWORD = "Beat-desk-demo-2026"
@@ -35,10 +37,16 @@ class DemoLogin:
     name: str
 
 
-def seed(session: Session) -> list[DemoLogin]:
-    """Create the demo department once; later calls leave the data alone and list the logins."""
+def seed(session: Session, key: ArchiveKey | None = None) -> list[DemoLogin]:
+    """Create the demo department once; later calls leave the data alone and list the logins.
+
+    With the archive ``key``, the new archive is anchored by a first signed checkpoint, so the
+    public checkpoint page and the feeds show one from the start.
+    """
     if session.scalar(select(User.id).limit(1)) is None:
         _create(session)
+        if key is not None:
+            checkpoints.make_checkpoint(session, key)
     order = {role: index for index, role in enumerate(Role)}
     rows = sorted(session.scalars(select(User).where(User.demo_account.is_(True))),
                   key=lambda u: (u.district.number if u.district else 0, order[u.role], u.login_id))
@@ -99,6 +107,7 @@ def _create(session: Session) -> None:
             representatives.designate(session, Actor(commander, "demo-seed"), district,
                                       created[f"d{number}.{rep}"].id)
     _demo_posts(session, created)
+    _demo_comments(session, created)
 
 
 def _demo_posts(session: Session, people: dict[str, User]) -> None:
@@ -131,3 +140,26 @@ def _demo_posts(session: Session, people: dict[str, User]) -> None:
     posts.submit(session, act("d7.rep2"), arrest)  # notable: waits for News Affairs
     write("d12.rep1", Category.COMMUNITY_EVENT,
           "Coffee with a Cop this Saturday, 9 to 11 am, at the Elm Street cafe.")
+
+
+def _demo_comments(session: Session, people: dict[str, User]) -> None:
+    """Visitor comments on Central's beat meeting: one approved and answered by the district
+    (the reply passes the checks and waits for the sergeant's review), two waiting in the
+    queue, one of them held by screening."""
+    beat_meeting = session.scalar(select(Post).where(Post.category == Category.BEAT_MEETING))
+    version = terms.current_terms(session).number
+    visitor = Actor(None, "203.0.113.7")
+
+    def comment(name: str, body: str):
+        return comments.submit_comment(session, visitor, beat_meeting.id, comments.CommentSubmission(
+            name=name, email="", body=body, accepted_terms=True, terms_version=version))
+
+    question = comment("Dana W.", "Is there parking at the library, or should we take the bus?")
+    sergeant = Actor(people["d1.sergeant"], "demo-seed")
+    moderation.moderate(session, sergeant, question.id, "approve", question.version)
+    moderation.reply_as_district(session, Actor(people["d1.rep1"], "demo-seed"), question.id,
+                                 "Yes: the library lot is free after 6 pm, and the 22 bus stops "
+                                 "at the door.")
+    comment("Luis R.", "Response times on my block have been too slow this fall. I'll be there "
+                       "to ask about staffing.")
+    comment("anon", "You clowns couldn't find a donut shop with a map.")

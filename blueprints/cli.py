@@ -14,6 +14,7 @@ from beatdesk.errors import DomainError
 from beatdesk.roles import Role
 from beatdesk.text import normalise
 
+from .archive.signing import archive_key
 from .database import db
 
 db_cli = AppGroup("db", help="Database schema migrations (Alembic).")
@@ -101,7 +102,7 @@ def unlock(login_id: str):
 def seed_demo():
     """Migrate and fill the database with the demo department; prints the demo logins."""
     schema.upgrade(_engine())
-    logins = demo.seed(db())
+    logins = demo.seed(db(), archive_key())
     db().commit()
     _print_logins(logins)
 
@@ -123,7 +124,7 @@ def run_demo(host: str, port: int):
     if not current_app.config["DEMO_MODE"]:
         _fail("demo needs BEATDESK_ENV=demo (demo accounts skip the second factor only then).")
     schema.upgrade(_engine())
-    logins = demo.seed(db())
+    logins = demo.seed(db(), archive_key())
     db().commit()
     _print_logins(logins)
     click.echo(f"\nBeatdesk is running at http://{host}:{port}/ (staff sign-in: "

@@ -1,8 +1,9 @@
 """Operator commands: clear output and exit codes, nothing half-written on refusal."""
 from sqlalchemy import func, select
 
-from beatdesk import demo, schema
-from beatdesk.models import AuditEvent, District, RepresentativeDesignation, User
+from beatdesk import checkpoints, demo, published_texts, schema
+from beatdesk.models import (ArchiveRecord, AuditEvent, Comment, CommentFlag, District,
+                             PublishedTextKind, RepresentativeDesignation, User)
 from beatdesk.roles import Role
 
 from .conftest import make_app, reread
@@ -61,8 +62,8 @@ def test_db_current_and_upgrade(app):
     assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
 
 
-def test_seed_demo_creates_every_role_and_is_idempotent(database_url, db_session):
-    app = make_app(database_url, BEATDESK_ENV="demo")
+def test_seed_demo_creates_every_role_and_is_idempotent(database_url, db_session, tmp_path):
+    app = make_app(database_url, BEATDESK_ENV="demo", ARCHIVE_KEY_FILE=str(tmp_path / "key.pem"))
     runner = app.test_cli_runner()
     first = runner.invoke(args=["seed-demo"])
     assert first.exit_code == 0, first.output
@@ -77,6 +78,25 @@ def test_seed_demo_creates_every_role_and_is_idempotent(database_url, db_session
     assert count(db_session, RepresentativeDesignation.id) == 6
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0 and count(db_session, User.id) == users
+
+
+def test_the_demo_shows_checked_replies_screening_and_a_signed_checkpoint(database_url,
+                                                                          db_session, tmp_path):
+    """The demo has work for the sergeant and the moderators, and its archive is anchored."""
+    app = make_app(database_url, BEATDESK_ENV="demo", ARCHIVE_KEY_FILE=str(tmp_path / "key.pem"))
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    reread(db_session)
+    replies = db_session.scalars(select(Comment).where(Comment.official.is_(True))).all()
+    assert len(replies) == 1
+    district = db_session.get(District, replies[0].district_id)
+    assert [t.kind for t in published_texts.review_queue(db_session, district.id)] == [
+        PublishedTextKind.OFFICIAL_REPLY]
+    held = db_session.scalars(select(CommentFlag).where(CommentFlag.holds.is_(True))).all()
+    assert held, "screening held none of the demo comments"
+    checkpoint = checkpoints.latest(db_session)
+    assert checkpoint is not None
+    assert checkpoint.record_count == count(db_session, ArchiveRecord.id)
 
 
 def test_demo_command_requires_demo_mode(app):
