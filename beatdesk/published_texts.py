@@ -24,6 +24,7 @@ from beatdesk.errors import Conflict, PermissionDenied, ValidationFailed
 from beatdesk.models import District, PublishedText, PublishedTextKind, User
 from beatdesk.permissions import can_manage_districts
 from beatdesk.roles import Role
+from beatdesk.text import normalise
 
 REASON_MAX = 2000
 K = PublishedTextKind
@@ -45,13 +46,18 @@ def check_text(session: Session, district: District | None, text: str,
                field: str | None = None) -> tuple[list[dict], list[dict]]:
     """Run the policy checks on ``text`` as published in ``district``, with the rules and word
     lists in force now. ``reasons`` maps a warning's rule code to the reason it goes out anyway.
+    Raises TextRefused (a ValidationFailed) for a reason holding a character that can't be stored.
 
     Returns (findings, acknowledgements). Raises ChecksRefused when a finding is blocking, when
     the text reads as a notable incident, or when a warning has no reason; ValidationFailed for
     an over-long reason.
     """
     findings = [f.as_dict() for f in run_checks(text, (), context_for(session, district))]
-    given = {rule: (reason or "").strip() for rule, reason in reasons.items()}
+    # The reasons come from fields outside the form classes: they get the one normalisation of
+    # text a person enters here, and a refused character is named like any other field's.
+    given = {rule: normalise(reason or "", f"The reason for “{RULES_BY_CODE[rule].title}”",
+                             field=field).strip()
+             for rule, reason in reasons.items() if rule in RULES_BY_CODE}
     for rule, reason in given.items():
         if len(reason) > REASON_MAX:
             raise ValidationFailed(f"Keep each reason under {REASON_MAX:,} characters.",

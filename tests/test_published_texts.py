@@ -88,6 +88,11 @@ def test_a_reply_warning_needs_a_reason_then_publishes_with_it(client, db_sessio
     assert refused.status_code == 400
     assert 'name="ack-advertising"' in refused.get_data(as_text=True)
     assert _reply(client, visible, FLAGGED_REPLY, **{"ack-advertising": "  "}).status_code == 400
+    # A reason is text a person enters: the one normalisation refuses a control character in it,
+    # naming it, and keeps the reply form.
+    bad = _reply(client, visible, FLAGGED_REPLY, **{"ack-advertising": "A potluck\x0b."})
+    assert bad.status_code == 400
+    assert "U+000B (vertical tab) at position 10" in bad.get_data(as_text=True)
     reread(db_session)
     assert _replies(db_session) == []
 
