@@ -9,6 +9,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from beatdesk.auth import SecurityPolicy
+from beatdesk import sealing
 from beatdesk.db import normalise_url
 
 ENVIRONMENTS = ("production", "development", "demo", "testing")
@@ -56,7 +57,7 @@ ENV_VARS = {
     "MAX_IMAGE_BYTES": int, "MEDIA_ROOT": str, "PUBLIC_CACHE_SECONDS": int,
     "RECORDS_RULES": str, "TIMEZONE": str, "RELEASE_ROOT": str, "FEED_SIZE": int,
     "PAGE_SIZE": int, "COMMENT_RATE_LIMIT": str, "COMMENT_POST_RATE_LIMIT": str,
-    "ARCHIVE_KEY_FILE": str,
+    "ARCHIVE_KEY_FILE": str, "ENCRYPTION_KEYS": str,
 }
 
 
@@ -105,6 +106,15 @@ def load_config(app: Flask, overrides: dict) -> None:
             raise RuntimeError("SECRET_KEY must be set in production "
                                "(e.g. python -c 'import secrets; print(secrets.token_hex(32))').")
         app.config["SECRET_KEY"] = _instance_secret(app)
+    if not app.config.get("ENCRYPTION_KEYS"):
+        if env == "production":
+            raise RuntimeError("ENCRYPTION_KEYS must be set in production: one or more Fernet "
+                               "keys, newest first (flask secrets new-key prints one).")
+        app.config["ENCRYPTION_KEYS"] = _instance_encryption_key(app)
+    try:
+        sealing.configure(app.config["ENCRYPTION_KEYS"])
+    except sealing.SealingError as exc:
+        raise RuntimeError(str(exc)) from exc
     if not app.config["DATABASE_URL"]:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'beatdesk.db'}"
@@ -130,6 +140,16 @@ def _instance_secret(app: Flask) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
         path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _instance_encryption_key(app: Flask) -> str:
+    """Development and demo keep a generated encryption key in the instance folder."""
+    path = Path(app.instance_path) / "encryption_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_text(sealing.new_key())
         path.chmod(0o600)
     return path.read_text().strip()
 

@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from beatdesk import archive, clock, published_texts, terms
 from beatdesk.audit import record_event
+from beatdesk.platforms import inbound
 from beatdesk.comments import BODY_MAX, comment_record
 from beatdesk.context import Actor
 from beatdesk.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -305,6 +306,7 @@ def moderate(session: Session, actor: Actor, comment_id: int, action: Action | s
                    district_id=comment.district_id, actor=actor,
                    content=comment_record(comment, moderation=details))
     record_event(session, actor, f"comment.{action.value}", obj=comment, details=details)
+    inbound.on_moderation(session, actor, comment, action.value)
     return comment
 
 

@@ -14,7 +14,8 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import archive, clock
+from . import archive, clock, staff_mail
+from .platforms import outbox as platform_outbox
 from .audit import record_event
 from .checks import ImageFacts, Severity, context_for, run_checks
 from .context import Actor
@@ -279,6 +280,8 @@ def _event(session: Session, actor: Actor, post: Post, action: str, before: Post
                             "from_state": str(before) if before else None, "note": note,
                             "revision_id": post.current_revision_id,
                             "at": now.isoformat()})
+    platform_outbox.on_post_event(session, post, action)
+    staff_mail.on_post_event(session, post, action, note)
     return event
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from app import create_app
-from beatdesk import clock, schema
+from beatdesk import clock, schema, sealing
 from beatdesk.db import make_engine, normalise_url
 from beatdesk.models import (Base, Category, District, ModerationMode, Post, PostRevision,
                              PostState, RepresentativeDesignation, User)
@@ -26,6 +26,9 @@ from blueprints.extensions import limiter
 PASSWORD = "Correct-horse-42"
 _PASSWORD_HASH = hash_password(PASSWORD)  # hashed once: Argon2 is slow on purpose
 _serial = itertools.count(1)
+# One encryption key for the whole run: users made before an app exists are sealed with it.
+TEST_ENCRYPTION_KEY = sealing.new_key()
+sealing.configure(TEST_ENCRYPTION_KEY)
 
 
 # PostgreSQL runs migrate once and truncate between tests; rows the migrations seed are kept here
@@ -108,11 +111,18 @@ class _MemoryBytecodeCache(BytecodeCache):
 _TEMPLATE_CACHE = _MemoryBytecodeCache()
 
 
+@pytest.fixture(autouse=True)
+def _test_encryption_key():
+    """Every test starts with the run's key (a test may configure another one)."""
+    sealing.configure(TEST_ENCRYPTION_KEY)
+
+
 def make_app(database_url: str, **overrides):
     config = {
         "TESTING": True,
         "BEATDESK_ENV": "testing",
         "SECRET_KEY": "test-secret-key",
+        "ENCRYPTION_KEYS": TEST_ENCRYPTION_KEY,
         "DATABASE_URL": database_url,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,

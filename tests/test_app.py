@@ -3,6 +3,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app import create_app
+
+from .conftest import TEST_ENCRYPTION_KEY
 from beatdesk import accounts
 from beatdesk.models import User
 from beatdesk.roles import Role
@@ -47,7 +49,7 @@ def test_development_generates_and_keeps_a_secret_key(tmp_path, database_url, mo
 
 def test_production_cookies_are_secure(database_url):
     app = create_app({"BEATDESK_ENV": "production", "SECRET_KEY": "k" * 32,
-                      "DATABASE_URL": database_url})
+                      "ENCRYPTION_KEYS": TEST_ENCRYPTION_KEY, "DATABASE_URL": database_url})
     assert app.config["SESSION_COOKIE_SECURE"]
     assert app.config["SESSION_COOKIE_HTTPONLY"]
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"

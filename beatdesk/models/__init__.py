@@ -16,6 +16,9 @@ from .records import (Exemption, ReceivedVia, RecordsRequest, Redaction, Redacti
                       RequestEvent, RequestState, SnapshotItem)
 from .terms import TermsVersion
 from .published_texts import PublishedText, PublishedTextKind
+from .platforms import (OUTBOX_DONE, AttemptOutcome, CommentPlatformEvent, Delivery, NotificationKind,
+                        NotificationPreference, OutboxAttempt, OutboxKind, OutboxRow, OutboxState,
+                        Platform, PlatformAccount, PlatformEventKind, StaffNotification)
 
 __all__ = ["GENESIS_HASH", "ArchiveCheckpoint", "ArchiveHead", "ArchiveRecord", "DispositionItem", "DispositionRun",
            "DispositionState", "ItemOutcome", "LegalHold", "PeriodUnit", "RetentionSchedule",
@@ -29,5 +32,8 @@ __all__ = ["GENESIS_HASH", "ArchiveCheckpoint", "ArchiveHead", "ArchiveRecord", 
            "RepresentativeDesignation", "User",
            "TermsVersion",
            "PublishedText", "PublishedTextKind",
+           "OUTBOX_DONE", "AttemptOutcome", "CommentPlatformEvent", "Delivery", "NotificationKind",
+           "NotificationPreference", "OutboxAttempt", "OutboxKind", "OutboxRow", "OutboxState",
+           "Platform", "PlatformAccount", "PlatformEventKind", "StaffNotification",
            "Exemption", "ReceivedVia", "RecordsRequest", "Redaction", "RedactionKind", "Release",
            "RequestEvent", "RequestState", "SnapshotItem"]

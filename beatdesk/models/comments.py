@@ -73,6 +73,8 @@ class Comment(Base):
         Index("ix_comments_district_created", "district_id", "created_at"),
         Index("ix_comments_created", "created_at"),
         Index("ix_comments_public", "post_id", "state", "created_at"),
+        # A reply captured from a platform is stored once, whatever the polling does.
+        Index("ux_comments_platform_id", "source_platform", "platform_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -96,12 +98,24 @@ class Comment(Base):
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+    # A reply, mention or quote captured from a platform ('' for Beatdesk's own form).
+    source_platform: Mapped[str] = mapped_column(String(16), default="")
+    platform_id: Mapped[str | None] = mapped_column(String(200))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("platform_accounts.id"))
+    author_handle: Mapped[str] = mapped_column(String(200), default="")
+    author_ref: Mapped[str] = mapped_column(String(200), default="")  # platform's user id
+    platform_url: Mapped[str] = mapped_column(String(500), default="")
+    platform_kind: Mapped[str] = mapped_column(String(16), default="")  # reply, mention, quote
+    platform_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    platform_edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    platform_deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Bumped by every moderation change; a moderator's action names the version they saw.
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     post = relationship("Post")
     district = relationship("District")
     handled_by = relationship("User", foreign_keys=[handled_by_id])
+    account = relationship("PlatformAccount")
     staff_author = relationship("User", foreign_keys=[staff_author_id])
     flags: Mapped[list[CommentFlag]] = relationship(order_by="CommentFlag.id",
                                                     back_populates="comment")

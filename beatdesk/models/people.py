@@ -2,9 +2,10 @@
 import secrets
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from beatdesk import sealing
 from beatdesk.roles import DISTRICT_ROLES, Role
 
 from .base import Base, StrEnumType, UTCDateTime, now_utc, sql_in
@@ -46,7 +47,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     must_change_password: Mapped[bool] = mapped_column(default=False)
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # Fernet token (``beatdesk.sealing``) of the base32 secret; never stored in clear.
+    totp_secret_sealed: Mapped[str | None] = mapped_column(Text)
     totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_counter: Mapped[int | None]
     failed_logins: Mapped[int] = mapped_column(default=0)
@@ -75,6 +77,15 @@ class User(Base):
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"
+
+    @property
+    def totp_secret(self) -> str | None:
+        """The second factor's base32 secret, opened with the configured key."""
+        return sealing.unseal(self.totp_secret_sealed) if self.totp_secret_sealed else None
+
+    @totp_secret.setter
+    def totp_secret(self, secret: str | None) -> None:
+        self.totp_secret_sealed = sealing.seal(secret) if secret else None
 
     @property
     def has_second_factor(self) -> bool:
