@@ -72,10 +72,19 @@ def database_template(tmp_path_factory):
 
 
 def _truncate_all(url: str) -> None:
+    """Empty every table and restart its ids. DELETE with triggers off (replica role) is several
+    times faster than TRUNCATE on tables this small, and skips the append-only triggers alike."""
     engine = make_engine(url)
-    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
     with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        conn.execute(text("SET LOCAL session_replication_role = replica"))
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(text(f"DELETE FROM {table.name}"))
+        sequences = [row[0] for row in conn.execute(text(
+            "SELECT quote_ident(sequence_schema) || '.' || quote_ident(sequence_name) "
+            "FROM information_schema.sequences WHERE sequence_schema = 'public'"))]
+        if sequences:
+            conn.execute(text("SELECT " + ", ".join(
+                f"setval('{name}', 1, false)" for name in sequences)))
         for table, rows in _SEEDED.items():  # put back what the migrations seeded
             conn.execute(table.insert(), rows)
             if "id" in table.c:
