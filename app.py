@@ -46,6 +46,12 @@ class DefaultConfig:
     COMMENT_RATE_LIMIT = "5 per minute;30 per hour"  # visitor comments per client address
     COMMENT_POST_RATE_LIMIT = "30 per minute"  # visitor comments per post, from anyone
     TOTP_ISSUER = "Beatdesk"  # the name authenticator apps show next to the code
+    PLATFORM_CONNECTORS = "local"  # "local": no network (default); "live": the real platforms
+    PUBLIC_BASE_URL = ""  # the public site's address for links sent out; default from the request
+    OUTBOX_RETRY_BASE_SECONDS = 30  # first back-off of a failed send (doubles, full jitter)
+    OUTBOX_RETRY_CAP_SECONDS = 3600  # longest back-off between two tries
+    OUTBOX_MAX_ATTEMPTS = 8  # tries before an outbox row is marked failed (dead)
+    OUTBOX_LEASE_SECONDS = 300  # how long a claimed row is a worker's before another may take it
 
 
 # Environment variables read over the defaults, with their types.
@@ -58,6 +64,8 @@ ENV_VARS = {
     "RECORDS_RULES": str, "TIMEZONE": str, "RELEASE_ROOT": str, "FEED_SIZE": int,
     "PAGE_SIZE": int, "COMMENT_RATE_LIMIT": str, "COMMENT_POST_RATE_LIMIT": str,
     "ARCHIVE_KEY_FILE": str, "ENCRYPTION_KEYS": str,
+    "PLATFORM_CONNECTORS": str, "PUBLIC_BASE_URL": str, "OUTBOX_RETRY_BASE_SECONDS": int,
+    "OUTBOX_RETRY_CAP_SECONDS": int, "OUTBOX_MAX_ATTEMPTS": int, "OUTBOX_LEASE_SECONDS": int,
 }
 
 
