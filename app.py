@@ -46,6 +46,8 @@ class DefaultConfig:
     COMMENT_RATE_LIMIT = "5 per minute;30 per hour"  # visitor comments per client address
     COMMENT_POST_RATE_LIMIT = "30 per minute"  # visitor comments per post, from anyone
     TOTP_ISSUER = "Beatdesk"  # the name authenticator apps show next to the code
+    INBOUND_POLL_SECONDS = 120  # how often each platform account's replies are read
+    INBOUND_LOOKUP_DAYS = 7  # replies captured this recently are checked for edits and deletions
     PLATFORM_CONNECTORS = "local"  # "local": no network (default); "live": the real platforms
     PUBLIC_BASE_URL = ""  # the public site's address for links sent out; default from the request
     OUTBOX_RETRY_BASE_SECONDS = 30  # first back-off of a failed send (doubles, full jitter)
@@ -66,6 +68,7 @@ ENV_VARS = {
     "ARCHIVE_KEY_FILE": str, "ENCRYPTION_KEYS": str,
     "PLATFORM_CONNECTORS": str, "PUBLIC_BASE_URL": str, "OUTBOX_RETRY_BASE_SECONDS": int,
     "OUTBOX_RETRY_CAP_SECONDS": int, "OUTBOX_MAX_ATTEMPTS": int, "OUTBOX_LEASE_SECONDS": int,
+    "INBOUND_POLL_SECONDS": int, "INBOUND_LOOKUP_DAYS": int,
 }
 
 
