@@ -1,0 +1,1 @@
+"""Fake platform servers for the tests, each checked against the platform's published API."""
