@@ -54,6 +54,13 @@ class DefaultConfig:
     OUTBOX_RETRY_CAP_SECONDS = 3600  # longest back-off between two tries
     OUTBOX_MAX_ATTEMPTS = 8  # tries before an outbox row is marked failed (dead)
     OUTBOX_LEASE_SECONDS = 300  # how long a claimed row is a worker's before another may take it
+    SMTP_HOST = ""  # staff e-mail's mail server; empty: e-mails are written to the log instead
+    SMTP_PORT = 25
+    SMTP_USERNAME = ""
+    SMTP_PASSWORD = ""
+    SMTP_STARTTLS = False
+    MAIL_FROM = "beatdesk@localhost"  # the sender of staff e-mails
+    DIGEST_HOUR = 7  # department time at which the day's notification digests go out
 
 
 # Environment variables read over the defaults, with their types.
@@ -69,6 +76,8 @@ ENV_VARS = {
     "PLATFORM_CONNECTORS": str, "PUBLIC_BASE_URL": str, "OUTBOX_RETRY_BASE_SECONDS": int,
     "OUTBOX_RETRY_CAP_SECONDS": int, "OUTBOX_MAX_ATTEMPTS": int, "OUTBOX_LEASE_SECONDS": int,
     "INBOUND_POLL_SECONDS": int, "INBOUND_LOOKUP_DAYS": int,
+    "SMTP_HOST": str, "SMTP_PORT": int, "SMTP_USERNAME": str, "SMTP_PASSWORD": str,
+    "SMTP_STARTTLS": bool, "MAIL_FROM": str, "DIGEST_HOUR": int,
 }
 
 
