@@ -140,3 +140,6 @@ def register(app: Flask) -> None:
     from .records.commands import records_cli
 
     app.cli.add_command(records_cli)
+    from .outbox.commands import worker_command
+
+    app.cli.add_command(worker_command)
