@@ -1,0 +1,1 @@
+"""Failed sends (dead outbox rows) for administrators and News Affairs."""
