@@ -86,6 +86,7 @@ def create_app(config: dict | None = None) -> Flask:
     load_config(app, config or {})
     register_input_guards(app)
     bind_extensions(app)
+    sealing.check_startup(app.extensions["beatdesk.engine"])  # a wrong ENCRYPTION_KEYS stops here
     register_blueprints(app)
     register_error_handlers(app)
     register_template_helpers(app)

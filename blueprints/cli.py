@@ -143,3 +143,6 @@ def register(app: Flask) -> None:
     from .outbox.commands import worker_command
 
     app.cli.add_command(worker_command)
+    from .secrets_cli import secrets_cli
+
+    app.cli.add_command(secrets_cli)

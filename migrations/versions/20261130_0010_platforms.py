@@ -213,7 +213,7 @@ def upgrade() -> None:
             BEGIN
               IF NEW.post_id IS NOT NULL AND NEW.kind = 'post.create' AND EXISTS (
                   SELECT 1 FROM posts p JOIN post_revisions r ON r.id = NEW.revision_id
-                   WHERE p.id = NEW.post_id AND (p.notable OR r.notable)
+                   WHERE p.id = NEW.post_id AND (p.notable OR r.notable_marked OR r.notable_forced)
                      AND (p.approved_revision_id IS NULL
                           OR p.approved_revision_id <> NEW.revision_id
                           OR p.current_revision_id <> NEW.revision_id)) THEN
@@ -233,7 +233,7 @@ def upgrade() -> None:
                 CREATE TRIGGER {name} BEFORE {event} ON outbox
                 WHEN NEW.post_id IS NOT NULL AND NEW.kind = 'post.create' AND EXISTS (
                     SELECT 1 FROM posts p JOIN post_revisions r ON r.id = NEW.revision_id
-                     WHERE p.id = NEW.post_id AND (p.notable OR r.notable)
+                     WHERE p.id = NEW.post_id AND (p.notable OR r.notable_marked OR r.notable_forced)
                        AND (p.approved_revision_id IS NULL
                             OR p.approved_revision_id <> NEW.revision_id
                             OR p.current_revision_id <> NEW.revision_id))
