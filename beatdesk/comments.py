@@ -166,6 +166,7 @@ class PublicComment:
     clause_title: str
     official: bool
     replies: list[PublicComment] = field(default_factory=list)
+    platform: str = ""  # "x", "mastodon", "bluesky" for a reply captured from a platform
 
     @property
     def placeholder(self) -> str:
@@ -179,19 +180,22 @@ def _public(comment: Comment) -> PublicComment:
         id=comment.id, author_name="" if removed else comment.author_name,
         body="" if removed else comment.body, created_at=comment.created_at, removed=removed,
         clause_number=comment.clause_number if removed else "",
-        clause_title=comment.clause_title if removed else "", official=comment.official)
+        clause_title=comment.clause_title if removed else "", official=comment.official,
+        platform=comment.source_platform)
 
 
 def public_thread(session: Session, post: Post) -> list[PublicComment]:
     """The post's visible comments (oldest first) with official replies under them.
 
-    Removed comments appear as placeholders naming the clause; held and hidden ones not at all.
+    Removed comments appear as placeholders naming the clause; held and hidden ones not at all,
+    nor platform replies their authors deleted on the platform (the archive keeps them).
     One query, whatever the number of comments.
     """
     rows = list(session.scalars(
         select(Comment)
         .where(Comment.post_id == post.id,
-               Comment.state.in_((CommentState.VISIBLE, CommentState.REMOVED)))
+               Comment.state.in_((CommentState.VISIBLE, CommentState.REMOVED)),
+               Comment.platform_deleted_at.is_(None))
         .order_by(Comment.created_at.desc(), Comment.id.desc())
         .limit(PUBLIC_COMMENTS_SHOWN)))
     rows.reverse()
