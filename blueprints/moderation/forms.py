@@ -80,3 +80,12 @@ class KeywordForm(BaseForm):
 class ReportFilterForm(Form):
     district = SelectField("District", validate_choice=True, default="")
     year = SelectField("Year", validate_choice=True, default="")
+
+
+class PlatformReportForm(BaseForm):
+    reason = TextAreaField("Why the reply is reported",
+                           validators=[InputRequired(message="Say why the reply is reported; "
+                                                             "the instance's moderators read it."),
+                                       Length(max=1000)],
+                           description="Sent to the moderators of the author's instance with "
+                                       "the reply; they decide what happens to it.")

@@ -8,6 +8,7 @@ from beatdesk import moderation, terms
 from beatdesk.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from beatdesk.models import CommentState
 from beatdesk.moderation import BlockRequest, QueueFilter
+from beatdesk.platforms import inbound
 from beatdesk.roles import Role
 from beatdesk.screening import RULE_TITLES
 
@@ -16,8 +17,9 @@ from ..check_reasons import given_reasons
 from ..common_forms import ActionForm, attach_error
 from ..database import db
 from . import bp
-from .forms import (BlockForm, BulkForm, KeywordForm, ModerateForm, NoteForm, QueueFilterForm,
-                    ReplyForm, ReportFilterForm, clause_choices)
+from .forms import (BlockForm, BulkForm, KeywordForm, ModerateForm, NoteForm,
+                    PlatformReportForm, QueueFilterForm, ReplyForm, ReportFilterForm,
+                    clause_choices)
 from .report_chart import bar_chart
 
 MODERATORS = (Role.REPRESENTATIVE, Role.SERGEANT, Role.NEWS_AFFAIRS)
@@ -73,7 +75,10 @@ def _render_queue(bulk_form=None, status=200):
     if can_act:
         bulk = bulk_form or _with_clauses(BulkForm(formdata=None))
     return render_template("moderation/queue.html", filters=form, page=page, bulk=bulk,
-                           can_act=can_act, rule_titles=RULE_TITLES), status
+                           can_act=can_act, rule_titles=RULE_TITLES,
+                           platform_events=inbound.events_by_comment(
+                               db(), [c.id for c in page.items]),
+                           platform_label=inbound.platform_label), status
 
 
 @bp.route("/")
@@ -135,8 +140,11 @@ def _render_comment(comment, status=200, **forms):
         forms.setdefault("note_form", NoteForm(formdata=None))
         forms.setdefault("reply_form", ReplyForm(formdata=None))
         forms.setdefault("block_form", BlockForm(formdata=None))
+        forms.setdefault("platform_block_form", ActionForm(formdata=None))
+        forms.setdefault("platform_report_form", PlatformReportForm(formdata=None))
     return render_template(
         "moderation/comment.html", comment=comment, rule_titles=RULE_TITLES, post=moderation.post_of(db(), comment),
+        platform=inbound.platform_details(db(), comment),
         history=moderation.history(db(), comment), replies=moderation.replies_to(db(), comment),
         actions=moderation.allowed_actions(comment), can_act=can_act, **forms), status
 
@@ -239,6 +247,28 @@ def block(comment_id: int):
             by_email=form.by_email.data, by_network=form.by_network.data,
             prefix=form.prefix.data, days=form.days.data, reason=form.reason.data)),
         "The commenter is blocked.")
+
+
+@bp.route("/comments/<int:comment_id>/platform-block", methods=["POST"])
+@role_required(*MODERATORS)
+def platform_block(comment_id: int):
+    """Queue a block of a Mastodon reply's author from the department's account."""
+    form = ActionForm()
+    return _act_on_comment(
+        comment_id, form, "platform_block_form",
+        lambda found: inbound.queue_author_block(db(), actor(), found.id),
+        "Blocking the author is queued; the outbox sends it to the platform.")
+
+
+@bp.route("/comments/<int:comment_id>/platform-report", methods=["POST"])
+@role_required(*MODERATORS)
+def platform_report(comment_id: int):
+    """Queue a report of a Mastodon reply to the moderators of its author's instance."""
+    form = PlatformReportForm()
+    return _act_on_comment(
+        comment_id, form, "platform_report_form",
+        lambda found: inbound.queue_author_report(db(), actor(), found.id, form.reason.data),
+        "The report is queued; the outbox sends it to the instance.")
 
 
 # --- blocks -----------------------------------------------------------------------------------
