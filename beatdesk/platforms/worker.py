@@ -15,10 +15,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import import_module
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from beatdesk import clock, posts
 from beatdesk.context import Actor
+
+from beatdesk.models.platforms import OutboxRow, OutboxState
 
 from . import outbox
 
@@ -83,7 +86,8 @@ class Worker:
         with self.write_sessions() as writer, self.read_sessions() as reader:
             while not self.stopping.is_set() and (max_rows is None or done < max_rows):
                 try:
-                    ids = outbox.claim(writer, self.name, self.batch, lease)
+                    limit = self.batch if max_rows is None else min(self.batch, max_rows - done)
+                    ids = outbox.claim(writer, self.name, limit, lease)
                 except Exception as exc:
                     self._failed(result, "claim", exc)
                     return
@@ -152,10 +156,6 @@ class Worker:
     # --- helpers -------------------------------------------------------------------------------
 
     def _release(self, session: Session, ids: list[int]) -> None:
-        from sqlalchemy import update
-
-        from beatdesk.models.platforms import OutboxRow, OutboxState
-
         try:
             session.execute(update(OutboxRow).where(
                 OutboxRow.id.in_(ids), OutboxRow.state == OutboxState.SENDING,
@@ -170,8 +170,7 @@ class Worker:
 
     @staticmethod
     def _count(result: Round, row) -> None:
-        from beatdesk.models.platforms import OutboxState as S
-
+        S = OutboxState
         if row is None:
             result.other += 1
         elif row.state == S.SENT:
