@@ -71,7 +71,15 @@ def _explain(error: BaseException) -> str:
 def _load(path: str) -> tuple[OpenAPI, dict]:
     document = json.loads(Path(path).read_text(encoding="utf-8"))
     document["servers"] = [{"url": "/"}]
-    api = OpenAPI.from_dict(document, config=Config(spec_validator_cls=None))
+    # ``application/problem+json`` is JSON too (RFC 9457); openapi-core only knows plain JSON.
+    json_types = {media for path in document.get("paths", {}).values()
+                  for op in path.values() if isinstance(op, dict)
+                  for part in [op.get("requestBody") or {}, *(op.get("responses") or {}).values()]
+                  for media in (part.get("content") or {})
+                  if media.endswith("+json")}
+    api = OpenAPI.from_dict(document, config=Config(
+        spec_validator_cls=None,
+        extra_media_type_deserializers={media: json.loads for media in json_types}))
     return api, document
 
 
