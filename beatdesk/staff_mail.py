@@ -25,9 +25,10 @@ import socket
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
+from email import policy as email_policy
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -486,7 +487,8 @@ def build_message(row: OutboxRow, config: Mapping) -> EmailMessage:
     if not to or not subject or not text:
         raise PermanentError("The e-mail row lacks a recipient, subject or text.")
     sender = _setting(config, "MAIL_FROM", "beatdesk@localhost")
-    message = EmailMessage()
+    # Long subjects stay on one line (a folded one reads back with a leading space).
+    message = EmailMessage(policy=email_policy.SMTP.clone(max_line_length=998))
     message["From"] = sender
     message["To"] = to
     message["Subject"] = subject
@@ -523,9 +525,10 @@ def deliver(row: OutboxRow, config: Mapping) -> Sent:
                 smtp.login(username, _setting(config, "SMTP_PASSWORD", ""))
             smtp.send_message(message)
     except smtplib.SMTPRecipientsRefused as exc:
-        codes = [code for code, _ in exc.recipients.values()]
-        raise _by_code(min(codes) if codes else 550, f"The mail server refused {row.payload.get('to')}: "
-                       + "; ".join(f"{c} {m!r}" for c, m in exc.recipients.values())) from exc
+        answers = list(exc.recipients.values())
+        code = min((c for c, _ in answers), default=550)
+        said = "; ".join(f"{c} {_decoded(m)}" for c, m in answers)
+        raise _by_code(code, f"The mail server refused {row.payload.get('to')}: {said}") from exc
     except smtplib.SMTPResponseException as exc:
         raise _by_code(exc.smtp_code, f"The mail server answered {exc.smtp_code} "
                        f"{_decoded(exc.smtp_error)}") from exc
