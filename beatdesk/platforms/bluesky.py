@@ -469,7 +469,7 @@ class BlueskyConnector:
                 items.append(InboundItem(platform_id=uri, kind="reply", author_handle=repo,
                                          author_ref=repo, author_name="", text="",
                                          url=_post_url(repo, rkey), created_at=now,
-                                         edited_at=now, deleted=True))
+                                         deleted=True))
             return items
 
         return self._call(read) if uris else []
