@@ -250,6 +250,11 @@ class XFake:
             for pid in self.posts[post_id].edit_history:
                 self.posts[pid].deleted = True
 
+    @property
+    def tweets(self) -> dict[str, FakePost]:
+        """``posts`` under X's old name."""
+        return self.posts
+
     def live_posts_by(self, user_id: str | None = None) -> list[FakePost]:
         user_id = user_id or self.account_id
         return [p for p in self.posts.values() if p.author_id == user_id and not p.deleted]
