@@ -576,7 +576,7 @@ def test_poll_due_records_one_accounts_failure_and_goes_on(app, db_session, fact
 
 # --- never twice ------------------------------------------------------------------------------
 
-@settings(max_examples=15, deadline=None,
+@settings(max_examples=8, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_repeated_and_overlapping_polls_never_duplicate(db_session, setup, data):
@@ -588,10 +588,10 @@ def test_repeated_and_overlapping_polls_never_duplicate(db_session, setup, data)
     sent_post(db_session, account, post, root)
     fake = MemoryConnector()
     fake.page_size = data.draw(st.integers(1, 4), label="page size")
-    count = data.draw(st.integers(1, 8), label="replies")
+    count = data.draw(st.integers(1, 6), label="replies")
     for n in range(count):
         fake.add(f"reply {n}", to=root, platform_id=f"{uuid.uuid4().hex[:8]}-{n}")
-    starts = data.draw(st.lists(st.integers(0, count), min_size=1, max_size=6), label="cursors")
+    starts = data.draw(st.lists(st.integers(0, count), min_size=1, max_size=4), label="cursors")
     for start in starts:
         account.inbound_cursor = str(start)
         db_session.commit()
