@@ -155,6 +155,9 @@ class FakeMastodon:
         self.violations: list[str] = []
         self.faults: list[Fault] = []
         self.media_processing_polls = 0   # > 0: uploads answer 202 and polls 206 this many times
+        # Mastodon answers at most 80 notifications or 40 statuses a page; a smaller cap makes
+        # tests page through a few items (a server may always answer fewer than ``limit``).
+        self.page_cap = 80
         self.server = None
         self.thread: threading.Thread | None = None
         self.base_url = ""
@@ -165,7 +168,8 @@ class FakeMastodon:
         self.server = make_server("127.0.0.1", 0, self.wsgi, threaded=True,
                                   request_handler=_QuietHandler)
         self.base_url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True,
+        self.thread = threading.Thread(target=self.server.serve_forever,
+                                       kwargs={"poll_interval": 0.05}, daemon=True,
                                        name="fake-mastodon")
         self.thread.start()
         return self
@@ -541,7 +545,7 @@ class FakeMastodon:
         found = [s for s in self.statuses.values() if s.account_id == account_id and not s.deleted]
         if args.get("exclude_replies") == "true":
             found = [s for s in found if not s.in_reply_to_id]
-        page = self._page(found, args, default_limit=20, cap=40)
+        page = self._page(found, args, default_limit=20, cap=min(40, self.page_cap))
         return self._json([self._status_view(s) for s in page],
                           headers=self._links(request, page))
 
@@ -589,7 +593,7 @@ class FakeMastodon:
             if notification["account_id"] in self.blocks:
                 continue
             found.append(notification)
-        page = self._page(found, args, default_limit=40, cap=80)
+        page = self._page(found, args, default_limit=40, cap=self.page_cap)
         views = []
         for notification in page:
             view = {"id": notification["id"], "type": notification["type"],
