@@ -23,6 +23,7 @@ from beatdesk.platforms.worker import Worker
 from beatdesk.roles import Role
 
 from .conftest import make_app, reread, sign_in
+from .fakes.mastodon_api import mastodon_fake  # noqa: F401  (a fixture)
 from .fakes.x_api import x_fake  # noqa: F401  (a fixture)
 
 
@@ -53,6 +54,19 @@ def on_x(x_fake):  # noqa: F811
         edit=edit, delete=x_fake.delete,
         hidden=lambda reply_id: x_fake.posts[reply_id].hidden,
         take_violations=x_fake.take_violations)
+
+
+@pytest.fixture
+def on_mastodon(mastodon_fake):  # noqa: F811
+    return Platformer(
+        platform=Platform.MASTODON,
+        account=dict(handle="district1@social.example", base_url=mastodon_fake.base_url,
+                     account_ref=mastodon_fake.me["id"],
+                     credentials=sealing.seal(json.dumps(mastodon_fake.credentials))),
+        reply=lambda post_id, text, author: mastodon_fake.add_reply(
+            post_id, text, author=f"@{author}@town.example"),
+        edit=mastodon_fake.edit, delete=mastodon_fake.delete, hidden=lambda reply_id: None,
+        take_violations=lambda: list(mastodon_fake.violations))
 
 
 @pytest.fixture
@@ -135,6 +149,17 @@ def scenario(live_app, platformer: Platformer, expect_hide: bool):
         notes = [a.note for a in session.scalars(select(ModerationAction).where(
             ModerationAction.comment_id == rude.id))]
         assert any(n.startswith("No platform action exists") for n in notes)
+        # the queue offers block and report instead, each its own outbox row
+        assert client.post(f"/console/moderation/comments/{rude.id}/platform-block"
+                           ).status_code == 303
+        assert client.post(f"/console/moderation/comments/{rude.id}/platform-report",
+                           data={"reason": "Insults neighbours."}).status_code == 303
+        _run(live_app)
+        reread(session)
+        rows = list(session.scalars(select(OutboxRow).where(OutboxRow.comment_id == rude.id)
+                                    .order_by(OutboxRow.id)))
+        assert [(r.kind, r.state) for r in rows] == [
+            (OutboxKind.AUTHOR_BLOCK, OutboxState.SENT), (OutboxKind.AUTHOR_REPORT, OutboxState.SENT)]
 
     # an edit and a deletion on the platform
     platformer.edit(kind_id, "Thanks! Took the Oak Avenue detour.")
@@ -162,3 +187,10 @@ def scenario(live_app, platformer: Platformer, expect_hide: bool):
 
 def test_x_reply_is_moderated_hidden_edited_deleted_and_archived(live_app, on_x):
     scenario(live_app, on_x, expect_hide=True)
+
+
+def test_mastodon_reply_is_moderated_without_platform_action_and_archived(
+        live_app, on_mastodon, mastodon_fake):  # noqa: F811
+    scenario(live_app, on_mastodon, expect_hide=False)
+    assert len(mastodon_fake.blocks) == 1 and len(mastodon_fake.reports) == 1
+    assert mastodon_fake.reports[0]["comment"] == "Insults neighbours."
