@@ -123,7 +123,8 @@ class XConnector:
             raise PermanentError(f"the token belongs to X account {user_id} (@{username}), "
                                  f"not {self.account_ref}")
         return AccountInfo(handle=f"@{username}", account_ref=user_id,
-                           url=f"{self.web_url}/{username}", display_name=str(user.get("name") or ""))
+                           url=f"{self.web_url}/{username}",
+                           display_name=str(user.get("name") or ""))
 
     def create_post(self, post: OutgoingPost) -> Sent:
         if len(post.images) > MAX_IMAGES:
