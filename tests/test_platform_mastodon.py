@@ -143,6 +143,20 @@ def test_a_lost_answer_then_a_retry_makes_no_second_status(mastodon_fake, drop):
     assert len(mastodon_fake.own_statuses()) == 1
 
 
+def test_a_time_out_after_the_instance_made_the_status_then_a_retry_makes_no_second(
+        mastodon_fake):
+    impatient = mastodon_fake.connector(timeout=0.3)
+    post = _post(key="slow-row")
+    mastodon_fake.hang_next("createStatus", seconds=5)
+    with pytest.raises(TransientError, match="No answer"):
+        impatient.create_post(post)
+    [status] = mastodon_fake.own_statuses()
+    connector = mastodon_fake.connector()
+    assert connector.find_post(post, None).platform_id == status.id
+    assert connector.create_post(post).platform_id == status.id
+    assert len(mastodon_fake.own_statuses()) == 1
+
+
 def test_find_post_after_the_idempotency_hour_looks_the_post_up(mastodon_fake):
     connector = mastodon_fake.connector()
     since = datetime.now(UTC) - timedelta(minutes=1)
@@ -231,6 +245,18 @@ def test_from_now_on_with_no_notifications_reads_everything_that_arrives(mastodo
     assert start.items == [] and start.cursor == "0"
     mention = mastodon_fake.add_mention("hello")
     assert [i.platform_id for i in connector.fetch_replies(start.cursor).items] == [mention]
+
+
+def test_private_mentions_and_followers_only_replies_are_not_read_in(mastodon_fake):
+    connector = mastodon_fake.connector()
+    sent = connector.create_post(_post())
+    mastodon_fake.add_mention("a private message", visibility="direct")
+    mastodon_fake.add_reply(sent.platform_id, "followers only", visibility="private")
+    unlisted = mastodon_fake.add_reply(sent.platform_id, "unlisted", visibility="unlisted")
+    public = mastodon_fake.add_reply(sent.platform_id, "public")
+    page = connector.fetch_replies("0")
+    assert [i.platform_id for i in page.items] == [unlisted, public]
+    assert page.cursor == mastodon_fake.notifications[-1]["id"]
 
 
 def test_lookup_sees_edits_and_deletions(mastodon_fake):

@@ -12,8 +12,10 @@ Calls (Mastodon's client API, as pinned in ``shared/specs/mastodon.openapi.json`
 - replies: ``GET /api/v1/notifications?types[]=mention&min_id=<cursor>``; each page is the run of
   notifications just newer than ``min_id``, so the newest id of a page is the ``min_id`` of the
   next (what the ``Link: rel="prev"`` header says), until a page comes back empty. The newest id
-  read becomes the new cursor. A notification's status is a "reply" when it has
-  ``in_reply_to_id``, otherwise a "mention".
+  read becomes the new cursor; items come in the order Mastodon notified them. A status is a
+  "reply" when it has ``in_reply_to_id``, otherwise a "mention". Private mentions and
+  followers-only posts are skipped: they are not the department's public forum. (The document
+  names the parameter ``types``; Mastodon reads the Rails form ``types[]``, which is sent.)
 - lookup: ``GET /api/v1/statuses/:id`` (404 or 410: deleted; ``edited_at``: edited).
 - moderation: Mastodon cannot hide another account's reply (``NotSupported``); ``block`` is
   ``POST /api/v1/accounts/:id/block`` and ``report`` is ``POST /api/v1/reports``.
@@ -63,6 +65,9 @@ STATUS_PAGE = 40
 MAX_STATUS_PAGES = 5         # find_post reads at most this many pages of the account's statuses
 MAX_SOURCE_CHECKS = 20       # and confirms at most this many candidates' text
 CLOCK_SKEW = timedelta(minutes=5)
+# Replies and mentions the public can see. A private mention ("direct") or a followers-only
+# ("private") post addressed to the department is not part of its public forum and is not read in.
+PUBLIC_VISIBILITIES = ("public", "unlisted")
 
 HIDE_NOT_SUPPORTED = ("Mastodon has no way to hide another account's reply; block or report the "
                       "author instead")
@@ -315,6 +320,8 @@ class MastodonConnector:
     def find_post(self, post: OutgoingPost, since: datetime | None) -> Sent | None:
         if not self.account_ref:
             self.verify()
+        if since is not None and since.tzinfo is None:
+            since = since.replace(tzinfo=UTC)
         floor = (since - CLOCK_SKEW) if since is not None else None
         descriptions = [image.alt_text for image in post.images]
         candidates: list[Any] = []
@@ -403,15 +410,18 @@ class MastodonConnector:
                 break
             for notification in sorted(page, key=lambda n: _id_key(str(_field(n, "id")))):
                 status = _field(notification, "status")
-                if _field(notification, "type") == "mention" and status is not None:
-                    item = self._item(status)
-                    items.setdefault(item.platform_id, item)
+                if _field(notification, "type") != "mention" or status is None:
+                    continue
+                if _field(status, "visibility", "public") not in PUBLIC_VISIBILITIES:
+                    continue  # a private mention or a followers-only post: not the public forum
+                item = self._item(status)
+                items.setdefault(item.platform_id, item)
             newest = max((str(_field(n, "id")) for n in page), key=_id_key)
             if _id_key(newest) <= _id_key(cursor):
                 break  # a server that ignores min_id must not keep us here
             cursor = newest
-        ordered = sorted(items.values(), key=lambda i: (i.created_at, _id_key(i.platform_id)))
-        return InboundPage(items=ordered, cursor=cursor)
+        # In the order Mastodon notified them (remote posts' own times can arrive out of order).
+        return InboundPage(items=list(items.values()), cursor=cursor)
 
     def lookup(self, platform_ids: list[str]) -> list[InboundItem]:
         found: list[InboundItem] = []

@@ -23,7 +23,15 @@ processed); notifications newest first with ``min_id`` / ``max_id`` / ``since_id
 
 Faults for the tests: ``fail_next`` (an error status before anything is done),
 ``rate_limit_next`` (429 with ``X-RateLimit-*`` headers), ``lose_response_next`` (the operation is
-carried out, then the answer is lost: a 502 from "the proxy", or the connection is dropped).
+carried out, then the answer is lost: a 502 from "the proxy", or the connection is dropped),
+``hang_next`` (carried out, answered too late for the client's time-out), ``drop_next``.
+
+Use from other tests: ``from tests.fakes.mastodon_api import mastodon_fake`` (the fixture), then
+a ``PlatformAccount(platform="mastodon", base_url=mastodon_fake.base_url,
+account_ref=mastodon_fake.me["id"], credentials=seal(json.dumps(mastodon_fake.credentials)))``
+or ``mastodon_fake.connector()`` directly. State to assert on: ``own_statuses()``, ``statuses``
+(every status by id, ``.deleted`` included), ``blocks``, ``reports``, ``requests`` /
+``calls(operationId)``; to drive it: ``add_reply``, ``add_mention``, ``edit``, ``delete``.
 """
 from __future__ import annotations
 
@@ -108,6 +116,7 @@ class Fault:
     status: int = 503
     after: bool = False            # carry the operation out first (the answer is lost)
     drop: bool = False             # close the connection instead of answering
+    hang: float = 0.0              # wait this long (or until the fake stops) before answering
     reset_at: datetime | None = None
     times: int = 1
 
@@ -159,6 +168,7 @@ class FakeMastodon:
         # tests page through a few items (a server may always answer fewer than ``limit``).
         self.page_cap = 80
         self.server = None
+        self.stopping = threading.Event()
         self.thread: threading.Thread | None = None
         self.base_url = ""
 
@@ -175,6 +185,7 @@ class FakeMastodon:
         return self
 
     def stop(self) -> None:
+        self.stopping.set()
         if self.server is not None:
             self.server.shutdown()
             self.server.server_close()
@@ -248,14 +259,16 @@ class FakeMastodon:
             return self._account(username, domain=domain, local=not domain,
                                  display_name=display)
 
-    def add_reply(self, to_status_id: str | None, text: str, author: str | dict = "@visitor@elsewhere.test",
-                  *, mention: bool = True) -> str:
+    def add_reply(self, to_status_id: str | None, text: str,
+                  author: str | dict = "@visitor@elsewhere.test", *, mention: bool = True,
+                  visibility: str = "public") -> str:
         """A visitor's reply to ``to_status_id`` (None: a mention that replies to nothing).
         Notifies the department's account as Mastodon does. Returns the status id."""
         with self.lock:
             account = self.account_for(author)
             status = FakeStatus(id=self._new_id(), account_id=account["id"], text=text,
-                                created_at=self.now(), in_reply_to_id=to_status_id)
+                                created_at=self.now(), in_reply_to_id=to_status_id,
+                                visibility=visibility)
             self.statuses[status.id] = status
             if mention or to_status_id:
                 self.notifications.append({"id": self._new_id(), "type": "mention",
@@ -263,8 +276,9 @@ class FakeMastodon:
                                            "created_at": status.created_at})
             return status.id
 
-    def add_mention(self, text: str, author: str | dict = "@visitor@elsewhere.test") -> str:
-        return self.add_reply(None, text, author)
+    def add_mention(self, text: str, author: str | dict = "@visitor@elsewhere.test",
+                    visibility: str = "public") -> str:
+        return self.add_reply(None, text, author, visibility=visibility)
 
     def add_notification(self, kind: str, author: str | dict = "@visitor@elsewhere.test") -> str:
         """A notification of another type (a favourite, a follow): polling must skip it."""
@@ -316,6 +330,12 @@ class FakeMastodon:
                            times: int = 1) -> None:
         """Carry the operation out, then lose the answer (a 502, or a dropped connection)."""
         self.faults.append(Fault(operation, status=502, after=True, drop=drop, times=times))
+
+    def hang_next(self, operation: str = "createStatus", seconds: float = 5.0, *,
+                  after: bool = True) -> None:
+        """Answer only after ``seconds`` (the client times out first); with ``after`` the
+        operation is carried out at once, as a slow instance does."""
+        self.faults.append(Fault(operation, status=200, after=after, hang=seconds))
 
     def drop_next(self, operation: str = "*", times: int = 1) -> None:
         """Drop the connection before doing anything."""
@@ -375,6 +395,9 @@ class FakeMastodon:
         if request.headers.get("Authorization", "") != f"Bearer {self.token}":
             return self._checked(request, self._error(401, "The access token is invalid"))
         fault = self._take_fault(operation)
+        if fault is not None and fault.hang and not fault.after:
+            self.stopping.wait(fault.hang)
+            fault = None
         if fault is not None and not fault.after:
             if fault.drop:
                 return self._drop(request)
@@ -388,7 +411,9 @@ class FakeMastodon:
             return self._error(404, f"The fake does not implement {operation}")
         with self.lock:
             response = handler(request)
-        if fault is not None and fault.after:
+        if fault is not None and fault.after and fault.hang:
+            self.stopping.wait(fault.hang)
+        elif fault is not None and fault.after:
             return self._drop(request) if fault.drop else self._error(502, "Bad gateway")
         limit_headers = {"X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "299",
                          "X-RateLimit-Reset": _iso(self.now() + timedelta(minutes=5))}
