@@ -404,3 +404,29 @@ def test_text_arrives_exactly_as_sent(x_fake, text):
     reply = x_fake.add_reply(sent.platform_id, text, author="echo")
     (item,) = connector.lookup([reply])
     assert item.text == text
+
+
+def test_lookup_asks_for_at_most_a_batch_of_ids_at_a_time(x_fake, monkeypatch):
+    monkeypatch.setattr(x_module, "LOOKUP_MAX", 2)
+    ours = publish(x_fake)
+    replies = [x_fake.add_reply(ours, f"reply {n}", author=f"r{n}") for n in range(5)]
+    items = x_fake.connector().lookup(replies + replies[:1])
+    assert sorted(i.platform_id for i in items) == sorted(replies)
+    assert x_fake.calls.count("getPostsByIds") == 3
+
+
+def test_a_cursor_or_account_that_is_not_an_x_id_is_refused_without_a_request(x_fake):
+    with pytest.raises(PermanentError, match="cursor"):
+        x_fake.connector().fetch_replies("2026-11-30T10:00:00Z")
+    unverified = XConnector(x_fake.base_url, {"access_token": x_fake.token}, "")
+    with pytest.raises(PermanentError, match="test the connection"):
+        unverified.fetch_replies("")
+    with pytest.raises(PermanentError, match="test the connection"):
+        unverified.find_post(OutgoingPost(text="t"), None)
+    assert x_fake.calls == []
+
+
+def test_find_post_without_a_start_time_reads_the_newest_posts(x_fake):
+    post_id = publish(x_fake, "Shelter open tonight")
+    found = x_fake.connector().find_post(OutgoingPost(text="Shelter open tonight"), None)
+    assert found.platform_id == post_id and found.sent_at.tzinfo is not None

@@ -354,7 +354,7 @@ class XFake:
                 response = Response(status=502)
                 response.drop_connection = True
                 return response
-            return self._error(502, "Bad Gateway")
+            return self._checked(request, self._error(502, "Bad Gateway"))
         return self._checked(request, response)
 
     def _checked(self, request: Request, response: Response) -> Response:
