@@ -12,10 +12,12 @@ from .moderation import bp as moderation_bp
 from .notification_settings import bp as notification_settings_bp
 from .posts import bp as posts_bp
 from .posts.public_media import bp as media_bp
+from .platform_accounts import bp as platform_accounts_bp
 from .public import bp as public_bp
 from .records import bp as records_bp
 from .terms import bp as terms_bp
 
 BLUEPRINTS = (public_bp, auth_bp, console_bp, admin_bp, districts_bp, posts_bp, inquiries_bp,
               media_bp, terms_bp, checks_bp, records_bp, comments_bp, moderation_bp,
-              archive_bp, checkpoints_bp, notification_settings_bp)
+              archive_bp, checkpoints_bp, notification_settings_bp,
+              platform_accounts_bp)
