@@ -227,6 +227,10 @@ def test_find_post_matches_exactly_as_documented(x_fake):
     assert found("Patrol update! see https://example.org/a for details.") is None
     assert found(base, images=(image(1),)) is None           # the post on X has no image
     assert found("Not posted at all") is None
+    bare = "Detour map: example.org/detour (or www.example.org). Drive safely!"
+    x_fake.post_as(ACCOUNT_USERNAME, bare)
+    assert found(bare) is not None
+    assert found("Detour map: example.org/other (or www.example.org). Drive safely!") is None
     x_fake.post_as("neighbour", "Someone else's post")
     assert found("Someone else's post") is None               # only the account's own posts
 

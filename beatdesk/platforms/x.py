@@ -41,8 +41,8 @@ outgoing post:
    are compared separately, in order;
 2. the links are equal after dropping the scheme, a leading ``www.`` and a trailing ``/`` and
    lowercasing the host, except that a ``t.co`` link X did not expand matches any link (its
-   target is not known). A bare domain (``example.org``) is not seen as a link on our side, so
-   a post with one is not found; X's duplicate-content refusal still stops a second copy;
+   target is not known). A link written without a scheme (``example.org/a``), which X reports
+   as ``http://example.org/a``, is compared as written;
 3. when the outgoing post has images, the candidate has as many attached media.
 
 Inbound: mentions of the account come newest first in pages; ``fetch_replies`` follows
@@ -157,7 +157,7 @@ class XConnector:
         best: dict | None = None
         for page in self._pages(f"/2/users/{self._me()}/tweets", params, FIND_PAGES):
             for candidate in page.get("data") or []:
-                text, urls = _comparable(_platform_text(candidate))
+                text, urls = _comparable(_platform_text(candidate, post.text))
                 if text != wanted_text or not _same_urls(urls, wanted_urls):
                     continue
                 if post.images and len(((candidate.get("attachments") or {})
@@ -410,8 +410,10 @@ def _unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-def _platform_text(post: dict) -> str:
-    """The post's text with X's t.co links put back to their targets, unescaped."""
+def _platform_text(post: dict, ours: str = "") -> str:
+    """The post's text with X's t.co links put back to their targets, unescaped. X gives a link
+    written without a scheme (``example.org/a``) as ``http://example.org/a``; when ``ours`` has
+    it without the scheme, so does the result."""
     text = str(post.get("text") or "")
     urls = ((post.get("entities") or {}).get("urls")) or []
     spans = []
@@ -419,6 +421,9 @@ def _platform_text(post: dict) -> str:
         start, end, expanded = entity.get("start"), entity.get("end"), entity.get("expanded_url")
         if isinstance(start, int) and isinstance(end, int) and isinstance(expanded, str) \
                 and 0 <= start < end <= len(text) and expanded:
+            bare = expanded[len("http://"):]
+            if expanded.startswith("http://") and expanded not in ours and bare in ours:
+                expanded = bare
             spans.append((start, end, expanded))
     for start, end, expanded in sorted(spans, reverse=True):
         text = text[:start] + expanded + text[end:]
