@@ -35,7 +35,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, TypeVar
 
 import httpx
@@ -76,6 +76,9 @@ MAX_HIDDEN_REPLIES = 300       # app.bsky.feed.threadgate#hiddenReplies maxLengt
 GET_POSTS_BATCH = 25           # app.bsky.feed.getPosts uris maxLength
 NOTIFICATION_PAGE = 50
 MAX_NOTIFICATION_PAGES = 200   # a bound, so a server that keeps answering cannot hold a poll
+# Notifications are read back to a little before the stored cursor: one indexed just before
+# the last poll can become visible just after it. What is read twice, inbound skips by its id.
+OVERLAP = timedelta(seconds=60)
 SWAP_ATTEMPTS = 5              # threadgate compare-and-swap tries before giving up (transient)
 POST = "app.bsky.feed.post"
 THREADGATE = "app.bsky.feed.threadgate"
@@ -367,6 +370,9 @@ class BlueskyConnector:
     # -- replies ----------------------------------------------------------------------------------
 
     def fetch_replies(self, cursor: str) -> InboundPage:
+        """Notifications (reasons reply, mention, quote) newer than the cursor, less ``OVERLAP``,
+        oldest first; the new cursor is the newest ``indexedAt`` seen. ``""`` reads only the
+        newest notification's time: replies from then on are read by the next poll."""
         since = _parse_time(cursor) if cursor else None
         if cursor and since is None:
             raise PermanentError(f"the stored Bluesky cursor {cursor!r} is not a time")
@@ -375,22 +381,33 @@ class BlueskyConnector:
             items: dict[str, InboundItem] = {}
             newest: datetime | None = None
             page_cursor: str | None = None
+            if since is None:
+                # "From now on": only the newest notification's time is wanted, whatever it is.
+                answer = self._client.app.bsky.notification.list_notifications(
+                    models.AppBskyNotificationListNotifications.Params(limit=1))
+                times = [_parse_time(note.indexed_at) for note in answer.notifications]
+                newest = max((moment for moment in times if moment), default=None)
+                return InboundPage(items=[], cursor=_iso(newest) if newest else _EPOCH_CURSOR)
+            floor = since - OVERLAP
             for _ in range(MAX_NOTIFICATION_PAGES):
                 answer = self._client.app.bsky.notification.list_notifications(
                     models.AppBskyNotificationListNotifications.Params(
                         limit=NOTIFICATION_PAGE, reasons=list(INBOUND_REASONS),
                         cursor=page_cursor))
                 reached = False
+                # The AppView's cursor is the sort time of the page's last notification, before
+                # the reasons were filtered: a page emptied by the filter still shows how far
+                # back it went. (An opaque cursor just means reading on.)
+                page_end = _parse_time(answer.cursor) if answer.cursor else None
+                if page_end is not None and page_end < floor:
+                    reached = True
                 for note in answer.notifications:
                     indexed = _parse_time(note.indexed_at)
                     if indexed is None:
                         continue
                     if newest is None or indexed > newest:
                         newest = indexed
-                    if since is None:
-                        reached = True      # "from now on": only the newest time is wanted
-                        break
-                    if indexed < since:
+                    if indexed < floor:
                         reached = True      # older than what was read last time
                         continue
                     if note.reason not in INBOUND_REASONS:
@@ -402,10 +419,7 @@ class BlueskyConnector:
                 if reached or not answer.cursor or answer.cursor == page_cursor:
                     break
                 page_cursor = answer.cursor
-            if newest is not None:
-                new_cursor = _iso(max(newest, since) if since else newest)
-            else:
-                new_cursor = cursor or _EPOCH_CURSOR
+            new_cursor = _iso(max(newest, since)) if newest is not None else cursor
             ordered = sorted(items.values(), key=lambda item: (item.created_at, item.platform_id))
             return InboundPage(items=ordered, cursor=new_cursor)
 

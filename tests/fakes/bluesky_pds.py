@@ -44,7 +44,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import regex
 from atproto_client import models
-from atproto_client.models.string_formats import validate_tid
+from atproto_client.models.string_formats import TID_RE
 from pydantic import ValidationError
 
 __all__ = ["FakePDS", "bluesky_pds", "make_cid"]
@@ -186,7 +186,8 @@ class FakePDS:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,),
+                                        daemon=True)
         self._thread.start()
         return self
 
@@ -515,10 +516,9 @@ class FakePDS:
         except ValidationError as exc:
             raise XrpcFailure(400, "InvalidRecord", f"Invalid {collection} record: {exc}") from exc
         if collection in TID_KEYED:
-            try:
-                validate_tid(rkey, None)
-            except ValueError as exc:
-                raise XrpcFailure(400, "InvalidRecord", f"Invalid record key: {exc}") from exc
+            if not TID_RE.match(rkey):
+                raise XrpcFailure(400, "InvalidRecord",
+                                  f"Invalid record key: {collection} keys are TIDs, not {rkey!r}")
         if collection == POST:
             if _graphemes(record.get("text", "")) > 300:
                 raise XrpcFailure(400, "InvalidRecord", "Invalid app.bsky.feed.post record: "
@@ -586,7 +586,8 @@ class FakePDS:
     def _x_app_bsky_notification_listNotifications(self, params, **_: Any) -> dict:
         limit = params.get("limit") or 50
         visible = []
-        for note in reversed(self.notifications):      # newest first
+        for note in sorted(self.notifications, key=lambda note: note["indexedAt"],
+                           reverse=True):              # newest first
             repo, collection, rkey = note["uri"][len("at://"):].split("/")
             if (repo, collection, rkey) in self.records or collection == FOLLOW:
                 visible.append(note)
@@ -658,6 +659,7 @@ def _params_from_query(query: str) -> dict:
 class _Handler(BaseHTTPRequestHandler):
     pds: FakePDS
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True      # small answers go out at once, not after a delayed ACK
 
     def log_message(self, *args: Any) -> None:   # keep test output quiet
         pass
