@@ -547,3 +547,65 @@ def test_my_account_links_to_the_settings(client, login_as):
     login_as(Role.REPRESENTATIVE)
     assert 'href="/console/notifications"' in client.get("/console/account").get_data(
         as_text=True)
+
+
+# --- through the outbox worker -----------------------------------------------------------------
+
+def _worker(app, server):
+    from beatdesk.platforms.worker import Worker
+    return Worker(app.extensions["beatdesk.write_sessionmaker"],
+                  app.extensions["beatdesk.sessionmaker"],
+                  {**app.config, **server.config, "OUTBOX_RETRY_BASE_SECONDS": 30}, name="mail")
+
+
+def test_the_worker_retries_mail_while_the_server_is_down_and_delivers_it_once_back(
+        app, db_session, district, author, news, frozen_clock):
+    server = MailServer()  # down: nothing listens yet
+    post = write(db_session, author, district, NOTABLE_BODY)
+    posts.submit(db_session, Actor(author), post)
+    db_session.commit()
+    worker = _worker(app, server)
+    db_session.rollback()
+    assert worker.run_once().retried == 1
+    db_session.expire_all()
+    [row] = email_rows(db_session, news)
+    assert row.state is OutboxState.PENDING and row.attempts == 1
+    assert "could not be reached" in row.last_error
+
+    server.start()
+    try:
+        frozen_clock.advance(seconds=31)  # past the back-off
+        db_session.rollback()
+        result = worker.run_once()
+        assert (result.sent, result.errors) == (1, [])
+        db_session.expire_all()
+        [row] = email_rows(db_session, news)
+        assert row.state is OutboxState.SENT, (row.attempts, row.last_error, row.available_at)
+        [message] = server.mailbox.messages
+    finally:
+        server.stop()
+    assert message["To"] == news.email
+    assert message["Subject"].endswith("waits for News Affairs' approval")
+
+
+def test_the_worker_runs_the_periodic_jobs_and_the_digest(app, db_session, factory, district,
+                                                          author, mail_server, frozen_clock):
+    sergeant = factory.user(Role.SERGEANT, district, email="sgt@pd.example")
+    prefer(db_session, sergeant, K.REVIEW_DUE, Delivery.DIGEST)
+    post = factory.post(district, state=PostState.PUBLISHED, author=author,
+                        published_at=frozen_clock.now - timedelta(days=8))
+    db_session.add(Comment(post_id=post.id, district_id=district.id, author_name="Pat",
+                           author_email="pat@example.org", body="When is the meeting?",
+                           client_addr="203.0.113.7", state=CommentState.HELD,
+                           terms_version=1))
+    db_session.commit()
+    worker = _worker(app, mail_server)
+    worker.run_once()
+    worker.run_once()
+    subjects = [m["Subject"] for m in mail_server.mailbox.to(sergeant.email)]
+    assert subjects == ["Beatdesk: 1 comment waits for moderation in District 7"]
+    frozen_clock.advance(days=1)  # 09:00 the next day: the digest hour (07:00) has passed
+    worker.run_once()
+    subjects = [m["Subject"] for m in mail_server.mailbox.to(sergeant.email)]
+    assert subjects[1:] == ["Beatdesk: 1 comment waits for moderation in District 7",
+                            "Beatdesk digest for Saturday 21 November 2026: 1 item"]
