@@ -23,6 +23,7 @@ from beatdesk.platforms.worker import Worker
 from beatdesk.roles import Role
 
 from .conftest import make_app, reread, sign_in
+from .fakes.bluesky_pds import THREADGATE, bluesky_pds  # noqa: F401  (a fixture)
 from .fakes.mastodon_api import mastodon_fake  # noqa: F401  (a fixture)
 from .fakes.x_api import x_fake  # noqa: F401  (a fixture)
 
@@ -67,6 +68,23 @@ def on_mastodon(mastodon_fake):  # noqa: F811
             post_id, text, author=f"@{author}@town.example"),
         edit=mastodon_fake.edit, delete=mastodon_fake.delete, hidden=lambda reply_id: None,
         take_violations=lambda: list(mastodon_fake.violations))
+
+
+@pytest.fixture
+def on_bluesky(bluesky_pds):  # noqa: F811
+    def hidden(reply_uri):
+        return any(reply_uri in (gate.get("hiddenReplies") or [])
+                   for gate in bluesky_pds.records_in(THREADGATE).values())
+
+    return Platformer(
+        platform=Platform.BLUESKY,
+        account=dict(handle=bluesky_pds.handle, base_url=bluesky_pds.url,
+                     account_ref=bluesky_pds.did,
+                     credentials=sealing.seal(json.dumps(bluesky_pds.credentials()))),
+        reply=lambda post_uri, text, author: bluesky_pds.add_reply(
+            post_uri, text, author_handle=f"{author}.bsky.social"),
+        edit=bluesky_pds.edit, delete=bluesky_pds.delete, hidden=hidden,
+        take_violations=lambda: list(bluesky_pds.errors))
 
 
 @pytest.fixture
@@ -187,6 +205,11 @@ def scenario(live_app, platformer: Platformer, expect_hide: bool):
 
 def test_x_reply_is_moderated_hidden_edited_deleted_and_archived(live_app, on_x):
     scenario(live_app, on_x, expect_hide=True)
+
+
+def test_bluesky_reply_is_moderated_hidden_by_threadgate_edited_deleted_and_archived(
+        live_app, on_bluesky):
+    scenario(live_app, on_bluesky, expect_hide=True)
 
 
 def test_mastodon_reply_is_moderated_without_platform_action_and_archived(
