@@ -231,7 +231,7 @@ def test_notifications_since_the_cursor_across_pages(mastodon_fake):
     assert [r["args"].get("min_id") for r in reads[1:]] == [
         [first.cursor], [notified[replies[4]]], [notified[replies[9]]], [notified[mention]]]
     assert page.cursor == notified[mention]
-    assert all(r["args"].get("types[]") == ["mention"] for r in reads)
+    assert all(r["args"].get("types[]") == ["mention", "quote"] for r in reads)
 
     later = connector.fetch_replies(page.cursor)
     assert later.items == [] and later.cursor == page.cursor
@@ -245,6 +245,19 @@ def test_from_now_on_with_no_notifications_reads_everything_that_arrives(mastodo
     assert start.items == [] and start.cursor == "0"
     mention = mastodon_fake.add_mention("hello")
     assert [i.platform_id for i in connector.fetch_replies(start.cursor).items] == [mention]
+
+
+def test_quotes_of_the_departments_posts_are_read_in_as_quotes(mastodon_fake):
+    connector = mastodon_fake.connector()
+    sent = connector.create_post(_post())
+    quote = mastodon_fake.add_quote(sent.platform_id, "Quoting this.")
+    both = mastodon_fake.add_quote(sent.platform_id, "@district1 quoting and asking.",
+                                   mention=True)
+    reply = mastodon_fake.add_reply(sent.platform_id, "A plain reply.")
+    page = connector.fetch_replies("0")
+    assert [(i.platform_id, i.kind, i.in_reply_to) for i in page.items] == [
+        (quote, "quote", sent.platform_id), (both, "quote", sent.platform_id),
+        (reply, "reply", sent.platform_id)]
 
 
 def test_private_mentions_and_followers_only_replies_are_not_read_in(mastodon_fake):
@@ -393,3 +406,6 @@ def test_html_to_text_keeps_links_hidden_parts_and_line_breaks():
     assert html_to_text(content) == "See https://x.test/a/long/path & more\nnext\n\npara"
     assert html_to_text("") == ""
     assert html_to_text("plain &lt;b&gt;") == "plain <b>"
+    quoted = ('<p class="quote-inline">RE: <a href="https://s.test/@a/1">s.test/@a/1</a></p>'
+              '<p>My comment</p>')
+    assert html_to_text(quoted) == "My comment"

@@ -9,10 +9,11 @@ Calls (Mastodon's client API, as pinned in ``shared/specs/mastodon.openapi.json`
   The text is sent exactly as approved; nothing is appended.
 - delete: ``DELETE /api/v1/statuses/:id``; a 404 means it is already gone, which counts as deleted.
 - verify: ``GET /api/v1/accounts/verify_credentials``.
-- replies: ``GET /api/v1/notifications?types[]=mention&min_id=<cursor>``; each page is the run of
+- replies: ``GET /api/v1/notifications?types[]=mention&types[]=quote&min_id=<cursor>``; each page is the run of
   notifications just newer than ``min_id``, so the newest id of a page is the ``min_id`` of the
   next (what the ``Link: rel="prev"`` header says), until a page comes back empty. The newest id
   read becomes the new cursor; items come in the order Mastodon notified them. A status is a
+  "quote" when it came as a quote notification (``in_reply_to`` is then the quoted post), a
   "reply" when it has ``in_reply_to_id``, otherwise a "mention". Private mentions and
   followers-only posts are skipped: they are not the department's public forum. (The document
   names the parameter ``types``; Mastodon reads the Rails form ``types[]``, which is sent.)
@@ -68,6 +69,9 @@ CLOCK_SKEW = timedelta(minutes=5)
 # Replies and mentions the public can see. A private mention ("direct") or a followers-only
 # ("private") post addressed to the department is not part of its public forum and is not read in.
 PUBLIC_VISIBILITIES = ("public", "unlisted")
+# Replies and mentions arrive as "mention"; quotes of the account's posts (Mastodon 4.5) as
+# "quote" (an older instance ignores a type it does not know).
+NOTIFICATION_TYPES = ("mention", "quote")
 
 HIDE_NOT_SUPPORTED = ("Mastodon has no way to hide another account's reply; block or report the "
                       "author instead")
@@ -104,20 +108,32 @@ class _TextExtractor(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.paragraphs = 0
+        self.skipping = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self.skipping:
+            return
         if tag == "br":
             self.parts.append("\n")
         elif tag == "p":
+            # Mastodon's "RE: <link>" paragraph for clients that cannot show quotes is hidden.
+            if "quote-inline" in (dict(attrs).get("class") or "").split():
+                self.skipping = True
+                return
             if self.paragraphs:
                 self.parts.append("\n\n")
             self.paragraphs += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "p" and self.skipping:
+            self.skipping = False
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)
 
     def handle_data(self, data: str) -> None:
-        self.parts.append(data)
+        if not self.skipping:
+            self.parts.append(data)
 
 
 def html_to_text(content: str) -> str:
@@ -374,9 +390,19 @@ class MastodonConnector:
 
     # --- replies -----------------------------------------------------------------------------
 
+    @staticmethod
+    def _quoted_id(status: Any) -> str | None:
+        quote = _field(status, "quote")
+        if not quote:
+            return None
+        quoted = _field(quote, "quoted_status_id") or _field(_field(quote, "quoted_status"), "id")
+        return str(quoted) if quoted else None
+
     def _item(self, status: Any, kind: str | None = None) -> InboundItem:
         account = _field(status, "account", {})
         in_reply_to = _field(status, "in_reply_to_id")
+        if kind == "quote":
+            in_reply_to = self._quoted_id(status) or in_reply_to
         return InboundItem(
             platform_id=str(_field(status, "id", "")),
             kind=kind or ("reply" if in_reply_to else "mention"),
@@ -391,7 +417,7 @@ class MastodonConnector:
         )
 
     def _notifications(self, params: dict) -> list:
-        base = {"types[]": ["mention"], "limit": NOTIFICATION_PAGE}
+        base = {"types[]": list(NOTIFICATION_TYPES), "limit": NOTIFICATION_PAGE}
         base.update(params)
         return list(self._request("GET", "/api/v1/notifications", base) or [])
 
@@ -410,12 +436,15 @@ class MastodonConnector:
                 break
             for notification in sorted(page, key=lambda n: _id_key(str(_field(n, "id")))):
                 status = _field(notification, "status")
-                if _field(notification, "type") != "mention" or status is None:
+                kind = _field(notification, "type")
+                if kind not in NOTIFICATION_TYPES or status is None:
                     continue
                 if _field(status, "visibility", "public") not in PUBLIC_VISIBILITIES:
                     continue  # a private mention or a followers-only post: not the public forum
-                item = self._item(status)
-                items.setdefault(item.platform_id, item)
+                item = self._item(status, "quote" if kind == "quote" else None)
+                earlier = items.get(item.platform_id)
+                if earlier is None or (item.kind == "quote" and earlier.kind != "quote"):
+                    items[item.platform_id] = item  # a quote that also mentions us is a quote
             newest = max((str(_field(n, "id")) for n in page), key=_id_key)
             if _id_key(newest) <= _id_key(cursor):
                 break  # a server that ignores min_id must not keep us here

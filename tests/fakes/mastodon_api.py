@@ -6,12 +6,15 @@ and every answer it gives as Mastodon is checked too; what the document refuses 
 and kept in ``fake.violations`` (the ``mastodon_fake`` fixture fails the test if any remain).
 Operations the document marks deprecated (``POST /api/v1/media``) are refused with 410.
 
-Two corrections are made to the document as loaded, both where it contradicts Mastodon and
+Three corrections are made to the document as loaded, each where it contradicts Mastodon and
 every client (it is generated from the documentation):
 
 - ``POST /api/v1/statuses``: the body is ``oneOf`` TextStatus / MediaStatus / PollStatus, so a
   status with both text and images (valid under two branches) would be refused; it is
   ``anyOf`` here.
+- ``Status.quote`` is ``oneOf`` Quote / ShallowQuote / null; neither object forbids other
+  properties and both require only ``state``, so every real quote is valid under both and would
+  be refused; it is ``anyOf`` here too.
 - ``format: binary`` file parts: under OpenAPI 3.1, openapi-core checks them as ``type: string``
   and refuses the uploaded bytes; the type is dropped (the part stays required).
 
@@ -35,6 +38,7 @@ or ``mastodon_fake.connector()`` directly. State to assert on: ``own_statuses()`
 """
 from __future__ import annotations
 
+import atexit
 import html
 import json
 import socket
@@ -66,7 +70,7 @@ _corrected_path: Path | None = None
 
 
 def corrected_spec_path() -> Path:
-    """The pinned document with the two corrections above, written once per process."""
+    """The pinned document with the corrections above, written once per process."""
     global _corrected_path
     with _corrected_lock:
         if _corrected_path is not None and _corrected_path.exists():
@@ -76,6 +80,9 @@ def corrected_spec_path() -> Path:
         schema = body["content"]["application/json"]["schema"]
         if "oneOf" in schema:
             schema["anyOf"] = schema.pop("oneOf")
+        quote = document["components"]["schemas"]["Status"]["properties"].get("quote", {})
+        if "oneOf" in quote:
+            quote["anyOf"] = quote.pop("oneOf")
 
         def drop_binary_type(node: Any) -> None:
             if isinstance(node, dict):
@@ -92,6 +99,7 @@ def corrected_spec_path() -> Path:
         with open(handle, "w", encoding="utf-8") as out:
             json.dump(document, out)
         _corrected_path = Path(name)
+        atexit.register(_corrected_path.unlink, missing_ok=True)
         return _corrected_path
 
 
@@ -128,6 +136,7 @@ class FakeStatus:
     text: str
     created_at: datetime
     in_reply_to_id: str | None = None
+    quoted_id: str | None = None
     media_ids: list[str] = field(default_factory=list)
     visibility: str = "public"
     edited_at: datetime | None = None
@@ -272,6 +281,22 @@ class FakeMastodon:
             self.statuses[status.id] = status
             if mention or to_status_id:
                 self.notifications.append({"id": self._new_id(), "type": "mention",
+                                           "account_id": account["id"], "status_id": status.id,
+                                           "created_at": status.created_at})
+            return status.id
+
+    def add_quote(self, quoted_status_id: str, text: str,
+                  author: str | dict = "@visitor@elsewhere.test", *, mention: bool = False) -> str:
+        """A visitor's quote of the department's post (Mastodon 4.5): a "quote" notification,
+        and a "mention" one too when the quote also mentions the account."""
+        with self.lock:
+            account = self.account_for(author)
+            status = FakeStatus(id=self._new_id(), account_id=account["id"], text=text,
+                                created_at=self.now(), quoted_id=quoted_status_id)
+            self.statuses[status.id] = status
+            kinds = ["mention", "quote"] if mention else ["quote"]
+            for kind in kinds:
+                self.notifications.append({"id": self._new_id(), "type": kind,
                                            "account_id": account["id"], "status_id": status.id,
                                            "created_at": status.created_at})
             return status.id
@@ -459,6 +484,8 @@ class FakeMastodon:
             "favourites_count": 0, "replies_count": sum(
                 1 for s in self.statuses.values() if s.in_reply_to_id == status.id and not s.deleted),
             "reblog": None, "poll": None, "card": None, "application": None,
+            "quote": ({"state": "accepted", "quoted_status_id": status.quoted_id}
+                      if status.quoted_id else None),
         }
 
     def _visible(self, status_id: str) -> FakeStatus | None:
