@@ -409,3 +409,14 @@ def test_html_to_text_keeps_links_hidden_parts_and_line_breaks():
     quoted = ('<p class="quote-inline">RE: <a href="https://s.test/@a/1">s.test/@a/1</a></p>'
               '<p>My comment</p>')
     assert html_to_text(quoted) == "My comment"
+
+
+def test_the_reset_time_is_read_whatever_the_header_case_or_form():
+    from requests.structures import CaseInsensitiveDict
+    connector = MastodonConnector("http://127.0.0.1:9", {"access_token": "t"}, "1")
+    connector._last_headers = CaseInsensitiveDict({"x-ratelimit-reset": "2026-12-01T10:05:00.000Z"})
+    assert connector._reset_at() == datetime(2026, 12, 1, 10, 5, tzinfo=UTC)
+    connector._last_headers = CaseInsensitiveDict({"X-RateLimit-Reset": "1796119500"})
+    assert connector._reset_at() == datetime.fromtimestamp(1796119500, UTC)
+    connector._last_headers = CaseInsensitiveDict({"X-RateLimit-Reset": "soon"})
+    assert connector._reset_at() is None

@@ -48,7 +48,8 @@ import re
 import time
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
-from typing import Any, Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 from mastodon import Mastodon
@@ -184,12 +185,13 @@ class MastodonConnector:
         self.client = Mastodon(api_base_url=self.base_url, access_token=str(token),
                                ratelimit_method="throw", version_check_mode="none",
                                request_timeout=timeout, user_agent=user_agent)
-        self._last_headers: dict[str, str] = {}
+        self._last_headers: Mapping[str, str] = {}
         self.client.session.hooks.setdefault("response", []).append(self._remember)
 
-    # The session hook: the headers of the last answer, for the 429's reset time.
+    # The session hook: the headers of the last answer (case-insensitive, as requests keeps
+    # them; proxies speaking HTTP/2 lower-case them), for the 429's reset time.
     def _remember(self, response: Any, *args: Any, **kwargs: Any) -> Any:
-        self._last_headers = dict(response.headers)
+        self._last_headers = response.headers
         return response
 
     # --- one request, its errors classified ------------------------------------------------
@@ -197,7 +199,9 @@ class MastodonConnector:
     def _request(self, method: str, endpoint: str, params: dict | None = None, *,
                  files: dict | None = None, headers: dict | None = None, use_json: bool = False,
                  return_response: bool = False) -> Any:
-        """Mastodon.py's request method with the endpoint pinned (no version guessing)."""
+        """Mastodon.py's request method with the endpoint pinned (no version guessing). It is
+        the client's private ``__api_request``: the dependency is pinned below Mastodon.py 3,
+        and every test of this connector goes through it."""
         call = getattr(self.client, "_Mastodon__api_request")
         return self._call(call, method, endpoint, dict(params or {}), files=files or {},
                           headers=headers or {}, use_json=use_json,
@@ -220,8 +224,7 @@ class MastodonConnector:
             raise TransientError(f"Mastodon.py failed: {err}") from err
 
     def _reset_at(self) -> datetime | None:
-        raw = self._last_headers.get("X-RateLimit-Reset") or self._last_headers.get(
-            "x-ratelimit-reset")
+        raw = self._last_headers.get("X-RateLimit-Reset")
         if raw:
             raw = raw.strip()
             if raw.isdigit():  # some servers (GoToSocial) send epoch seconds
