@@ -26,6 +26,13 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 JPEG = b"\xff\xd8\xff\xe0" + b"\x01" * 64
 
 
+@pytest.fixture(autouse=True)
+def _no_kept_sessions():
+    bluesky_module.forget_sessions()
+    yield
+    bluesky_module.forget_sessions()
+
+
 @pytest.fixture
 def connector(bluesky_pds):
     return BlueskyConnector(bluesky_pds.url, bluesky_pds.credentials(), bluesky_pds.did,
@@ -115,6 +122,32 @@ def test_a_session_the_server_expired_is_opened_again_once(connector, bluesky_pd
     sent = connector.create_post(_post())
     assert bluesky_pds.logins == 2
     assert bluesky_pds.post(sent.platform_id.rsplit("/", 1)[1]) is not None
+
+
+def test_the_next_connector_of_the_account_resumes_the_session(bluesky_pds):
+    # The worker builds a connector per send and per poll; Bluesky allows 30 sign-ins in 5 min.
+    for _ in range(3):
+        BlueskyConnector(bluesky_pds.url, bluesky_pds.credentials(), bluesky_pds.did
+                         ).fetch_replies("")
+    assert bluesky_pds.logins == 1
+    # A kept session the server no longer takes: sign in again, once, and go on.
+    bluesky_pds.expire_sessions()
+    BlueskyConnector(bluesky_pds.url, bluesky_pds.credentials(), bluesky_pds.did).fetch_replies("")
+    assert bluesky_pds.logins == 2
+    # Another app password is another session.
+    other = {**bluesky_pds.credentials(), "app_password": "wrong"}
+    with pytest.raises(PermanentError):
+        BlueskyConnector(bluesky_pds.url, other, bluesky_pds.did).fetch_replies("")
+
+
+def test_verify_always_signs_in_with_the_app_password(bluesky_pds):
+    first = BlueskyConnector(bluesky_pds.url, bluesky_pds.credentials(), bluesky_pds.did)
+    first.fetch_replies("")
+    BlueskyConnector(bluesky_pds.url, bluesky_pds.credentials(), bluesky_pds.did).verify()
+    assert bluesky_pds.logins == 2
+    bluesky_module.forget_sessions()
+    BlueskyConnector(bluesky_pds.url, bluesky_pds.credentials(), bluesky_pds.did).fetch_replies("")
+    assert bluesky_pds.logins == 3
 
 
 # --- posting -----------------------------------------------------------------------------------------

@@ -2,8 +2,10 @@
 
 One connector serves one account. It signs in with the account's handle and an app password
 (credentials ``{"identifier": "name.bsky.social", "app_password": "xxxx-xxxx-xxxx-xxxx"}``),
-keeps the session and lets the client refresh it (the client refreshes with under 15 minutes
-left; a token the server already refuses as expired makes the connector sign in again, once).
+keeps the session for the life of the process (the next connector of the account resumes it:
+Bluesky allows 30 sign-ins in 5 minutes, 300 a day) and lets the client refresh it (it
+refreshes with under 15 minutes left); a token the server refuses as expired or invalid makes
+the connector sign in again, once.
 ``account_ref`` is the account's DID, as ``verify`` reads it; when it is set, a session for
 another DID is refused.
 
@@ -31,6 +33,7 @@ other 4xx is ``PermanentError`` with the server's own message.
 """
 from __future__ import annotations
 
+import hashlib
 import secrets
 import threading
 import time
@@ -123,6 +126,30 @@ def is_tid(value: str) -> bool:
             and all(ch in _TID_ALPHABET for ch in value))
 
 
+# --- sessions kept between connectors ------------------------------------------------------------
+#
+# The outbox and inbound polling build a connector per send and per poll, but Bluesky allows an
+# account only 30 sign-ins in 5 minutes and 300 a day. So the session (the client's exported
+# session string, with its access and refresh tokens) is kept for the life of the process, per
+# server, account and app password, and the next connector resumes it; the client refreshes it
+# and every refresh is written back here. A session the server refuses means a sign-in again.
+
+_sessions: dict[tuple[str, str, str, str], str] = {}
+_sessions_lock = threading.Lock()
+
+
+def _session_key(base_url: str, identifier: str, password: str,
+                 account_ref: str) -> tuple[str, str, str, str]:
+    return (base_url, identifier.lower(), hashlib.sha256(password.encode()).hexdigest(),
+            account_ref)
+
+
+def forget_sessions() -> None:
+    """Drop every kept session (the next call of each account signs in again)."""
+    with _sessions_lock:
+        _sessions.clear()
+
+
 # --- small helpers -------------------------------------------------------------------------------
 
 def _parse_time(value: str | None) -> datetime | None:
@@ -193,6 +220,9 @@ class BlueskyConnector:
         self.account_ref = account_ref or ""
         self.timeout = float(timeout)
         self._client = Client(base_url=self.base_url, request=Request(timeout=self.timeout))
+        self._client.on_session_change(self._keep_session)
+        self._key = _session_key(self.base_url, self.identifier, self.app_password,
+                                 self.account_ref)
         self._signed_in = False
         self._lock = threading.RLock()
         self.did = ""
@@ -200,15 +230,40 @@ class BlueskyConnector:
 
     # -- session ----------------------------------------------------------------------------
 
+    def _keep_session(self, event: Any, session: Any) -> None:
+        with _sessions_lock:
+            _sessions[self._key] = session.export()
+
+    def _resume(self) -> bool:
+        """Take up the session kept from an earlier connector of this account, if any."""
+        with _sessions_lock:
+            kept = _sessions.get(self._key)
+        if not kept:
+            return False
+        try:
+            self._client.login(session_string=kept, fetch_bsky_profile=False)
+        except (ValueError, AtProtocolError):
+            return False
+        session = self._client._session
+        if session is None or (self.account_ref and session.did != self.account_ref):
+            return False
+        self.did, self.handle = session.did, session.handle
+        self._signed_in = True
+        return True
+
     def _sign_in(self) -> None:
         if not self.identifier or not self.app_password:
             raise PermanentError("the Bluesky account has no handle and app password configured")
         self._signed_in = False
+        with _sessions_lock:
+            _sessions.pop(self._key, None)
         self._guard(lambda: self._client.login(self.identifier, self.app_password), retried=True)
         session = self._client._session
         if session is None:
             raise PermanentError("Bluesky answered the sign-in without a session")
         if self.account_ref and session.did != self.account_ref:
+            with _sessions_lock:
+                _sessions.pop(self._key, None)
             raise PermanentError(f"the credentials sign in to {session.did}, not to the "
                                  f"connected account {self.account_ref}")
         self.did, self.handle = session.did, session.handle
@@ -218,7 +273,7 @@ class BlueskyConnector:
         """Run one client call with a session, classifying every failure; a session the server
         refuses as expired or invalid is opened again once."""
         with self._lock:
-            if not self._signed_in:
+            if not self._signed_in and not self._resume():
                 self._sign_in()
             try:
                 return self._guard(operation)
