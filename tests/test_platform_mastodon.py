@@ -175,6 +175,11 @@ def test_find_post_after_the_idempotency_hour_looks_the_post_up(mastodon_fake):
     # The same text with other images, or other text, is not the post.
     assert connector.find_post(_post(post.text, images=_images()[1:]), since) is None
     assert connector.find_post(_post("Never sent."), since) is None
+    # What a server may normalise on the way in still matches: composition and line endings.
+    composed = _post("Caf\u00e9 closed.\nDetour.")
+    connector.create_post(composed)
+    mastodon_fake.own_statuses()[-1].text = "Cafe\u0301 closed.\r\nDetour."
+    assert connector.find_post(composed, since) is not None
 
 
 def test_find_post_reads_the_account_id_when_it_was_not_stored(mastodon_fake):

@@ -26,8 +26,9 @@ Finding a post whose answer was lost (``find_post``): Mastodon replays a create 
 that hour. Outbox retries can come later than that (back-off, a rate limit, a worker that was
 down), so ``find_post`` does not rely on the replay: it reads the account's own statuses back to
 ``since`` (``GET /api/v1/accounts/:id/statuses``), keeps those with the same images and alt texts,
-and confirms each candidate's exact text with ``GET /api/v1/statuses/:id/source`` (the plain text
-as written; ``content`` is rendered HTML and cannot be compared reliably).
+and confirms each candidate's text with ``GET /api/v1/statuses/:id/source`` (the plain text as
+written; ``content`` is rendered HTML and cannot be compared reliably), allowing only for Unicode
+composition, line endings and surrounding white space.
 
 Mastodon.py facts this module works around (see DESIGN.md, "Client facts that bite"):
 
@@ -46,6 +47,7 @@ from __future__ import annotations
 import html
 import re
 import time
+import unicodedata
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from collections.abc import Callable, Mapping
@@ -99,6 +101,14 @@ def _parse_time(value: Any) -> datetime | None:
 def _id_key(value: str) -> tuple[int, str]:
     """Mastodon ids are decimal strings that sort by length, then text (snowflakes)."""
     return (len(value), value)
+
+
+def _same_text(stored: str, sent: str) -> bool:
+    """Whether the status's source is the text sent, allowing for what a server may normalise
+    on the way in (Unicode composition, line endings, surrounding white space)."""
+    def norm(text: str) -> str:
+        return unicodedata.normalize("NFC", text.replace("\r\n", "\n")).strip()
+    return norm(stored) == norm(sent)
 
 
 class _TextExtractor(HTMLParser):
@@ -377,7 +387,7 @@ class MastodonConnector:
                 if err.status in (404, 410):
                     continue
                 raise
-            if _field(source, "text", "") == post.text:
+            if _same_text(str(_field(source, "text", "")), post.text):
                 return self._sent(status)
         return None
 
