@@ -1,6 +1,7 @@
 """The Bluesky connector against the lexicon-checked fake PDS (``tests/fakes/bluesky_pds.py``)."""
 from __future__ import annotations
 
+import io
 from datetime import datetime, timedelta, timezone
 
 import httpx
@@ -8,6 +9,7 @@ import pytest
 from atproto_client.models.string_formats import TID_RE
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from PIL import Image
 
 from beatdesk.counting import grapheme_count
 from beatdesk.platforms import bluesky as bluesky_module
@@ -22,8 +24,16 @@ from beatdesk.platforms.base import (
 from beatdesk.platforms.bluesky import BlueskyConnector, is_tid, new_tid
 from tests.fakes.bluesky_pds import FakePDS, bluesky_pds  # noqa: F401  (the fixture)
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-JPEG = b"\xff\xd8\xff\xe0" + b"\x01" * 64
+
+
+def _image(fmt: str, size: tuple[int, int]) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, (30, 60, 90)).save(out, format=fmt)
+    return out.getvalue()
+
+
+PNG = _image("PNG", (40, 30))
+JPEG = _image("JPEG", (20, 50))
 
 
 @pytest.fixture(autouse=True)
@@ -168,6 +178,8 @@ def test_a_post_with_images_and_alt_text_goes_under_the_chosen_key(connector, bl
     assert record["embed"]["$type"] == "app.bsky.embed.images"
     assert [image["alt"] for image in images] == ["A brown dog sitting on grass",
                                                   "The collar's tag, blank"]
+    assert [(image["aspectRatio"]["width"], image["aspectRatio"]["height"])
+            for image in images] == [(40, 30), (20, 50)]
     stored = [bluesky_pds.blobs[image["image"]["ref"]["$link"]] for image in images]
     assert stored == [("image/png", PNG), ("image/jpeg", JPEG)]
     # The link in the text is clickable (a facet), without any network look-up.

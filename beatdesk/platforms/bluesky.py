@@ -34,6 +34,7 @@ other 4xx is ``PermanentError`` with the server's own message.
 from __future__ import annotations
 
 import hashlib
+import io
 import secrets
 import threading
 import time
@@ -53,7 +54,7 @@ from atproto_client.exceptions import (
 from atproto_client.models.common import XrpcError
 from atproto_client.request import Request
 from atproto_client.utils import facet_detection
-from atproto_core.exceptions import AtProtocolError as CoreError
+from PIL import Image
 from pydantic import ValidationError
 
 from beatdesk.counting import bluesky_length
@@ -176,6 +177,18 @@ def _split_uri(uri: str) -> tuple[str, str, str]:
     if len(parts) != 3 or not all(parts):
         raise PermanentError(f"{uri!r} is not a Bluesky record address (at://repo/collection/key)")
     return parts[0], parts[1], parts[2]
+
+
+def _aspect_ratio(data: bytes):
+    """The image's width and height, so Bluesky lays it out before it loads; None if unknown."""
+    try:
+        with Image.open(io.BytesIO(data)) as picture:
+            width, height = picture.size
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None
+    if width < 1 or height < 1:
+        return None
+    return models.AppBskyEmbedDefs.AspectRatio(width=width, height=height)
 
 
 def _post_url(repo: str, rkey: str) -> str:
@@ -307,7 +320,7 @@ class BlueskyConnector:
                                  f"{exc}") from exc
         except (ModelError, ValidationError) as exc:
             raise TransientError(f"Bluesky's answer could not be read: {exc}") from exc
-        except (AtProtocolError, CoreError) as exc:
+        except AtProtocolError as exc:
             raise TransientError(f"Bluesky call failed: {type(exc).__name__}: {exc}") from exc
 
     @property
@@ -356,8 +369,9 @@ class BlueskyConnector:
                 for image in post.images:
                     uploaded = self._client.com.atproto.repo.upload_blob(
                         image.data, headers={"Content-Type": image.mime_type})
-                    images.append(models.AppBskyEmbedImages.Image(alt=image.alt_text,
-                                                                  image=uploaded.blob))
+                    images.append(models.AppBskyEmbedImages.Image(
+                        alt=image.alt_text, image=uploaded.blob,
+                        aspect_ratio=_aspect_ratio(image.data)))
                 embed = models.AppBskyEmbedImages.Main(images=images)
             created = datetime.now(timezone.utc)
             record = models.AppBskyFeedPost.Record(
