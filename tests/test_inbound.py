@@ -249,6 +249,25 @@ def test_a_connector_error_keeps_the_cursor_and_loses_nothing(db_session, setup)
     assert [c.body for c in platform_comments(db_session)] == ["First", "Second"]
 
 
+def test_an_unclassified_client_error_is_recorded_like_any_other(db_session, setup):
+    _, _, account = setup
+    fake = MemoryConnector()
+    fake.add("Kept for the next poll", to="post-1")
+    fake.fail_next = ConnectionResetError("peer closed the connection")
+    assert poll(db_session, account, fake).error.startswith("ConnectionResetError")
+    db_session.refresh(account)
+    assert account.inbound_cursor == "" and "peer closed" in account.inbound_error
+    fake.fail_next = ConnectionResetError("again")
+    assert inbound.refresh_account(db_session, account, fake, T0).error == ""  # nothing captured
+    assert fake.fail_next is not None  # so nothing was asked of the platform
+    fake.fail_next = None
+    poll(db_session, account, fake)
+    (comment,) = platform_comments(db_session)
+    fake.fail_next = ConnectionResetError("during a lookup")
+    assert inbound.refresh_account(db_session, account, fake, T0).error.startswith(
+        "ConnectionResetError")
+
+
 def test_replies_to_a_post_that_was_not_sent_are_skipped(db_session, factory, setup):
     district, _, account = setup
     other = factory.post(district, state=PostState.PUBLISHED)

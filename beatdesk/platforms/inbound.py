@@ -117,6 +117,13 @@ def _flag_dict(flag) -> dict[str, Any]:
     return {"rule": flag.rule, "reason": flag.reason, "quote": flag.quote, "holds": flag.holds}
 
 
+def _describe(exc: BaseException) -> str:
+    """A connector's error as the account shows it. A client error no connector classified
+    (e.g. a dropped connection inside a client library) is shown by its type and text."""
+    message = exc.message if isinstance(exc, ConnectorError) else str(exc)
+    return f"{type(exc).__name__}: {message}"[:1000]
+
+
 @dataclass
 class PollResult:
     """What one poll of one account did (also logged)."""
@@ -165,8 +172,8 @@ def poll_account(session: Session, account: PlatformAccount, connector: Connecto
     result = PollResult(account_id=account_id)
     try:
         page = connector.fetch_replies(cursor)
-    except ConnectorError as exc:
-        result.error = f"{type(exc).__name__}: {exc.message}"[:1000]
+    except Exception as exc:  # noqa: BLE001 - whatever the client raised, the cursor stays
+        result.error = _describe(exc)
         _begin_writing(session)
         account = _lock_account(session, account_id)
         _record_poll_error(session, account, result.error, now)
@@ -308,8 +315,8 @@ def refresh_account(session: Session, account: PlatformAccount, connector: Conne
         for start in range(0, len(ids), LOOKUP_BATCH):
             for item in connector.lookup(ids[start:start + LOOKUP_BATCH]):
                 found[item.platform_id] = item
-    except ConnectorError as exc:
-        result.error = f"{type(exc).__name__}: {exc.message}"[:1000]
+    except Exception as exc:  # noqa: BLE001 - nothing changes; looked up again next time
+        result.error = _describe(exc)
         log.warning("inbound lookup: account %s: %s", account_id, result.error)
         return result
     changes = [(by_platform_id[pid], item) for pid, item in found.items()
