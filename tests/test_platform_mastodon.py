@@ -392,7 +392,8 @@ _texts = st.lists(st.one_of(_letters, _special), min_size=1, max_size=40).map(""
     lambda t: t.strip() != "")
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=_texts)
 def test_unicode_text_arrives_unchanged_both_ways(mastodon_fake, text):
     connector = mastodon_fake.connector()

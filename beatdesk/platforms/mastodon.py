@@ -9,14 +9,14 @@ Calls (Mastodon's client API, as pinned in ``shared/specs/mastodon.openapi.json`
   The text is sent exactly as approved; nothing is appended.
 - delete: ``DELETE /api/v1/statuses/:id``; a 404 means it is already gone, which counts as deleted.
 - verify: ``GET /api/v1/accounts/verify_credentials``.
-- replies: ``GET /api/v1/notifications?types[]=mention&types[]=quote&min_id=<cursor>``; each page is the run of
-  notifications just newer than ``min_id``, so the newest id of a page is the ``min_id`` of the
-  next (what the ``Link: rel="prev"`` header says), until a page comes back empty. The newest id
-  read becomes the new cursor; items come in the order Mastodon notified them. A status is a
-  "quote" when it came as a quote notification (``in_reply_to`` is then the quoted post), a
-  "reply" when it has ``in_reply_to_id``, otherwise a "mention". Private mentions and
-  followers-only posts are skipped: they are not the department's public forum. (The document
-  names the parameter ``types``; Mastodon reads the Rails form ``types[]``, which is sent.)
+- replies: ``GET /api/v1/notifications?types[]=mention&types[]=quote&min_id=<cursor>``; each
+  page is the run of notifications just newer than ``min_id``, so the newest id of a page is the
+  ``min_id`` of the next (what the ``Link: rel="prev"`` header says), until a page comes back
+  empty. The newest id read becomes the new cursor; items come in the order Mastodon notified
+  them. A status is a "quote" when it came as a quote notification (``in_reply_to`` is then the
+  quoted post), a "reply" when it has ``in_reply_to_id``, otherwise a "mention". Private
+  mentions and followers-only posts are skipped: they are not the department's public forum.
+  (The document names the parameter ``types``; Mastodon reads the Rails form ``types[]``.)
 - lookup: ``GET /api/v1/statuses/:id`` (404 or 410: deleted; ``edited_at``: edited).
 - moderation: Mastodon cannot hide another account's reply (``NotSupported``); ``block`` is
   ``POST /api/v1/accounts/:id/block`` and ``report`` is ``POST /api/v1/reports``.
@@ -33,10 +33,11 @@ composition, line endings and surrounding white space.
 Mastodon.py facts this module works around (see DESIGN.md, "Client facts that bite"):
 
 - It waits inside a call until a rate limit resets unless built with ``ratelimit_method="throw"``.
-- When it cannot read the instance's version it falls back, silently, to the deprecated
-  ``POST /api/v1/media``; with ``version_check_mode="none"`` it believes the server is 1.0.0 and
-  always does. So media and statuses are sent through the client's own request method with the
-  endpoints pinned here (``_request``), never through ``media_post``.
+- Its ``media_post`` chooses the endpoint by the instance's version: with
+  ``version_check_mode="none"`` it holds none (1.0.0), looks the instance up on the first
+  upload (``GET /api/v1/instance``, itself deprecated) and, when that fails, falls back silently
+  to the deprecated ``POST /api/v1/media``. So media and statuses are sent through the client's
+  own request method with the endpoints pinned here (``_request``), never through ``media_post``.
 - ``status_post`` and ``report`` send form-encoded bodies; the document specifies JSON, which
   Mastodon accepts, so those two go as JSON.
 - A lost answer or a time-out surfaces as ``MastodonNetworkError``; its 429 error carries no

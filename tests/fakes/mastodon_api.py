@@ -236,7 +236,8 @@ class FakeMastodon:
             "display_name": display_name or username, "locked": False, "bot": False,
             "group": False, "indexable": True, "discoverable": True,
             "created_at": _iso(datetime(2024, 1, 1, tzinfo=UTC)),
-            "note": "", "url": f"https://{host}/@{username}", "uri": f"https://{host}/users/{username}",
+            "note": "", "url": f"https://{host}/@{username}",
+            "uri": f"https://{host}/users/{username}",
             "avatar": f"https://{DOMAIN}/avatars/original/missing.png",
             "avatar_static": f"https://{DOMAIN}/avatars/original/missing.png",
             "header": f"https://{DOMAIN}/headers/original/missing.png",
@@ -460,7 +461,8 @@ class FakeMastodon:
         url = f"https://{DOMAIN}/media/{media['id']}.png" if processed else None
         return {"id": media["id"], "type": "image", "url": url,
                 "preview_url": f"https://{DOMAIN}/media/{media['id']}-small.png",
-                "remote_url": None, "text_url": None, "meta": {}, "description": media["description"],
+                "remote_url": None, "text_url": None, "meta": {},
+                "description": media["description"],
                 "blurhash": None}
 
     def _status_view(self, status: FakeStatus) -> dict:
@@ -482,7 +484,8 @@ class FakeMastodon:
             "media_attachments": [self._media_view(self.media[m]) for m in status.media_ids],
             "mentions": mentions, "tags": [], "emojis": [], "reblogs_count": 0,
             "favourites_count": 0, "replies_count": sum(
-                1 for s in self.statuses.values() if s.in_reply_to_id == status.id and not s.deleted),
+                1 for s in self.statuses.values()
+                if s.in_reply_to_id == status.id and not s.deleted),
             "reblog": None, "poll": None, "card": None, "application": None,
             "quote": ({"state": "accepted", "quoted_status_id": status.quoted_id}
                       if status.quoted_id else None),
