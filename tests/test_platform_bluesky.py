@@ -230,6 +230,15 @@ def test_text_over_300_graphemes_is_refused_before_anything_is_sent(connector, b
     assert bluesky_pds.post(sent.platform_id.rsplit("/", 1)[1])["text"] == text
 
 
+def test_text_over_3000_bytes_is_refused_even_under_300_graphemes(connector, bluesky_pds):
+    family = "\U0001F469\u200D\U0001F469\u200D\U0001F467\u200D\U0001F466"   # 1 grapheme, 25 bytes
+    text = family * 121
+    assert grapheme_count(text) == 121 and len(text.encode()) == 3025
+    with pytest.raises(PermanentError, match="3025 bytes"):
+        connector.create_post(_post(text=text))
+    assert bluesky_pds.calls == []
+
+
 @pytest.mark.parametrize("images, message", [
     ([OutgoingImage(PNG, "image/png", "  ")], "no alternative text"),
     ([OutgoingImage(PNG, "image/png", "x")] * 5, "at most 4 images"),
@@ -263,7 +272,8 @@ _GRAPHEMES = st.one_of(
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(_GRAPHEMES, min_size=1, max_size=300).map("".join)
-       .filter(lambda text: text.strip() and grapheme_count(text) <= 300))
+       .filter(lambda text: text.strip() and grapheme_count(text) <= 300
+               and len(text.encode("utf-8")) <= 3000))
 def test_any_text_of_at_most_300_graphemes_arrives_unchanged(shared_pds, text):
     fake, connector = shared_pds
     post = _post(text=text)

@@ -74,6 +74,7 @@ from .base import (
 __all__ = ["BlueskyConnector", "new_tid", "is_tid", "MAX_GRAPHEMES"]
 
 MAX_GRAPHEMES = 300            # app.bsky.feed.post#text maxGraphemes
+MAX_TEXT_BYTES = 3000          # app.bsky.feed.post#text maxLength (UTF-8 bytes)
 MAX_IMAGES = 4                 # app.bsky.embed.images#images maxLength
 MAX_IMAGE_BYTES = 1_000_000    # app.bsky.embed.images#image image.maxSize
 MAX_HIDDEN_REPLIES = 300       # app.bsky.feed.threadgate#hiddenReplies maxLength
@@ -318,8 +319,10 @@ class BlueskyConnector:
         except httpx.HTTPError as exc:   # RemoteProtocolError and friends are not atproto errors
             raise TransientError(f"the connection to Bluesky failed: {type(exc).__name__}: "
                                  f"{exc}") from exc
-        except (ModelError, ValidationError) as exc:
+        except ModelError as exc:       # the client's models refused the server's answer
             raise TransientError(f"Bluesky's answer could not be read: {exc}") from exc
+        except ValidationError as exc:  # the lexicon refuses what we were about to send
+            raise PermanentError(f"the request does not fit Bluesky's lexicon: {exc}") from exc
         except AtProtocolError as exc:
             raise TransientError(f"Bluesky call failed: {type(exc).__name__}: {exc}") from exc
 
@@ -346,6 +349,10 @@ class BlueskyConnector:
         if length > MAX_GRAPHEMES:
             raise PermanentError(f"the text is {length} characters long; Bluesky takes at most "
                                  f"{MAX_GRAPHEMES}")
+        size = len(post.text.encode("utf-8"))
+        if size > MAX_TEXT_BYTES:
+            raise PermanentError(f"the text takes {size} bytes; Bluesky takes at most "
+                                 f"{MAX_TEXT_BYTES}")
         if not post.text.strip() and not post.images:
             raise PermanentError("the post has neither text nor images")
         if len(post.images) > MAX_IMAGES:

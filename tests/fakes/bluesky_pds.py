@@ -520,6 +520,9 @@ class FakePDS:
                 raise XrpcFailure(400, "InvalidRecord",
                                   f"Invalid record key: {collection} keys are TIDs, not {rkey!r}")
         if collection == POST:
+            if len(record.get("text", "").encode("utf-8")) > 3000:
+                raise XrpcFailure(400, "InvalidRecord", "Invalid app.bsky.feed.post record: "
+                                  "Record/text must not be longer than 3000 characters")
             if _graphemes(record.get("text", "")) > 300:
                 raise XrpcFailure(400, "InvalidRecord", "Invalid app.bsky.feed.post record: "
                                   "Record/text must not be longer than 300 graphemes")
