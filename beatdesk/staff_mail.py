@@ -300,7 +300,7 @@ def on_post_event(session: Session, post: Post, action: str, note: str = "") -> 
                                                        User.active.is_(True))
                                     .order_by(User.id)):
             notify(session, user, K.NOTABLE_WAITING, title,
-                   "/console/posts/news-affairs", f"{event_key}:notable", settings=settings)
+                   _post_link(post), f"{event_key}:notable", settings=settings)
         return
     if action not in AUTHOR_EVENTS:
         return
@@ -512,7 +512,9 @@ def deliver(row: OutboxRow, config: Mapping) -> Sent:
     host = _setting(config, "SMTP_HOST")
     now = clock.utcnow()
     if not host:
-        log.info("No SMTP_HOST: e-mail not sent, logged instead.\n%s", message.as_string())
+        # Offline installs and the demo: the mail is kept in the log, where an operator sees it.
+        log.warning("No SMTP_HOST configured: this e-mail was logged, not sent.\n%s",
+                    message.as_string())
         return Sent(platform_id=message["Message-ID"], url="", sent_at=now)
     port = int(_setting(config, "SMTP_PORT", 25))
     timeout = float(_setting(config, "SMTP_TIMEOUT", 10))

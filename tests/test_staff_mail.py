@@ -176,7 +176,7 @@ def test_news_affairs_is_told_when_a_notable_post_waits(db_session, factory, dis
                                   "waits for News Affairs' approval")
     assert message["From"] == "beatdesk@pd.example"
     text = body_of(message)
-    assert "https://beatdesk.pd.example/console/posts/news-affairs" in text
+    assert f"https://beatdesk.pd.example/console/posts/{post.id}\r\n" in text
     assert "https://beatdesk.pd.example/console/notifications" in text
     # A title and links only: never the post's text.
     assert "Halsted" not in text and "shooting" not in text
