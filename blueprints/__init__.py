@@ -9,6 +9,7 @@ from .console import bp as console_bp
 from .districts import bp as districts_bp
 from .inquiries import bp as inquiries_bp
 from .moderation import bp as moderation_bp
+from .outbox import bp as outbox_bp
 from .notification_settings import bp as notification_settings_bp
 from .posts import bp as posts_bp
 from .posts.public_media import bp as media_bp
@@ -19,5 +20,5 @@ from .terms import bp as terms_bp
 
 BLUEPRINTS = (public_bp, auth_bp, console_bp, admin_bp, districts_bp, posts_bp, inquiries_bp,
               media_bp, terms_bp, checks_bp, records_bp, comments_bp, moderation_bp,
-              archive_bp, checkpoints_bp, notification_settings_bp,
+              archive_bp, checkpoints_bp, notification_settings_bp, outbox_bp,
               platform_accounts_bp)

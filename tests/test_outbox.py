@@ -425,6 +425,7 @@ def test_retry_and_resolve_are_audited_and_archived(
     db_session.expire_all()
     assert db_session.get(OutboxRow, row.id).state is S.PENDING
     assert client.post(f"/console/outbox/{row.id}/retry").status_code == 409  # not dead now
+    platform.script = ["permanent"]
     worker().run_once()  # and it fails again
     response = client.post(f"/console/outbox/{row.id}/resolve", data={"note": "  "})
     assert response.status_code == 400 and "Say what was done" in response.get_data(as_text=True)
