@@ -110,6 +110,12 @@ def test_credentials_of_another_account_are_refused(bluesky_pds):
     assert "com.atproto.repo.createRecord" not in bluesky_pds.calls
 
 
+def test_the_console_stores_the_handle_as_handle(bluesky_pds):
+    credentials = {"handle": "@" + bluesky_pds.handle, "app_password": bluesky_pds.password}
+    info = BlueskyConnector(bluesky_pds.url, credentials, "").verify()
+    assert info.account_ref == bluesky_pds.did
+
+
 def test_missing_credentials_are_permanent(bluesky_pds):
     with pytest.raises(PermanentError, match="app password"):
         BlueskyConnector(bluesky_pds.url, {}, "").verify()

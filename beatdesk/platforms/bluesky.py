@@ -229,7 +229,9 @@ class BlueskyConnector:
                  timeout: float = 10):
         credentials = credentials or {}
         self.base_url = (base_url or "https://bsky.social").rstrip("/")
-        self.identifier = str(credentials.get("identifier") or credentials.get("handle") or "")
+        # The account's handle (or DID): "identifier" or, as the console stores it, "handle".
+        self.identifier = str(credentials.get("identifier") or credentials.get("handle")
+                              or "").strip().lstrip("@")
         self.app_password = str(credentials.get("app_password") or credentials.get("password") or "")
         self.account_ref = account_ref or ""
         self.timeout = float(timeout)

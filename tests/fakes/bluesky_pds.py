@@ -752,6 +752,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(failure.status, {"error": failure.error, "message": failure.message},
                        failure.headers)
             return
+        except Exception as exc:  # noqa: BLE001 - a fault of the fake: loud, never a hang
+            pds.errors.append(f"{nsid}: the fake failed: {type(exc).__name__}: {exc}")
+            self._send(500, {"error": "InternalServerError", "message": str(exc)})
+            return
         if injection and injection.lost:
             self._drop()
             return
