@@ -211,6 +211,7 @@ def notify(session: Session, user: User, kind: NotificationKind, title: str, lin
     """
     if user is None or not user.active:
         return None
+    dedupe_key = dedupe_key[:200]
     if session.scalar(select(StaffNotification.id).where(
             StaffNotification.user_id == user.id, StaffNotification.dedupe_key == dedupe_key)):
         return None
@@ -218,7 +219,7 @@ def notify(session: Session, user: User, kind: NotificationKind, title: str, lin
     delivery = delivery_for(session, user, kind)
     notification = StaffNotification(user_id=user.id, kind=kind, delivery=delivery,
                                      title=title[:300], link=link[:500],
-                                     dedupe_key=dedupe_key[:200], created_at=clock.utcnow())
+                                     dedupe_key=dedupe_key, created_at=clock.utcnow())
     try:
         with session.begin_nested():  # another worker may have told them a moment ago
             session.add(notification)
@@ -315,14 +316,16 @@ def on_post_event(session: Session, post: Post, action: str, note: str = "") -> 
 
 def notify_send_failed(session: Session, row: OutboxRow) -> None:
     """Called by the outbox when a platform row dies: tells the post's author."""
-    if row.kind == OutboxKind.EMAIL or row.post_id is None:
-        return
+    if row.kind not in (OutboxKind.POST_CREATE, OutboxKind.POST_DELETE) or row.post_id is None:
+        return  # an e-mail never mails about itself; moderation rows show on the dead-row page
     post = session.get(Post, row.post_id)
     if post is None:
         return
     account = row.account
     where = account.label if account is not None else "a platform account"
-    title = _post_title(session, post, f"could not be sent to {where}")
+    what = (f"could not be sent to {where}" if row.kind == OutboxKind.POST_CREATE
+            else f"could not be deleted from {where}")
+    title = _post_title(session, post, what)
     settings = MailSettings.from_config(None)
     for user in _authors(session, post):
         notify(session, user, K.SEND_FAILED, title, _post_link(post),

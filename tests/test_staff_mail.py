@@ -246,13 +246,21 @@ def test_the_author_is_told_when_a_post_could_not_be_sent(db_session, factory, d
                     last_error="422 Validation failed")
     db_session.add(row)
     db_session.commit()
+    delete = OutboxRow(kind=OutboxKind.POST_DELETE, post_id=post.id, account_id=account.id,
+                       idempotency_key="dead-delete-1", state=OutboxState.DEAD, depends_on=row)
+    db_session.add(delete)
+    db_session.commit()
     staff_mail.notify_send_failed(db_session, row)
     staff_mail.notify_send_failed(db_session, row)  # the same failure tells the author once
+    staff_mail.notify_send_failed(db_session, delete)
     db_session.commit()
     send_pending(db_session, mail_server.config)
-    [message] = mail_server.mailbox.to(author.email)
-    assert message["Subject"] == (f"Beatdesk: Post {post.id} (Community alert, District 7) "
-                                  "could not be sent to Mastodon @district7@social.example")
+    first, second = mail_server.mailbox.to(author.email)
+    prefix = f"Beatdesk: Post {post.id} (Community alert, District 7)"
+    assert first["Subject"] == f"{prefix} could not be sent to Mastodon @district7@social.example"
+    assert second["Subject"] == (f"{prefix} could not be deleted from Mastodon "
+                                 "@district7@social.example")
+    message = first
     assert "422" not in body_of(message)
 
 
