@@ -1,9 +1,6 @@
 """Administration of the department's platform accounts: list, connect, test, replace
 credentials and disconnect (``/console/admin/platforms``); and the composer's per-platform
 preview, offered to the post pages as the template global ``platform_preview``."""
-from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from wtforms import SelectChoice
 
@@ -19,22 +16,6 @@ from ..common_forms import ActionForm, attach_error
 from ..database import begin_writing, db, reads_first
 from . import bp
 from .forms import PLATFORM_FIELDS, ConnectForm, CredentialsForm
-
-
-@bp.context_processor
-def _helpers():
-    return {"local_time": local_time}
-
-
-def local_time(value: datetime | None) -> str:
-    """A time as people at the department read it (its TIMEZONE), with the zone's name."""
-    if value is None:
-        return "—"
-    try:
-        zone = ZoneInfo(current_app.config.get("TIMEZONE") or "America/Chicago")
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("America/Chicago")
-    return value.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
 
 
 @bp.app_template_global("platform_preview")
@@ -72,6 +53,8 @@ def _label_fields(form, platform: Platform) -> list:
         field = form[name]
         field.label.text = label
         field.description = hint
+        # What the platform needs is marked (and announced) as required; checked by the domain.
+        field.flags.required = name != "base_url" or platform == Platform.MASTODON
         fields.append(field)
     return fields
 
@@ -191,6 +174,7 @@ def credentials(account_id: int):
     label, hint = PLATFORM_FIELDS.get(account.platform.value, {}).get(
         field.name, (field.label.text, ""))
     field.label.text, field.description = f"New {label[0].lower()}{label[1:]}", hint
+    field.flags.required = True
     status = 200
     if request.method == "POST":
         if form.validate():
