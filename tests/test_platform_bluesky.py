@@ -395,6 +395,16 @@ def test_with_nothing_to_read_the_first_cursor_still_catches_the_next_reply(conn
     assert [item.platform_id for item in page.items] == [reply]
 
 
+def test_page_cursors_that_show_a_time_are_read_either_way():
+    from beatdesk.platforms.bluesky import _cursor_time
+
+    moment = datetime(2026, 11, 1, 12, 0, 5, tzinfo=timezone.utc)
+    assert _cursor_time("2026-11-01T12:00:05.000Z") == moment
+    assert _cursor_time(f"{int(moment.timestamp() * 1000)}::bafyreiabc") == moment
+    assert _cursor_time("opaque-token") is None
+    assert _cursor_time("") is None
+
+
 def test_a_cursor_that_is_not_a_time_is_refused(connector):
     with pytest.raises(PermanentError, match="cursor"):
         connector.fetch_replies("abc")

@@ -166,6 +166,20 @@ def _parse_time(value: str | None) -> datetime | None:
     return parsed.astimezone(timezone.utc)
 
 
+def _cursor_time(cursor: str | None) -> datetime | None:
+    """The time a notification page cursor stands for, when it shows one: an ISO time, or
+    the ``<epoch milliseconds>::<cid>`` keyset some AppViews use."""
+    if not cursor:
+        return None
+    head = cursor.split("::", 1)[0]
+    if "::" in cursor and head.isdigit():
+        try:
+            return datetime.fromtimestamp(int(head) / 1000, tz=timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            return None
+    return _parse_time(cursor)
+
+
 def _iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
 
@@ -476,7 +490,7 @@ class BlueskyConnector:
                 # The AppView's cursor is the sort time of the page's last notification, before
                 # the reasons were filtered: a page emptied by the filter still shows how far
                 # back it went. (An opaque cursor just means reading on.)
-                page_end = _parse_time(answer.cursor) if answer.cursor else None
+                page_end = _cursor_time(answer.cursor)
                 if page_end is not None and page_end < floor:
                     reached = True
                 for note in answer.notifications:
@@ -490,7 +504,10 @@ class BlueskyConnector:
                         continue
                     if note.reason not in INBOUND_REASONS:
                         continue
-                    item = self._item_from_notification(note)
+                    try:
+                        item = self._item_from_notification(note)
+                    except ConnectorError:
+                        continue    # not a record address we can read: not a reply
                     if item is not None:
                         items.setdefault(item.platform_id, item)
                 # A short page is not the end: reasons are filtered after paging.
