@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from beatdesk import archive, comments, moderation, terms
+from beatdesk import archive, moderation, terms
 from beatdesk.archive_search import SearchCriteria
 from beatdesk.context import Actor
 from beatdesk.errors import Conflict, PermissionDenied, ValidationFailed
@@ -456,7 +456,9 @@ def test_block_and_report_on_mastodon_are_each_their_own_outbox_row(db_session, 
     report = inbound.queue_author_report(db_session, actor, comment.id, "Advertising.")
     db_session.commit()
     assert (block.kind, report.kind) == (OutboxKind.AUTHOR_BLOCK, OutboxKind.AUTHOR_REPORT)
-    assert block.payload["author_ref"] == "id-spammer" and report.payload["comment"] == "Advertising."
+    assert block.payload["author_ref"] == "id-spammer"
+    assert report.payload["comment"] == "Advertising."
+    assert report.payload["platform_ids"] == [comment.platform_id]
     assert block.comment_id == report.comment_id == comment.id
     with pytest.raises(Conflict):
         inbound.queue_author_block(db_session, actor, comment.id)

@@ -177,7 +177,8 @@ def scenario(live_app, platformer: Platformer, expect_hide: bool):
         rows = list(session.scalars(select(OutboxRow).where(OutboxRow.comment_id == rude.id)
                                     .order_by(OutboxRow.id)))
         assert [(r.kind, r.state) for r in rows] == [
-            (OutboxKind.AUTHOR_BLOCK, OutboxState.SENT), (OutboxKind.AUTHOR_REPORT, OutboxState.SENT)]
+            (OutboxKind.AUTHOR_BLOCK, OutboxState.SENT),
+            (OutboxKind.AUTHOR_REPORT, OutboxState.SENT)]
 
     # an edit and a deletion on the platform
     platformer.edit(kind_id, "Thanks! Took the Oak Avenue detour.")

@@ -1,4 +1,4 @@
-"""Replies, mentions and quotes from the department's platform accounts, and moderation mirrored back.
+"""Replies, mentions and quotes from the department's platform accounts; moderation mirrored back.
 
 Public operations:
 
@@ -464,10 +464,12 @@ def poll_due(sessions: sessionmaker | Session, config: Any, now: datetime | None
         for account_id in account_ids:
             try:
                 summary.polled.append(_poll_one(session, account_id, build, config, now, days))
-            except (OperationalError, IntegrityError) as exc:
+            except OperationalError as exc:
                 session.rollback()
-                if not is_contention(exc) and not isinstance(exc, IntegrityError):
-                    raise
+                if not is_contention(exc):
+                    summary.failed.append((account_id, f"{type(exc).__name__}: {exc}"))
+                    log.exception("inbound: account %s failed", account_id)
+                    continue
                 # Another writer held what we needed; the cursor was not saved, so the next
                 # poll reads the same items again.
                 summary.failed.append((account_id, "the database was busy; polled again next "
