@@ -66,8 +66,9 @@ class MailServer:
         self.mailbox = Mailbox()
         self.controller = None
 
-    def start(self):
-        self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
+    def start(self, **smtp_options):
+        self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port,
+                                     **smtp_options)
         self.controller.start()
 
     def stop(self):
@@ -482,6 +483,40 @@ def test_smtp_4xx_is_retried_and_5xx_is_permanent(db_session, news, mail_server)
     with pytest.raises(TransientError):
         staff_mail.deliver(row, mail_server.config)
     assert mail_server.mailbox.messages == []
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+def test_the_server_s_account_is_used_and_a_refused_login_is_permanent(db_session, news):
+    from aiosmtpd.smtp import AuthResult
+
+    logins = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        logins.append((auth_data.login, auth_data.password))
+        return AuthResult(success=auth_data.password == b"mail-secret", handled=False)
+
+    server = MailServer()
+    server.start(authenticator=authenticator, auth_require_tls=False, auth_required=True)
+    row = _mail_row(db_session, news)
+    try:
+        config = {**server.config, "SMTP_USERNAME": "beatdesk", "SMTP_PASSWORD": "wrong"}
+        with pytest.raises(PermanentError) as refused:
+            staff_mail.deliver(row, config)
+        assert refused.value.status == 535
+        staff_mail.deliver(row, {**config, "SMTP_PASSWORD": "mail-secret"})
+        [message] = server.mailbox.messages
+    finally:
+        server.stop()
+    assert set(logins) == {(b"beatdesk", b"wrong"), (b"beatdesk", b"mail-secret")}
+    assert message["To"] == news.email
+
+
+def test_a_notification_is_part_of_its_event_s_transaction(db_session, district, author, news):
+    post = write(db_session, author, district, NOTABLE_BODY)
+    posts.submit(db_session, Actor(author), post)
+    db_session.rollback()  # the submission did not happen: nobody is told about it
+    assert db_session.scalars(select(StaffNotification)).all() == []
+    assert email_rows(db_session) == []
 
 
 def test_without_an_smtp_host_the_mail_is_logged(db_session, news, caplog):
