@@ -118,7 +118,7 @@ def test_admin_connects_x_a_representative_publishes_and_a_moderator_hides_a_rep
     page.get_by_role("button", name="Connect", exact=True).click()
     expect(page).to_have_url(re.compile(r"/console/admin/platforms$"))
     expect(page.get_by_role("status")).to_contain_text(f"X @{ACCOUNT_USERNAME} is connected")
-    page.get_by_role("button", name="Test the connection").click()
+    page.get_by_role("button", name=f"Test the connection of X @{ACCOUNT_USERNAME}").click()
     expect(page.get_by_role("status")).to_contain_text(f"Connected as @{ACCOUNT_USERNAME}")
     row = page.get_by_role("row", name=re.compile(f"X @{ACCOUNT_USERNAME}"))
     expect(row).to_contain_text("Passed")
