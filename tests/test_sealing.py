@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, inspect, select, text
 
 from beatdesk import schema, sealing
+from beatdesk.passwords import hash_password
 from beatdesk.models import AuditEvent, Platform, PlatformAccount, User
 from beatdesk.roles import Role
 from blueprints.database import db
@@ -153,13 +154,13 @@ def test_migration_0010_seals_existing_totp_secrets_and_sign_in_still_works(
         empty_engine, tmp_path, frozen_clock):  # noqa: F811
     schema.upgrade(empty_engine, "0009_published_texts")
     secret = pyotp.random_base32()
-    from beatdesk.passwords import hash_password
     with empty_engine.begin() as conn:
         conn.execute(text(
             "INSERT INTO users (full_name, rank, star_number, employee_number, login_id, email, "
             "role, password_hash, must_change_password, active, totp_secret, totp_confirmed_at, "
-            "failed_logins, session_token, demo_account, password_changed_at, created_at, updated_at) VALUES ('Old Sergeant', "
-            "'Sergeant', '77', 'E77', 'oldsgt', 'oldsgt@pd.example', 'news_affairs', :hash, "
+            "failed_logins, session_token, demo_account, password_changed_at, created_at, "
+            "updated_at) VALUES ('Old Officer', 'Sergeant', '77', 'E77', 'oldsgt', "
+            "'oldsgt@pd.example', 'news_affairs', :hash, "
             ":false, :true, :secret, :now, 0, 'tok', :false, :now, :now, :now)"),
             {"hash": hash_password(PASSWORD), "secret": secret, "now": frozen_clock.now,
              "false": False, "true": True})
