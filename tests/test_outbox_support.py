@@ -147,6 +147,16 @@ class StandInServer:
         self.httpd.server_close()
 
 
+_client: httpx.Client | None = None
+
+
+def _http() -> httpx.Client:
+    global _client
+    if _client is None:  # one per process: building a client per call costs a TLS context
+        _client = httpx.Client(timeout=5)
+    return _client
+
+
 class HttpConnector:
     """The connector worker processes use against ``StandInServer`` (the account's base_url)."""
 
@@ -158,7 +168,7 @@ class HttpConnector:
 
     def _call(self, method, path, **kwargs):
         try:
-            response = httpx.request(method, self.base_url + path, timeout=5, **kwargs)
+            response = _http().request(method, self.base_url + path, **kwargs)
         except httpx.HTTPError as exc:
             raise base.TransientError(str(exc)) from exc
         if response.status_code >= 500:
