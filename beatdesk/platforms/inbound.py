@@ -35,9 +35,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
 
 from beatdesk import archive, clock, screening
 from beatdesk import text as texts
@@ -209,13 +210,14 @@ def poll_account(session: Session, account: PlatformAccount, connector: Connecto
             result.stored.append(comment.id)
     # Another poller may have moved the cursor while we read: keep theirs (what we read is
     # stored either way, and their page starts where they left off).
+    new_cursor = account.inbound_cursor
     if page.cursor and account.inbound_cursor == cursor:
-        account.inbound_cursor = page.cursor[:200]
-    account.inbound_polled_at = now
+        new_cursor = page.cursor[:200]
     if account.inbound_error:
         record_event(session, POLLER, "platform_account.inbound_recovered", obj=account,
                      login="", details={"previous_error": account.inbound_error})
-        account.inbound_error = ""
+    _save_poll_state(session, account, inbound_cursor=new_cursor, inbound_polled_at=now,
+                     inbound_error="")
     if result.unrelated:
         log.info("inbound: %s: %d item(s) answer no post of ours; skipped", account.label,
                  result.unrelated)
@@ -228,13 +230,20 @@ def poll_account(session: Session, account: PlatformAccount, connector: Connecto
 def _record_poll_error(session: Session, account: PlatformAccount, error: str,
                        now: datetime) -> None:
     """The error shown on the account; audited when it changes (not on every failing poll)."""
-    changed = account.inbound_error != error
-    account.inbound_error = error
-    account.inbound_polled_at = now
-    if changed:
+    if account.inbound_error != error:
         record_event(session, POLLER, "platform_account.inbound_failed", obj=account, login="",
                      details={"error": error, "cursor_kept": account.inbound_cursor})
-    session.flush()
+    _save_poll_state(session, account, inbound_error=error, inbound_polled_at=now)
+
+
+def _save_poll_state(session: Session, account: PlatformAccount, **values: Any) -> None:
+    """Polling's bookkeeping on the account row, written without bumping the row's version:
+    a poll is not an edit, so an administrator's change made meanwhile is not refused as
+    stale (nor the poll's by theirs)."""
+    table = PlatformAccount.__table__
+    session.execute(update(table).where(table.c.id == account.id).values(**values))
+    for name, value in values.items():
+        set_committed_value(account, name, value)
 
 
 def _store(session: Session, account: PlatformAccount, item: InboundItem, post_id: int,
