@@ -351,6 +351,13 @@ def test_a_deletion_leaves_public_view_but_stays_in_queue_archive_and_search(
     assert {"comment", "comment.platform"} <= types
     assert all(str(deleted.id) == r.object_id for r in found.items)
 
+    # the records officer's search page finds it too
+    sign_in(client, factory.user(Role.RECORDS))
+    page = client.get("/console/archive/?text=Zebracrossing")
+    assert page.status_code == 200 and "comment.platform" in page.text
+    record_id = max(r.id for r in found.items)
+    assert "Zebracrossing" in client.get(f"/console/archive/records/{record_id}").text
+
     # a deleted reply is not looked up again
     assert inbound.refresh_account(db_session, account, fake, T0 + timedelta(hours=2)).deleted == 0
     assert kept.platform_id in {c.platform_id for c in platform_comments(db_session)}
