@@ -49,7 +49,7 @@ class DefaultConfig:
     INBOUND_POLL_SECONDS = 120  # how often each platform account's replies are read
     INBOUND_LOOKUP_DAYS = 7  # replies captured this recently are checked for edits and deletions
     PLATFORM_CONNECTORS = "local"  # "local": no network (default); "live": the real platforms
-    PUBLIC_BASE_URL = ""  # the public site's address for links sent out; default from the request
+    PUBLIC_BASE_URL = ""  # in links sent out; default http://localhost:5000
     OUTBOX_RETRY_BASE_SECONDS = 30  # first back-off of a failed send (doubles, full jitter)
     OUTBOX_RETRY_CAP_SECONDS = 3600  # longest back-off between two tries
     OUTBOX_MAX_ATTEMPTS = 8  # tries before an outbox row is marked failed (dead)
