@@ -454,3 +454,17 @@ def test_receipts_on_the_post_page(client, login_as, db_session, factory, distri
     page = client.get(f"/console/posts/{post.id}").get_data(as_text=True)
     assert "@sent" in page and "Sent" in page and "https://x.test/s/" in page
     assert "@failing" in page and "Failed" in page and "401 Unauthorized" in page
+
+
+def test_a_post_queued_for_an_account_disconnected_since_is_cancelled(
+        db_session, factory, district, author, worker, platform):
+    account = make_account(factory, district)
+    post = publish(db_session, factory, district, author)
+    from beatdesk import clock
+    account = db_session.get(PlatformAccount, account.id)
+    account.active, account.disconnected_at = False, clock.utcnow()
+    db_session.commit()
+    worker().run_once()
+    (row,) = rows(db_session, post.id)
+    assert row.state is S.CANCELLED and "disconnected" in row.last_error
+    assert platform.posts == {}

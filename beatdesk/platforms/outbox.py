@@ -264,7 +264,7 @@ def public_link(post_id: int, config: Mapping) -> str:
     base_url = config.get("PUBLIC_BASE_URL") or ""
     if not base_url and config.get("SERVER_NAME"):
         base_url = f"{config.get('PREFERRED_URL_SCHEME') or 'http'}://{config['SERVER_NAME']}"
-    return f"{(base_url or 'http://127.0.0.1:5000').rstrip('/')}/posts/{post_id}"
+    return f"{(base_url or 'http://localhost:5000').rstrip('/')}/posts/{post_id}"
 
 
 def outgoing_post(session: Session, row: OutboxRow, config: Mapping) -> base.OutgoingPost:
@@ -345,6 +345,9 @@ def _perform(job: _Job, config: Mapping, connector_factory: Callable) -> Result:
         deliver(row, config)
         return Result(AttemptOutcome.SENT, base.Sent(platform_id="", url=""))
     if job.account is None or not job.account.active:
+        if row.kind == K.POST_CREATE and job.number == 1:  # never tried: nothing to undo
+            return Result(AttemptOutcome.PERMANENT, cancel=True,
+                          error="the account was disconnected before the post was sent")
         raise base.PermanentError("the account is disconnected")
     connector = connector_factory(job.account, config)
     if row.kind == K.POST_CREATE:
@@ -365,13 +368,13 @@ def _perform(job: _Job, config: Mapping, connector_factory: Callable) -> Result:
     if row.kind == K.POST_DELETE:
         create = job.create
         if create is None or create.state == S.CANCELLED:
-            return Result(AttemptOutcome.SENT, cancel=True, error="the post was never sent")
+            return Result(AttemptOutcome.PERMANENT, cancel=True, error="the post was never sent")
         platform_id = create.platform_id
         if not platform_id and job.outgoing is not None:
             found = connector.find_post(job.outgoing, since=create.first_attempt_at)
             platform_id = found.platform_id if found else ""
         if not platform_id:
-            return Result(AttemptOutcome.SENT, cancel=True,
+            return Result(AttemptOutcome.PERMANENT, cancel=True,
                           error="the post never reached the platform")
         connector.delete_post(platform_id)
         return Result(AttemptOutcome.SENT, base.Sent(platform_id=platform_id, url=""))
