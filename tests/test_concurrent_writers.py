@@ -32,7 +32,8 @@ from beatdesk.models import (ArchiveRecord, AuditEvent, Comment, CommentState, M
 from beatdesk.roles import Role
 from blueprints.database import begin_reading, begin_writing, db, reads_first, writes
 
-from .conftest import PASSWORD, Factory, make_app, postgres_url, reread, sign_in
+from .conftest import (PASSWORD, TEST_ENCRYPTION_KEY, Factory, make_app, postgres_url, reread,
+                       sign_in)
 from .routes.comments import make_comment
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -371,6 +372,8 @@ def _start_gunicorn(database_url: str, sock: socket.socket, log_path: Path) -> s
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
     env.update({
         "BEATDESK_ENV": "testing", "SECRET_KEY": "concurrency-test-key",
+        # The key the test's users were sealed with: another one is a start-up error.
+        "ENCRYPTION_KEYS": TEST_ENCRYPTION_KEY,
         "DATABASE_URL": database_url, "RATELIMIT_STORAGE_URI": "memory://",
         # Rate limits are not what this test measures: let every writer through.
         "COMMENT_RATE_LIMIT": "10000 per minute", "COMMENT_POST_RATE_LIMIT": "10000 per minute",
