@@ -128,7 +128,7 @@ def like_page(session, term: str, district_id: int | None):
     return total, items
 
 
-def measure(url: str, words: list[str], queries: int, like_queries: int) -> None:
+def measure(url: str, words: list[str], queries: int, like_queries: int) -> dict:
     rng = random.Random(11)
     engine = make_engine(url)
     sessions = make_session_factory(engine)
@@ -164,6 +164,8 @@ def measure(url: str, words: list[str], queries: int, like_queries: int) -> None
     print(f"  speed-up: {like_p50 / fts_p50:.0f}x at the median, {like_p95 / fts_p95:.0f}x at p95")
     print(f"  target: p95 < 50 ms -> {'met' if fts_p95 < 50 else 'NOT met'}; "
           f">= 100x -> {'met' if like_p50 / fts_p50 >= 100 else 'NOT met'}")
+    return {"p50": fts_p50, "p95": fts_p95, "like_p50": like_p50, "like_p95": like_p95,
+            "exact_p95": percentile(exact, 0.95), "queries": len(fts), "like_queries": len(like)}
 
 
 def reset_postgres(url: str) -> None:
