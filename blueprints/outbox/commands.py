@@ -37,7 +37,8 @@ def worker_command(once: bool, interval: float, batch: int, name: str | None):
     Exits 0 after --once (1 if a job failed); otherwise runs until SIGTERM or Ctrl+C, finishing
     the row in hand first.
     """
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("beatdesk").setLevel(logging.INFO)  # not every HTTP request a client makes
     worker = build_worker(name, batch)
     if once:
         result = worker.run_once()
