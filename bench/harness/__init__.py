@@ -1,0 +1,1 @@
+"""Pieces of ``bench/run.py``: servers, load generation, seeding of comment threads, the table."""
