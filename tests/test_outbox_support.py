@@ -86,6 +86,12 @@ class ScriptedConnector:
     def report(self, author_ref, platform_ids, comment):
         raise base.NotSupported("no reports here")
 
+    def fetch_replies(self, cursor):
+        return base.InboundPage(items=[], cursor=cursor)
+
+    def lookup(self, platform_ids):
+        return []
+
 
 # --- a platform in another thread, for worker processes --------------------------------------
 
@@ -190,6 +196,12 @@ class HttpConnector:
 
     def delete_post(self, platform_id):
         self._call("DELETE", f"/posts/{platform_id}")
+
+    def fetch_replies(self, cursor):
+        return base.InboundPage(items=[], cursor=cursor)
+
+    def lookup(self, platform_ids):
+        return []
 
 
 def connect(account, config):

@@ -112,7 +112,8 @@ class Worker:
         if poll_due is None:
             return
         try:
-            poll_due(self.write_sessions, self.config, clock.utcnow())
+            options = {"connector_for": self.connector_factory} if self.connector_factory else {}
+            poll_due(self.write_sessions, self.config, clock.utcnow(), **options)
         except Exception as exc:
             self._failed(result, "inbound polling", exc)
 
@@ -122,7 +123,7 @@ class Worker:
             return
         with self.write_sessions() as session:
             try:
-                periodic(session, clock.utcnow())
+                periodic(session, clock.utcnow(), self.config)
                 session.commit()
             except Exception as exc:
                 session.rollback()
