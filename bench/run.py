@@ -58,7 +58,7 @@ class Sizes:
 FULL = Sizes(posts=10_000, small_thread=50, big_thread=2_600, queue_comments=1_000_000,
              archive_records=1_000_000, release_small=10_000, release_big=100_000,
              seconds=5, rounds=3, repeat=40, queries=300, like_queries=15)
-QUICK = Sizes(posts=1_000, small_thread=50, big_thread=2_600, queue_comments=20_000,
+QUICK = Sizes(posts=1_000, small_thread=50, big_thread=600, queue_comments=20_000,
               archive_records=20_000, release_small=1_000, release_big=10_000,
               seconds=1, rounds=3, repeat=15, queries=60, like_queries=5)
 
@@ -169,6 +169,8 @@ class Run:
         env.pop("PYTHONPATH", None)
         self.servers.start("isso", servers.isso_argv(venv, port), env, "/info", port,
                            self.workdir / "isso-server.log")
+        log(f"Isso: seeding threads of {self.sizes.small_thread} and "
+            f"{self.sizes.big_thread:,} comments")
         self.isso_port = port
         self.isso_threads = {"small": "/bench/small", "big": "/bench/big", "write": "/bench/write"}
         seeding.seed_isso(port, {self.isso_threads["small"]: self.sizes.small_thread,
@@ -197,7 +199,7 @@ class Run:
     def get_vs_hello(self, port: int, path: str) -> dict:
         from bench.harness.load import measure_get
         seconds = self.sizes.seconds
-        measure_get(port, path, 1)  # warm every worker (and the page cache)
+        warm(port, path)
         scenario, hello = self.rounds(lambda: measure_get(port, path, seconds),
                                       lambda: measure_get(self.hello_port, "/hello", seconds))
         ratios = report.round_ratios([(s[0], h[0]) for s, h in zip(scenario, hello)])
@@ -212,8 +214,8 @@ class Run:
     def get_vs_isso(self, port: int, path: str, isso_path: str) -> dict:
         from bench.harness.load import measure_get
         seconds = self.sizes.seconds
-        measure_get(port, path, 1)
-        measure_get(self.isso_port, isso_path, 1)
+        warm(port, path)
+        warm(self.isso_port, isso_path)
         ours, isso = self.rounds(lambda: measure_get(port, path, seconds),
                                  lambda: measure_get(self.isso_port, isso_path, seconds))
         ratios = report.round_ratios([(o[0], i[0]) for o, i in zip(ours, isso)])
@@ -262,6 +264,7 @@ class Run:
                 ("district feed (Atom), cached", cached, f"/districts/{slug}/feed.atom", None),
                 ("district feed (Atom), uncached", uncached, f"/districts/{slug}/feed.atom", None),
                 ("department feed (RSS), cached", cached, "/feeds/department.rss", None),
+                ("department feed (RSS), uncached", uncached, "/feeds/department.rss", None),
                 (f"post page, {s.small_thread} comments, cached", cached, f"/posts/{small_post}",
                  at_least(0.5, ">= 0.5 of hello")),
                 (f"post page, {s.small_thread} comments, uncached", uncached,
@@ -271,6 +274,10 @@ class Run:
                 (f"post page, {s.big_thread:,} comments, uncached", uncached,
                  f"/posts/{big_post}", None),
             ]
+            if self.args.quick:  # the scenarios with a target, and one feed, only
+                plan = [p for p in plan if p[3] is not None or p[0] in (
+                    "district feed (Atom), cached",
+                    f"post page, {s.big_thread:,} comments, uncached")]
             for scenario, port, path, target in plan:
                 log(f"  {scenario}")
                 self.http_row(scenario, db, self.get_vs_hello(port, path), target)
@@ -469,6 +476,16 @@ class Run:
             self.failures.append(f"{label}: {type(exc).__name__}: {exc}")
 
     failures: list[str] = []
+
+
+def warm(port: int, path: str, requests: int = 6) -> None:
+    """A few requests first, so every worker has loaded its code (and filled its page cache)."""
+    import http.client
+    for _ in range(requests):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        conn.request("GET", path)
+        conn.getresponse().read()
+        conn.close()
 
 
 def read_snapshot_seconds(url: str) -> float:

@@ -99,7 +99,7 @@ def errors_text(errors: dict) -> str:
     """``{503: 2, "socket": 1}`` -> ``"503: 2, socket: 1"``; nothing -> ``"0 errors"``."""
     if not errors:
         return "0 errors"
-    return ", ".join(f"{key}: {count}" for key, count in sorted(errors.items(), key=str))
+    return ", ".join(f"{key}: {count}" for key, count in sorted(errors.items(), key=lambda item: str(item[0])))
 
 
 def fmt_rate(value: float | None) -> str:
