@@ -595,12 +595,16 @@ def receipts(session: Session, post_id: int) -> list[OutboxRow]:
         .order_by(OutboxRow.account_id, OutboxRow.id)))
 
 
-def dead_rows(session: Session, include_resolved: bool = False) -> list[OutboxRow]:
-    states = (S.DEAD, S.RESOLVED) if include_resolved else (S.DEAD,)
-    return list(session.scalars(
-        select(OutboxRow).options(joinedload(OutboxRow.account), joinedload(OutboxRow.post))
-        .where(OutboxRow.state.in_(states)).order_by(OutboxRow.updated_at.desc(),
-                                                      OutboxRow.id.desc())))
+def dead_rows(session: Session, resolved: int = 0) -> list[OutboxRow]:
+    """Every failed row, newest first, then the ``resolved`` most recently resolved ones."""
+    def newest(state: OutboxState):
+        return (select(OutboxRow).options(joinedload(OutboxRow.account))
+                .where(OutboxRow.state == state)
+                .order_by(OutboxRow.updated_at.desc(), OutboxRow.id.desc()))
+    rows = list(session.scalars(newest(S.DEAD)))
+    if resolved:
+        rows += session.scalars(newest(S.RESOLVED).limit(resolved))
+    return rows
 
 
 def pending_count(session: Session) -> int:

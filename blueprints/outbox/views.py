@@ -16,6 +16,7 @@ from . import bp
 from .forms import ResolveForm
 
 MANAGERS = (Role.ADMIN, Role.NEWS_AFFAIRS)
+RECENT_RESOLVED = 20  # resolved rows stay on the page for reference, newest first
 
 
 @bp.app_template_filter("department_time")
@@ -33,7 +34,7 @@ def receipts_helper():
 
 
 def _page(forms: dict | None = None, status: int = 200, message: str = ""):
-    rows = outbox.dead_rows(db(), include_resolved=True)
+    rows = outbox.dead_rows(db(), resolved=RECENT_RESOLVED)
     forms = forms or {}
     resolve_forms = {row.id: forms.get(row.id) or ResolveForm(formdata=None) for row in rows}
     return render_template("outbox/dead.html", rows=rows, resolve_forms=resolve_forms,
