@@ -468,3 +468,43 @@ def test_a_post_queued_for_an_account_disconnected_since_is_cancelled(
     (row,) = rows(db_session, post.id)
     assert row.state is S.CANCELLED and "disconnected" in row.last_error
     assert platform.posts == {}
+
+
+def _stored_image(app, factory, post, alt: str, colour: str, position: int):
+    import io
+    from pathlib import Path
+
+    from PIL import Image
+
+    from beatdesk.media import MediaStore, process_image
+    from beatdesk.models import MediaAsset, RevisionImage
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), colour).save(buffer, "PNG")
+    image = process_image(buffer.getvalue(), f"{colour}.png", max_bytes=10**6)
+    key = MediaStore(Path(app.config["MEDIA_ROOT"])).save(image)
+    asset = MediaAsset(district_id=post.district_id, storage_key=key, mime=image.mime,
+                       width=8, height=8, size_bytes=len(image.content), sha256=image.sha256,
+                       original_name=f"{colour}.png", uploaded_by_id=post.author_id)
+    factory.session.add(asset)
+    factory.session.flush()
+    factory.session.add(RevisionImage(revision_id=post.current_revision_id, asset_id=asset.id,
+                                      position=position, alt_text=alt, attested=True,
+                                      credit="Photo: Police Department",
+                                      attested_by_id=post.author_id))
+    factory.session.commit()
+    return image.content
+
+
+def test_images_go_out_with_their_alt_text_in_order(app, db_session, factory, district, author,
+                                                    worker, platform):
+    make_account(factory, district)
+    post = factory.post(district, state=PostState.CHECKED, author=author)
+    first = _stored_image(app, factory, post, "A closed road at Elm Street", "red", 1)
+    second = _stored_image(app, factory, post, "The detour signs on Oak Avenue", "blue", 2)
+    assert posts.publish(db_session, Actor(author), post) is None
+    db_session.commit()
+    worker().run_once()
+    (sent,) = platform.posts.values()
+    assert [(i.data, i.alt_text, i.mime_type) for i in sent["images"]] == [
+        (first, "A closed road at Elm Street", "image/png"),
+        (second, "The detour signs on Oak Avenue", "image/png")]
