@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import signal
 import subprocess
 import sys
 import tempfile
@@ -509,8 +510,13 @@ def read_snapshot_seconds(url: str) -> float:
     return elapsed
 
 
+def _terminate(signum, frame):
+    raise SystemExit(128 + signum)  # unwinds through every finally: the servers are stopped
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)
     sizes = QUICK if args.quick else FULL
     if args.rounds or args.seconds:
         from dataclasses import replace
