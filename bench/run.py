@@ -517,6 +517,7 @@ def _terminate(signum, frame):
 def main(argv=None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl+C, even if inherited ignored
     sizes = QUICK if args.quick else FULL
     if args.rounds or args.seconds:
         from dataclasses import replace
