@@ -181,7 +181,9 @@ class Run:
                                  self.isso_threads["big"]: self.sizes.big_thread,
                                  self.isso_threads["write"]: 1})
 
-    def start_beatdesk(self, name: str, url: str, cache_seconds: int) -> tuple[int, object]:
+    def start_beatdesk(self, name: str, url: str,
+                       cache_seconds: int | None) -> tuple[int, object]:
+        """``cache_seconds``: PUBLIC_CACHE_SECONDS, or ``None`` for the application's default."""
         from bench.harness import servers
         port = servers.free_port()
         env = servers.beatdesk_env(url, self.workdir, cache_seconds, self.keys)
@@ -243,7 +245,7 @@ class Run:
 
     def http_scenarios(self, db: str, url: str) -> None:
         from bench import public_pages
-        from bench.harness import load, seeding
+        from bench.harness import seeding
         s = self.sizes
         log(f"{db}: seeding {s.posts:,} posts and comment threads")
         # PostgreSQL: the scratch database's schema is emptied; SQLite: a new file.
@@ -255,7 +257,7 @@ class Run:
         write_post, big_post, small_post = seeding.published_posts(url, 3)
         seeding.seed_comments(url, {small_post: s.small_thread, big_post: s.big_thread},
                               terms_version)
-        cached, _ = self.start_beatdesk(f"beatdesk-{db}-cached", url, 2)
+        cached, _ = self.start_beatdesk(f"beatdesk-{db}-cached", url, None)
         uncached, _ = self.start_beatdesk(f"beatdesk-{db}-uncached", url, 0)
         page_path = self.comment_page_path(cached, big_post)
         if self.wanted("http"):
@@ -285,7 +287,7 @@ class Run:
             for scenario, port, path, target in plan:
                 log(f"  {scenario}")
                 self.http_row(scenario, db, self.get_vs_hello(port, path), target)
-            log(f"  a page of 50 comments vs Isso's list")
+            log("  a page of 50 comments vs Isso's list")
             result = self.get_vs_isso(uncached, page_path,
                                       f"/?uri={self.isso_threads['big']}&limit=50")
             self.http_row(f"page of 50 comments of {s.big_thread:,} (uncached) vs Isso list "
@@ -308,9 +310,18 @@ class Run:
         conn.request("GET", f"/posts/{post_id}")
         html = conn.getresponse().read().decode("utf-8", "replace")
         conn.close()
-        links = re.findall(rf'href="(/posts/{post_id}\?[^"#]*page=[^"#]*)', html)
+        links = []
+        for href in re.findall(r'href="([^"]*)"', html):
+            href = href.replace("&amp;", "&").split("#", 1)[0]
+            if href.startswith("?"):
+                href = f"/posts/{post_id}{href}"
+            href = re.sub(r"^https?://[^/]+", "", href)
+            if href.startswith(f"/posts/{post_id}?") and "comment=" not in href:
+                links.append(href)
+        # a link to another page of the post's comments (page number or cursor)
+        links.sort(key=lambda h: ("page" not in h, len(h)))
         if links:
-            return links[0].replace("&amp;", "&")
+            return links[0]
         self.notes.append(f"The post page links to no further page of comments: the 'page of "
                           f"50 comments' scenario reads /posts/{post_id} as it is.")
         return f"/posts/{post_id}"

@@ -92,12 +92,16 @@ def venv_gunicorn() -> Path:
     return Path(sys.executable).with_name("gunicorn")
 
 
-def beatdesk_env(database_url: str, workdir: Path, cache_seconds: int, keys: str) -> dict:
+def beatdesk_env(database_url: str, workdir: Path, cache_seconds: int | None,
+                 keys: str) -> dict:
     """Production settings, the database given, and comment rate limits out of the way (the
-    benchmark's eight clients share one address, which the default limits would throttle)."""
-    return {**os.environ, "BEATDESK_ENV": "production", "DATABASE_URL": database_url,
+    benchmark's eight clients share one address, which the default limits would throttle).
+    ``cache_seconds`` ``None`` leaves the public page cache at the application's default."""
+    env = {k: v for k, v in os.environ.items() if k != "PUBLIC_CACHE_SECONDS"}
+    if cache_seconds is not None:
+        env["PUBLIC_CACHE_SECONDS"] = str(cache_seconds)
+    return {**env, "BEATDESK_ENV": "production", "DATABASE_URL": database_url,
             "SECRET_KEY": "bench-only-secret-" + "0" * 32, "ENCRYPTION_KEYS": keys,
-            "PUBLIC_CACHE_SECONDS": str(cache_seconds),
             "COMMENT_RATE_LIMIT": "1000000 per minute",
             "COMMENT_POST_RATE_LIMIT": "1000000 per minute",
             "MEDIA_ROOT": str(workdir / "media"), "RELEASE_ROOT": str(workdir / "releases"),
