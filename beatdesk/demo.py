@@ -13,7 +13,9 @@ from beatdesk.accounts import UserData
 from beatdesk.checkpoints import ArchiveKey
 from beatdesk.context import Actor
 from beatdesk.districts import DepartmentData, DistrictData
-from beatdesk.models import Category, ModerationMode, Post, User
+from beatdesk.models import Category, District, ModerationMode, Platform, Post, User
+from beatdesk.platforms import accounts as platform_accounts
+from beatdesk.platforms.accounts import ConnectionData
 from beatdesk.roles import Role
 
 DEMO_PASSWORD = "Beat-desk-demo-2026"
@@ -106,8 +108,28 @@ def _create(session: Session) -> None:
         for rep in ("rep1", "rep2"):
             representatives.designate(session, Actor(commander, "demo-seed"), district,
                                       created[f"d{number}.{rep}"].id)
+    _demo_platform_accounts(session, actor)
     _demo_posts(session, created)
     _demo_comments(session, created)
+
+
+def _demo_platform_accounts(session: Session, actor: Actor) -> None:
+    """District 1 and the department post to X, Mastodon and Bluesky. With the default
+    ``PLATFORM_CONNECTORS=local`` nothing leaves the machine: the worker "sends" to the local
+    connector, so the outbox, receipts and the failed-sends page work offline."""
+    central = session.scalar(select(District).where(District.number == DISTRICTS[0][0]))
+    for district_id, x, mastodon, bluesky in (
+            (central.id, "DemoPD001", "district1", "district1.demo-city.example"),
+            (None, "DemoCityPD", "demopd", "police.demo-city.example")):
+        for data in (
+                ConnectionData(Platform.X, district_id, handle=x,
+                               access_token="demo-token-not-used-offline"),
+                ConnectionData(Platform.MASTODON, district_id, handle=mastodon,
+                               base_url="https://social.demo-city.example",
+                               access_token="demo-token-not-used-offline"),
+                ConnectionData(Platform.BLUESKY, district_id, handle=bluesky,
+                               app_password="demo-app-password")):
+            platform_accounts.connect_account(session, actor, data)
 
 
 def _demo_posts(session: Session, people: dict[str, User]) -> None:

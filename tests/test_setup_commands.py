@@ -62,5 +62,8 @@ def test_run_command_migrates_seeds_prints_logins_and_serves(tmp_path):
             assert re.search(rf"^\s+{re.escape(login)}\s", output, re.M), login
         assert f"http://127.0.0.1:{port}/" in output
     finally:
-        os.killpg(process.pid, 15)
+        try:
+            os.killpg(process.pid, 15)
+        except ProcessLookupError:  # it has already ended (the assertion above says why)
+            pass
         process.wait(timeout=30)
