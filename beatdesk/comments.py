@@ -20,14 +20,14 @@ from beatdesk import archive, screening, terms
 from beatdesk.audit import record_event
 from beatdesk.context import Actor
 from beatdesk.errors import PermissionDenied, ValidationFailed
-from beatdesk.models import (Comment, CommentFlag, CommentState, ModerationAction,
+from beatdesk.models import (Comment, CommentFlag, CommentState, District, ModerationAction,
                              ModerationKind, ModerationMode, Post)
-from beatdesk.publication import get_public_post
+from beatdesk.publication import public_post_ref
 
 NAME_MAX = 80
 EMAIL_MAX = 254
 BODY_MAX = 2000  # characters: a comment, not an essay; the form says so
-PUBLIC_COMMENTS_SHOWN = 300  # newest comments on a post page, shown oldest first
+PUBLIC_COMMENTS_PER_PAGE = 50  # top-level comments on one page of a post's comments
 
 _EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
 # Control characters other than newline and tab have no place in a comment.
@@ -89,15 +89,25 @@ def validate_submission(data: CommentSubmission) -> None:
         raise problems[0]
 
 
-def submit_comment(session: Session, actor: Actor, post_id: int,
-                   data: CommentSubmission) -> Comment:
-    """Store a visitor's comment on a public post, held or visible, with its screening flags.
+@dataclass(frozen=True)
+class ScreenedSubmission:
+    """A submission checked and screened by ``screen_submission`` (reads only), ready to store."""
+
+    post_id: int
+    data: CommentSubmission
+    terms_version: int
+    flags: list
+
+
+def screen_submission(session: Session, actor: Actor, post_id: int,
+                      data: CommentSubmission) -> ScreenedSubmission:
+    """Check and screen a visitor's comment; reads only, so it needs no write lock.
 
     Raises NotFound if the post is not public, ValidationFailed for a missing or over-long
     field, an unticked Terms box or Terms that changed since the form was shown, and
     PermissionDenied if a moderator blocked the commenter's e-mail address or network.
     """
-    post = get_public_post(session, post_id)
+    ref = public_post_ref(session, post_id)
     data = _clean(data)
     validate_submission(data)
     current = terms.current_terms(session)
@@ -111,14 +121,28 @@ def submit_comment(session: Session, actor: Actor, post_id: int,
         raise PermissionDenied(
             f"Comments from your address or e-mail are blocked{until} under the Terms of "
             "Service. If you think this is a mistake, contact the department.")
+    district = session.get(District, ref.district_id)
+    flags = screening.screen_comment(session, district, data.body, name=data.name)
+    return ScreenedSubmission(post_id=ref.id, data=data, terms_version=current.number,
+                              flags=flags)
 
-    flags = screening.screen_comment(session, post.district, data.body, name=data.name)
+
+def store_comment(session: Session, actor: Actor, screened: ScreenedSubmission) -> Comment:
+    """Store a screened comment, held or visible, with its flags, audit event and archive record.
+
+    Meant for one short transaction: the post's visibility and its district's moderation mode
+    are read again (one indexed row), then the rows are written, and the archive record is
+    appended last, so the chain lock is held only from the append to the commit.
+    Raises NotFound if the post stopped being public since it was screened.
+    """
+    ref = public_post_ref(session, screened.post_id)
+    data, flags = screened.data, screened.flags
     holds = any(flag.holds for flag in flags)
-    state = (CommentState.HELD if post.district.moderation_mode == ModerationMode.PRE or holds
+    state = (CommentState.HELD if ref.moderation_mode == ModerationMode.PRE or holds
              else CommentState.VISIBLE)
-    comment = Comment(post_id=post.id, district_id=post.district_id, author_name=data.name,
+    comment = Comment(post_id=ref.id, district_id=ref.district_id, author_name=data.name,
                       author_email=screening.normalise_email(data.email), body=data.body,
-                      terms_version=current.number, client_addr=actor.client_addr[:64],
+                      terms_version=screened.terms_version, client_addr=actor.client_addr[:64],
                       state=state)
     session.add(comment)
     session.flush()
@@ -128,14 +152,22 @@ def submit_comment(session: Session, actor: Actor, post_id: int,
     session.add(ModerationAction(comment_id=comment.id, district_id=comment.district_id,
                                  kind=ModerationKind.SUBMITTED, to_state=state.value,
                                  note="; ".join(f.reason for f in flags)))
+    record_event(session, actor, "comment.submitted", obj=comment, login="",
+                 details={"post_id": ref.id, "state": state.value,
+                          "flags": [f.rule for f in flags]})
     archive.append(session, record_type="comment", object_id=comment.id,
                    district_id=comment.district_id, actor=actor,
                    actor_label=f"visitor: {data.name}"[:120],
                    content=comment_record(comment, flags=[_flag_dict(f) for f in flags]))
-    record_event(session, actor, "comment.submitted", obj=comment, login="",
-                 details={"post_id": post.id, "state": state.value,
-                          "flags": [f.rule for f in flags]})
     return comment
+
+
+def submit_comment(session: Session, actor: Actor, post_id: int,
+                   data: CommentSubmission) -> Comment:
+    """Screen and store a visitor's comment in the session's transaction (see
+    ``screen_submission`` for what it raises). The comment form screens first, outside the
+    writing transaction, then calls ``store_comment``."""
+    return store_comment(session, actor, screen_submission(session, actor, post_id, data))
 
 
 def _flag_dict(flag) -> dict:
@@ -174,42 +206,77 @@ class PublicComment:
                 f"({self.clause_title}) of the Terms of Service.")
 
 
-def _public(comment: Comment) -> PublicComment:
-    removed = comment.state == CommentState.REMOVED
+@dataclass(frozen=True)
+class CommentPage:
+    """One page of a post's comments: ``number`` 1 holds the newest. ``items`` are the page's
+    top-level comments, oldest first, each with its shown replies."""
+
+    items: list[PublicComment]
+    number: int
+    pages: int
+    total: int
+
+    @property
+    def has_newer(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_older(self) -> bool:
+        return self.number < self.pages
+
+
+_PUBLIC_COLUMNS = (Comment.id, Comment.parent_id, Comment.author_name, Comment.body,
+                   Comment.created_at, Comment.state, Comment.clause_number,
+                   Comment.clause_title, Comment.official, Comment.source_platform)
+
+
+def _shown(post_id: int):
+    return (Comment.post_id == post_id,
+            Comment.state.in_((CommentState.VISIBLE, CommentState.REMOVED)),
+            Comment.platform_deleted_at.is_(None))
+
+
+def _public_row(row) -> PublicComment:
+    removed = row.state == CommentState.REMOVED
     return PublicComment(
-        id=comment.id, author_name="" if removed else comment.author_name,
-        body="" if removed else comment.body, created_at=comment.created_at, removed=removed,
-        clause_number=comment.clause_number if removed else "",
-        clause_title=comment.clause_title if removed else "", official=comment.official,
-        platform=comment.source_platform)
+        id=row.id, author_name="" if removed else row.author_name,
+        body="" if removed else row.body, created_at=row.created_at, removed=removed,
+        clause_number=row.clause_number if removed else "",
+        clause_title=row.clause_title if removed else "", official=row.official,
+        platform=row.source_platform)
 
 
-def public_thread(session: Session, post: Post) -> list[PublicComment]:
-    """The post's visible comments (oldest first) with official replies under them.
+def public_comment_page(session: Session, post_id: int, page: int = 1,
+                        per_page: int = PUBLIC_COMMENTS_PER_PAGE) -> CommentPage:
+    """Page ``page`` (1: the newest) of the post's shown top-level comments, with their replies.
 
     Removed comments appear as placeholders naming the clause; held and hidden ones not at all,
     nor platform replies their authors deleted on the platform (the archive keeps them).
-    One query, whatever the number of comments.
+    Three queries of plain columns (count, page, replies), whatever the number of comments.
+    A page past the last is empty (``number`` stays as asked, so the caller can answer 404).
     """
-    rows = list(session.scalars(
-        select(Comment)
-        .where(Comment.post_id == post.id,
-               Comment.state.in_((CommentState.VISIBLE, CommentState.REMOVED)),
-               Comment.platform_deleted_at.is_(None))
+    page = max(1, page)
+    total = session.scalar(select(func.count()).select_from(Comment)
+                           .where(*_shown(post_id), Comment.parent_id.is_(None))) or 0
+    pages = max(1, -(-total // per_page))
+    rows = list(session.execute(
+        select(*_PUBLIC_COLUMNS).where(*_shown(post_id), Comment.parent_id.is_(None))
         .order_by(Comment.created_at.desc(), Comment.id.desc())
-        .limit(PUBLIC_COMMENTS_SHOWN)))
+        .limit(per_page).offset((page - 1) * per_page)))
     rows.reverse()
-    top: list[PublicComment] = []
-    by_id: dict[int, PublicComment] = {}
-    for comment in rows:
-        shown = _public(comment)
-        by_id[comment.id] = shown
-        if comment.parent_id is None:
-            top.append(shown)
-        elif comment.parent_id in by_id:
-            by_id[comment.parent_id].replies.append(shown)
-        # else: a reply to a comment that is not shown (hidden, or older than the window)
-    return top
+    top = [_public_row(row) for row in rows]
+    if top:
+        by_id = {c.id: c for c in top}
+        for row in session.execute(
+                select(*_PUBLIC_COLUMNS).where(*_shown(post_id), Comment.parent_id.in_(by_id))
+                .order_by(Comment.created_at, Comment.id)):
+            by_id[row.parent_id].replies.append(_public_row(row))
+    return CommentPage(items=top, number=page, pages=pages, total=total)
+
+
+def public_thread(session: Session, post: Post) -> list[PublicComment]:
+    """The newest page of the post's shown comments (see ``public_comment_page``)."""
+    return public_comment_page(session, post.id).items
 
 
 def comments_fingerprint(session: Session, post_id: int) -> str:

@@ -38,6 +38,18 @@ def get_public_post(session: Session, post_id: int) -> Post:
     return post
 
 
+def public_post_ref(session: Session, post_id: int):
+    """The id, district id and the district's moderation mode of a visible post (one row,
+    no revision or images): what storing a comment needs. Raises NotFound."""
+    row = session.execute(
+        select(Post.id, Post.district_id, District.moderation_mode)
+        .join(District, Post.district_id == District.id)
+        .where(_visible(), Post.id == post_id)).first()
+    if row is None:
+        raise NotFound("That post is not published.")
+    return row
+
+
 def public_revision_ids() -> Select:
     """Ids of the revisions the public sees (for serving their images)."""
     return (select(Post.current_revision_id).join(District, Post.district_id == District.id)

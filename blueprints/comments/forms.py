@@ -7,7 +7,15 @@ from beatdesk.comments import BODY_MAX, EMAIL_MAX, NAME_MAX
 
 class CommentForm(BaseForm):
     """A visitor's comment. Sizes and the Terms box are checked by the domain, which keeps one
-    set of messages; the validators here only mark fields required for the browser and readers."""
+    set of messages; the validators here only mark fields required for the browser and readers.
+
+    No session token: ``csrf_token`` is the post-bound signed token of ``.protection``, so the
+    post page sets no cookie and any cache may keep it."""
+
+    class Meta(BaseForm.Meta):
+        csrf = False
+
+    csrf_token = HiddenField(id="csrf_token")
 
     name = StringField("Your name", validators=[InputRequired(message="Enter your name.")], id="comment-name",
                        description=f"Shown with your comment. At most {NAME_MAX} characters.")

@@ -8,6 +8,7 @@ from flask import request
 from beatdesk import comments, terms
 
 from ..database import db
+from . import protection
 from .forms import CommentForm
 
 # What the page says after the visitor's comment was stored (``?comment=`` on the redirect).
@@ -18,8 +19,14 @@ SUBMITTED_MESSAGES = {
 }
 
 
+def comment_page_number() -> int:
+    """The page of comments asked for (``?page=N``; 1, the newest, by default)."""
+    number = request.args.get("page", 1, type=int)
+    return number if number and 0 < number <= 10**6 else 1
+
+
 def comment_section(post, form: CommentForm | None = None,
-                    problem: str | None = None) -> dict[str, Any]:
+                    problem: str | None = None, page: int | None = None) -> dict[str, Any]:
     """Template context for ``templates/comments/_section.html``.
 
     ``form`` is a refused submission to show again with what the visitor typed and its errors;
@@ -29,12 +36,15 @@ def comment_section(post, form: CommentForm | None = None,
     if form is None:
         form = CommentForm(formdata=None)
     form.terms_version.data = str(current.number)
+    form.csrf_token.data = protection.issue(post.id)  # the same for every reader this hour
     if form.accept_terms.errors:
         form.accept_terms.data = False  # the visitor ticks the box for the version shown now
     if problem:
         form.form_errors.append(problem)
     return {
-        "comment_thread": comments.public_thread(db(), post),
+        "comment_page": (thread := comments.public_comment_page(
+            db(), post.id, comment_page_number() if page is None else page)),
+        "comment_thread": thread.items,
         "comment_form": form,
         "comment_terms": current,
         "comment_submitted": SUBMITTED_MESSAGES.get(request.args.get("comment", "")),

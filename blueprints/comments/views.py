@@ -1,5 +1,10 @@
 """The comment form's target: store the comment, or show the post page again with the form
-filled in as the visitor left it and the reason it was refused."""
+filled in as the visitor left it and the reason it was refused.
+
+Forged submissions are refused by ``.protection`` (same-origin check and a signed token bound to
+the post; no session, so the post page stays cacheable), not by Flask-WTF's session token.
+The comment is checked and screened in a reading transaction, then stored, audited and
+archived in one short writing transaction (on SQLite it takes the write lock at its start)."""
 from flask import abort, current_app, redirect, request, url_for
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
@@ -11,11 +16,11 @@ from beatdesk.publication import get_public_post
 
 from ..access import actor
 from ..common_forms import attach_error
-from ..database import db
+from ..database import begin_writing, db, reads_first
 from ..errors import _page as error_page
-from ..extensions import limiter
+from ..extensions import csrf, limiter
 from ..public.views import render_post_page
-from . import bp
+from . import bp, protection
 from .forms import CommentForm
 from .section import comment_section
 
@@ -68,6 +73,8 @@ def _submission(form: CommentForm) -> comments.CommentSubmission:
 
 
 @bp.route("/posts/<int:post_id>/comments", methods=["POST"])
+@csrf.exempt  # the session-free checks of .protection apply instead (see its docstring)
+@reads_first
 @limiter.limit(_address_limit, methods=["POST"])
 @limiter.limit(_post_limit, key_func=_post_key, methods=["POST"])
 def submit(post_id: int):
@@ -77,6 +84,12 @@ def submit(post_id: int):
     again with the form as typed: 400, or 403 for a block; too many comments get 429.
     """
     form = CommentForm()
+    if protection.enabled():
+        if not protection.same_origin(request):
+            return _refused(post_id, 403, form, protection.CROSS_SITE)
+        problem = protection.token_problem(form.csrf_token.data, post_id)
+        if problem:
+            return _refused(post_id, 400, form, problem)
     if form.text_refused():  # a character that can't be stored: named next to its field
         _post_or_404(post_id)
         return _refused(post_id, 400, form)
@@ -88,7 +101,9 @@ def submit(post_id: int):
             attach_error(form, problem)
         return _refused(post_id, 400, form)
     try:
-        comment = comments.submit_comment(db(), actor(), post_id, data)
+        screened = comments.screen_submission(db(), actor(), post_id, data)
+        session = begin_writing()  # the reads end here: now one short writing transaction
+        comment = comments.store_comment(session, actor(), screened)
     except NotFound:
         db().rollback()
         abort(404)

@@ -2,14 +2,24 @@
 
 Public pages are the same for every anonymous visitor and are read far more often than their
 data changes. Each process keeps a rendered page for ``PUBLIC_CACHE_SECONDS`` (0 turns the cache
-off). Any transaction of this process that wrote through an ORM session empties the cache when it
-commits, so a process always shows its own changes at once; a change committed by another
-process or instance shows within the cache time (shared caches may already keep a public page
-for a minute: see the ``Cache-Control`` the public blueprint sends).
+off), and a kept page is used only while both generations it was rendered at still hold:
+
+- the **shared generation**: the archive's head position (``archive_head``, one row, read by
+  its primary key on every cached answer). Every change to what the public sees (a post
+  published, revised or discontinued, a comment stored or moderated, a district approved,
+  terms published) is archived in the transaction that makes it, and appends are serialised
+  and commit in chain order, so a change committed by *any* instance on the same database
+  empties every instance's cache at once, with no sleep and no shared memory;
+- the **local generation**: any transaction of this process that wrote through an ORM session
+  empties the cache when it commits (a change that is not archived, e.g. the department's
+  contact details, shows at once in the process that made it, and in others within
+  ``PUBLIC_CACHE_SECONDS``: the stated bound for unarchived changes).
 
 Nothing personal is cached: only GET/HEAD requests without a session cookie and without a
-signed-in user, and only 200 responses that did not start a session (the post page's comment
-form does, so post pages are rendered for each visitor).
+signed-in user, and only 200 responses that did not start a session. The post page's comment
+form needs no session (see ``blueprints.comments.protection``), so post pages are cached too.
+Cached pages keep the ETag of their body (the same on every instance, since the page is) and a
+Last-Modified taken from the database: the time of the archive's newest record.
 """
 from __future__ import annotations
 
@@ -22,8 +32,13 @@ from datetime import datetime
 
 from flask import Response, current_app, g, request, session
 from flask_login import current_user
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
+
+from beatdesk import clock
+from beatdesk.models import ArchiveHead, ArchiveRecord
+
+from ..database import db
 
 MAX_ENTRIES = 512
 
@@ -73,7 +88,7 @@ class CachedPage:
     etag: str
     content_type: str
     last_modified: datetime | None
-    generation: int
+    generation: tuple
     expires: float
 
 
@@ -85,12 +100,12 @@ class PageCache:
         self._pages: OrderedDict[tuple, CachedPage] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple) -> CachedPage | None:
+    def get(self, key: tuple, current: tuple) -> CachedPage | None:
         with self._lock:
             page = self._pages.get(key)
             if page is None:
                 return None
-            if page.generation != generation() or page.expires <= time.monotonic():
+            if page.generation != current or page.expires <= time.monotonic():
                 del self._pages[key]
                 return None
             self._pages.move_to_end(key)
@@ -121,15 +136,30 @@ def _anonymous_request() -> bool:
             and not session and not current_user.is_authenticated)
 
 
+def shared_state() -> tuple[int, datetime | None]:
+    """The archive's head position and the time of its newest record (one indexed read)."""
+    row = db().execute(
+        select(ArchiveHead.position, ArchiveRecord.recorded_at)
+        .select_from(ArchiveHead)
+        .outerjoin(ArchiveRecord, ArchiveRecord.id == ArchiveHead.position)
+        .where(ArchiveHead.id == 1)).first()
+    if row is None:
+        return 0, None
+    return row.position, clock.as_utc(row.recorded_at)
+
+
 # --- request hooks (registered by the public blueprint) -----------------------------------------
 
 def serve_cached() -> Response | None:
-    """before_request: answer from the cache, or note the generation the page is rendered at."""
+    """before_request: answer from the cache, or note the generations the page is rendered at."""
     if _seconds() <= 0 or not _anonymous_request():
         return None
-    page = _store().get(_key())
+    position, changed_at = shared_state()
+    current = (generation(), position)
+    page = _store().get(_key(), current)
     if page is None:
-        g.public_cache_generation = generation()
+        g.public_cache_generation = current
+        g.public_last_modified = changed_at
         return None
     response = current_app.response_class(page.body, content_type=page.content_type)
     response.set_etag(page.etag)
@@ -143,6 +173,8 @@ def keep(response: Response) -> None:
     if started_at is None or response.status_code != 200 or response.direct_passthrough \
             or session.modified:
         return
+    if response.last_modified is None:
+        response.last_modified = g.pop("public_last_modified", None)
     body = response.get_data()
     _store().put(_key(), CachedPage(body=body, etag=hashlib.sha1(body).hexdigest(),
                                     content_type=response.content_type,

@@ -32,8 +32,9 @@ def conditional_and_cacheable(response):
             and not response.direct_passthrough:
         response.add_etag()
         response.make_conditional(request)
-    # A signed-in header, a new cookie or a visitor's own form token must not reach a shared cache.
-    personal = current_user.is_authenticated or session.modified or bool(session)
+    # A signed-in header, a new cookie or a visitor's own message must not reach a shared cache.
+    personal = (current_user.is_authenticated or session.modified or bool(session)
+                or "comment" in request.args)
     if response.status_code >= 500:
         response.headers["Cache-Control"] = "no-store"
     else:
@@ -101,11 +102,16 @@ def render_post_page(post, *, status: int = 200, comments: dict | None = None):
 @bp.route("/posts/<int:post_id>")
 def post(post_id: int):
     """A published post: text, category, date, district, images, then its comments."""
+    from ..comments.section import comment_page_number, comment_section
+
     try:
         found = get_public_post(db(), post_id)
     except NotFound:
         abort(404)
-    return render_post_page(found)
+    context = comment_section(found, page=comment_page_number())
+    if context["comment_page"].number > context["comment_page"].pages:
+        abort(404)
+    return render_post_page(found, comments=context)
 
 
 @bp.route("/terms")
