@@ -8,7 +8,8 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import (Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text)
+from sqlalchemy import (Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, false,
+                        text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, StrEnumType, UTCDateTime, now_utc, sql_in
@@ -68,10 +69,19 @@ class Comment(Base):
         CheckConstraint("NOT official OR (parent_id IS NOT NULL AND staff_author_id IS NOT NULL)",
                         name="official_reply_recorded"),
         # The moderation queue: newest first, by district and/or state (DESIGN.md section 8).
-        Index("ix_comments_queue", "district_id", "state", "created_at"),
-        Index("ix_comments_state_created", "state", "created_at"),
-        Index("ix_comments_district_created", "district_id", "created_at"),
-        Index("ix_comments_created", "created_at"),
+        # Each ends in the queue's whole order (created_at DESC, id DESC), so a page is a walk.
+        Index("ix_comments_queue", "district_id", "state", "created_at", "id"),
+        Index("ix_comments_state_created", "state", "created_at", "id"),
+        Index("ix_comments_district_created", "district_id", "created_at", "id"),
+        Index("ix_comments_created", "created_at", "id"),
+        # The same over the few flagged comments (the queue's flag filters).
+        *(Index(name, *columns, sqlite_where=text("flagged = 1"),
+                postgresql_where=text("flagged"))
+          for name, columns in (
+              ("ix_comments_flagged_queue", ("district_id", "state", "created_at", "id")),
+              ("ix_comments_flagged_state", ("state", "created_at", "id")),
+              ("ix_comments_flagged_district", ("district_id", "created_at", "id")),
+              ("ix_comments_flagged_created", ("created_at", "id")))),
         Index("ix_comments_public", "post_id", "state", "created_at"),
         # A reply captured from a platform is stored once, whatever the polling does.
         Index("ux_comments_platform_id", "source_platform", "platform_id", unique=True),
@@ -109,6 +119,9 @@ class Comment(Base):
     platform_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     platform_edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     platform_deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set by the database when the comment's first screening flag is stored (migration 0011's
+    # trigger), so the queue's flag filters walk a partial index instead of probing every row.
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Bumped by every moderation change; a moderator's action names the version they saw.
     version: Mapped[int] = mapped_column(Integer, default=1)
 

@@ -6,7 +6,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint)
+                        UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, StrEnumType, UTCDateTime, now_utc, sql_in
@@ -96,6 +96,9 @@ class Post(Base):
         Index("ix_posts_public", "district_id", "state", "published_at"),
         Index("ix_posts_state_published", "state", "published_at"),
         Index("ix_posts_review", "district_id", "state", "reviewed_at"),
+        # The sergeant's review queue: a district's unreviewed posts, oldest published first.
+        Index("ix_posts_unreviewed", "district_id", "published_at", "id",
+              sqlite_where=text("reviewed_at IS NULL"), postgresql_where=text("reviewed_at IS NULL")),
         Index("ix_posts_district_updated", "district_id", "updated_at"),
         Index("ix_posts_updated", "updated_at"),
     )
