@@ -12,15 +12,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from beatdesk.errors import NotFound
-from beatdesk.models import District, Post
-from beatdesk.publication import public_posts
+from beatdesk.models import District
+from beatdesk.publication import ShownPost, public_post_rows
 
 
 @dataclass(frozen=True)
 class PostPage:
     """One page of posts, newest first; ``has_older`` says whether another page follows."""
 
-    items: list[Post]
+    items: list[ShownPost]
     page: int
     has_older: bool
 
@@ -51,11 +51,10 @@ def posts_page(session: Session, district_id: int | None, page: int, per_page: i
     large district would cost more than the page itself.
     """
     page = max(1, page)
-    rows = list(session.scalars(public_posts(district_id).limit(per_page + 1)
-                                .offset((page - 1) * per_page)))
+    rows = public_post_rows(session, district_id, per_page + 1, (page - 1) * per_page)
     return PostPage(items=rows[:per_page], page=page, has_older=len(rows) > per_page)
 
 
-def newest_posts(session: Session, district_id: int | None, limit: int) -> list[Post]:
+def newest_posts(session: Session, district_id: int | None, limit: int) -> list[ShownPost]:
     """The ``limit`` newest visible posts (for feeds)."""
-    return list(session.scalars(public_posts(district_id).limit(limit)))
+    return public_post_rows(session, district_id, limit)
