@@ -158,9 +158,11 @@ def queue_query(user: User, flt: QueueFilter) -> Select:
         query = query.where(Comment.district_id == district_id)
     if flt.state:
         query = query.where(Comment.state == CommentState(flt.state))
-    if flt.flag == "any":
-        query = query.where(exists().where(CommentFlag.comment_id == Comment.id))
-    elif flt.flag:
+    if flt.flag:
+        # ``flagged`` is set by the database with the first flag (migration 0011): the page walks
+        # a partial index over the few flagged comments, and only those are probed for the rule.
+        query = query.where(Comment.flagged == True)  # noqa: E712 (the partial index's condition)
+    if flt.flag and flt.flag != "any":
         query = query.where(exists().where(CommentFlag.comment_id == Comment.id,
                                            CommentFlag.rule == flt.flag))
     if flt.since:
@@ -174,20 +176,26 @@ def _start_of(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
+# Pages past this one are not offered (an OFFSET walks every row before the page); a date range
+# reaches older comments with the same cost as the first page.
+MAX_PAGE = 100
+
+
 def queue(session: Session, user: User, flt: QueueFilter, page: int = 1,
           per_page: int = 50) -> QueuePage:
     """One page of the queue with flags, handlers and districts loaded (4 queries).
 
-    No total count: counting a million rows would cost more than the page itself.
+    No total count: counting a million rows would cost more than the page itself. Page numbers
+    stop at ``MAX_PAGE`` (a larger one shows that page, with no next page).
     """
-    page = max(1, page)
+    page = min(max(1, page), MAX_PAGE)
     query = (queue_query(user, flt)
              .options(selectinload(Comment.flags), selectinload(Comment.handled_by),
                       selectinload(Comment.district))
              .limit(per_page + 1).offset((page - 1) * per_page))
     rows = list(session.scalars(query))
     return QueuePage(items=rows[:per_page], page=page, per_page=per_page,
-                     has_next=len(rows) > per_page)
+                     has_next=len(rows) > per_page and page < MAX_PAGE)
 
 
 def get_comment(session: Session, user: User, comment_id: int) -> Comment:
