@@ -308,9 +308,10 @@ def test_anonymous_pages_are_reused_until_a_change_is_committed(app, client, fac
     first = client.get("/districts/north")
     with count_queries(app) as statements:
         again = client.get("/districts/north")
-    # one read of the archive head (the generation shared by every instance), nothing else
+    # at most a read of the archive head (the generation shared by every instance)
     reads = [s for s in statements if s.upper().startswith("SELECT")]
-    assert len(reads) == 1 and "archive_head" in reads[0] and again.data == first.data
+    assert all("archive_head" in s for s in reads) and len(reads) <= 1
+    assert again.data == first.data
     assert again.headers["ETag"] == first.headers["ETag"]
     factory.post(district, body="Second news.")  # any committed write empties the cache
     assert "Second news." in client.get("/districts/north").get_data(as_text=True)

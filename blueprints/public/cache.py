@@ -5,11 +5,14 @@ data changes. Each process keeps a rendered page for ``PUBLIC_CACHE_SECONDS`` (0
 off), and a kept page is used only while both generations it was rendered at still hold:
 
 - the **shared generation**: the archive's head position (``archive_head``, one row, read by
-  its primary key on every cached answer). Every change to what the public sees (a post
-  published, revised or discontinued, a comment stored or moderated, a district approved,
-  terms published) is archived in the transaction that makes it, and appends are serialised
-  and commit in chain order, so a change committed by *any* instance on the same database
-  empties every instance's cache at once, with no sleep and no shared memory;
+  its primary key). Every change to what the public sees (a post published, revised or
+  discontinued, a comment stored or moderated, a district approved, terms published) is
+  archived in the transaction that makes it, and appends are serialised and commit in chain
+  order, so a change committed by *any* instance on the same database empties every instance's
+  cache. Each process reads the head at most once per ``PUBLIC_CACHE_CHECK_SECONDS`` (0.1 s by
+  default; 0 reads it for every cached answer): that is the stated bound for another
+  instance's archived change, with no shared memory. Reading it for every answer would halve
+  the cached page's rate (a session, a transaction and a query per request);
 - the **local generation**: any transaction of this process that wrote through an ORM session
   empties the cache when it commits (a change that is not archived, e.g. the department's
   contact details, shows at once in the process that made it, and in others within
@@ -136,7 +139,26 @@ def _anonymous_request() -> bool:
             and not session and not current_user.is_authenticated)
 
 
+DEFAULT_CHECK_SECONDS = 0.1
+
+
 def shared_state() -> tuple[int, datetime | None]:
+    """The archive's head position and the time of its newest record: read from the database
+    at most once per ``PUBLIC_CACHE_CHECK_SECONDS`` per process (see the module docstring)."""
+    interval = float(current_app.config.get("PUBLIC_CACHE_CHECK_SECONDS",
+                                            DEFAULT_CHECK_SECONDS) or 0)
+    now = time.monotonic()
+    seen = current_app.extensions.get("beatdesk.public_cache_head")
+    if interval > 0 and seen is not None and seen[0] == generation() \
+            and 0 <= now - seen[1] < interval:
+        return seen[2], seen[3]
+    local = generation()
+    position, changed_at = read_archive_head()
+    current_app.extensions["beatdesk.public_cache_head"] = (local, now, position, changed_at)
+    return position, changed_at
+
+
+def read_archive_head() -> tuple[int, datetime | None]:
     """The archive's head position and the time of its newest record (one indexed read)."""
     row = db().execute(
         select(ArchiveHead.position, ArchiveRecord.recorded_at)
