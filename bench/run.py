@@ -553,8 +553,9 @@ def main(argv=None) -> int:
                    f"{sizes.rounds} rounds of {sizes.seconds:g} s per measurement, median shown; "
                    f"{time.monotonic() - started:.0f} s in all")
     notes = list(dict.fromkeys(run.notes))
-    notes.append("Isso stores comments only in SQLite: both databases' comment rows compare "
-                 "with the same Isso server.")
+    if run.isso_port:
+        notes.append("Isso stores comments only in SQLite: both databases' comment rows compare "
+                     "with the same Isso server.")
     notes += [f"HARNESS FAILURE - {f}" for f in run.failures]
     print()
     print(title)
