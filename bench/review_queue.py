@@ -74,6 +74,23 @@ def build(url: str, total: int, backlog: int) -> tuple[int, int]:
     return sergeant, admin
 
 
+def analyze(url: str) -> None:
+    """ANALYZE the database once it is built, as a live one would be."""
+    engine = make_engine(url)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("ANALYZE"))
+    engine.dispose()
+
+
+def user_district(url: str, user_id: int) -> int:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        district = conn.execute(text("SELECT district_id FROM users WHERE id = :id"),
+                                {"id": user_id}).scalar_one()
+    engine.dispose()
+    return district
+
+
 def timed(client, path: str, repeat: int) -> list[float]:
     client.get(path)  # warm up
     out = []
@@ -82,6 +99,25 @@ def timed(client, path: str, repeat: int) -> list[float]:
         response = client.get(path)
         out.append((time.perf_counter() - start) * 1000)
         assert response.status_code == 200, response.status_code
+    return out
+
+
+def measure_queries(url: str, district_id: int, repeat: int, page_size: int = 25) -> list[float]:
+    """The review queue's own queries (its first page and its size), without HTTP or template;
+    times in ms."""
+    from beatdesk import posts
+    from beatdesk.db import make_session_factory
+    engine = make_engine(url)
+    out = []
+    with make_session_factory(engine)() as session:
+        posts.review_queue(session, district_id, page_size)  # warm-up
+        for _ in range(repeat):
+            session.expunge_all()
+            start = time.perf_counter()
+            posts.review_queue(session, district_id, page_size)
+            posts.review_queue_size(session, district_id)
+            out.append((time.perf_counter() - start) * 1000)
+    engine.dispose()
     return out
 
 
@@ -113,6 +149,11 @@ def main() -> None:
             sess["_fresh"] = True
             sess["auth_at"] = now
             sess["last_seen"] = now
+    analyze(url)
+    samples = sorted(measure_queries(url, user_district(url, sergeant_id), args.repeat))
+    p95 = samples[max(0, int(len(samples) * 0.95) - 1)]
+    print(f"review queue queries (first page and size): median "
+          f"{statistics.median(samples):.1f} ms, p95 {p95:.1f} ms over {args.repeat} runs")
     for path in ("/console/posts/sergeant", "/console/posts/"):
         samples = sorted(timed(client, path, args.repeat))
         p95 = samples[max(0, int(len(samples) * 0.95) - 1)]
