@@ -209,20 +209,17 @@ class PublicComment:
 @dataclass(frozen=True)
 class CommentPage:
     """One page of a post's comments: ``number`` 1 holds the newest. ``items`` are the page's
-    top-level comments, oldest first, each with its shown replies."""
+    top-level comments, oldest first, each with its shown replies. The comments are not
+    counted (a count over a long thread costs more than the page): ``has_older`` says whether
+    another page follows."""
 
     items: list[PublicComment]
     number: int
-    pages: int
-    total: int
+    has_older: bool
 
     @property
     def has_newer(self) -> bool:
         return self.number > 1
-
-    @property
-    def has_older(self) -> bool:
-        return self.number < self.pages
 
 
 _PUBLIC_COLUMNS = (Comment.id, Comment.parent_id, Comment.author_name, Comment.body,
@@ -252,17 +249,17 @@ def public_comment_page(session: Session, post_id: int, page: int = 1,
 
     Removed comments appear as placeholders naming the clause; held and hidden ones not at all,
     nor platform replies their authors deleted on the platform (the archive keeps them).
-    Three queries of plain columns (count, page, replies), whatever the number of comments.
-    A page past the last is empty (``number`` stays as asked, so the caller can answer 404).
+    Two queries of plain columns (the page, one row more to learn whether an older page
+    exists; the replies of the page), whatever the number of comments. A page past the last is
+    empty (``number`` stays as asked, so the caller can answer 404).
     """
     page = max(1, page)
-    total = session.scalar(select(func.count()).select_from(Comment)
-                           .where(*_shown(post_id), Comment.parent_id.is_(None))) or 0
-    pages = max(1, -(-total // per_page))
     rows = list(session.execute(
         select(*_PUBLIC_COLUMNS).where(*_shown(post_id), Comment.parent_id.is_(None))
         .order_by(Comment.created_at.desc(), Comment.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)))
+        .limit(per_page + 1).offset((page - 1) * per_page)))
+    has_older = len(rows) > per_page
+    rows = rows[:per_page]
     rows.reverse()
     top = [_public_row(row) for row in rows]
     if top:
@@ -271,7 +268,7 @@ def public_comment_page(session: Session, post_id: int, page: int = 1,
                 select(*_PUBLIC_COLUMNS).where(*_shown(post_id), Comment.parent_id.in_(by_id))
                 .order_by(Comment.created_at, Comment.id)):
             by_id[row.parent_id].replies.append(_public_row(row))
-    return CommentPage(items=top, number=page, pages=pages, total=total)
+    return CommentPage(items=top, number=page, has_older=has_older)
 
 
 def public_thread(session: Session, post: Post) -> list[PublicComment]:

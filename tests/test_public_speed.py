@@ -70,16 +70,15 @@ def test_a_post_with_2600_comments_shows_the_newest_50_then_older_pages(uncached
     pages = -(-BIG // PUBLIC_COMMENTS_PER_PAGE)
     nav = re.search(r'<nav class="pager" aria-label="Pages of comments">(.*?)</nav>', page,
                     re.S).group(1)
-    assert f'<span aria-current="page">Page 1 of {pages}</span>' in nav
+    assert '<span aria-current="page">Page 1</span>' in nav
     assert f'href="/posts/{big_post.id}?page=2#comments" rel="next"' in nav
-    assert f'href="/posts/{big_post.id}?page={pages}#comments"' in nav
     assert "rel=\"prev\"" not in nav
 
     second = client.get(f"/posts/{big_post.id}?page=2").get_data(as_text=True)
     assert _shown(second) == list(range(BIG - 2 * PUBLIC_COMMENTS_PER_PAGE,
                                         BIG - PUBLIC_COMMENTS_PER_PAGE))
     assert f'href="/posts/{big_post.id}#comments" rel="prev"' in second
-    assert 'aria-current="page">Page 2 of' in second
+    assert 'aria-current="page">Page 2<' in second
 
     last = client.get(f"/posts/{big_post.id}?page={pages}").get_data(as_text=True)
     assert _shown(last) == list(range(0, BIG - (pages - 1) * PUBLIC_COMMENTS_PER_PAGE))
@@ -99,8 +98,8 @@ def test_the_post_page_reads_a_fixed_number_of_rows_whatever_the_thread(uncached
     _, big_reads = _statements(uncached, client, f"/posts/{big_post.id}")
     assert len(small_reads) == len(big_reads)
     comment_reads = [s for s in big_reads if "FROM comments" in s]
-    # count, the page (LIMIT), the replies of the page: never the whole thread
-    assert len(comment_reads) == 3
+    # the page (LIMIT) and the replies of the page: never the whole thread
+    assert len(comment_reads) == 2
     assert any("LIMIT" in s for s in comment_reads)
     assert not any("comments.author_email" in s or "comments.client_addr" in s
                    for s in comment_reads)

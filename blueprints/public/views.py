@@ -109,7 +109,7 @@ def post(post_id: int):
     except NotFound:
         abort(404)
     context = comment_section(found, page=comment_page_number())
-    if context["comment_page"].number > context["comment_page"].pages:
+    if context["comment_page"].number > 1 and not context["comment_page"].items:
         abort(404)
     return render_post_page(found, comments=context)
 
