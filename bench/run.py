@@ -322,8 +322,8 @@ class Run:
         links.sort(key=lambda h: ("page" not in h, len(h)))
         if links:
             return links[0]
-        self.notes.append(f"The post page links to no further page of comments: the 'page of "
-                          f"50 comments' scenario reads /posts/{post_id} as it is.")
+        self.notes.append(f"The post page linked to no further page of comments: the 'page "
+                          f"of 50 comments' scenario read /posts/{post_id} as it is.")
         return f"/posts/{post_id}"
 
     def comment_writes(self, db: str, url: str, port: int, post_id: int) -> None:
