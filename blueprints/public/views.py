@@ -15,7 +15,10 @@ from ..database import db
 from . import bp, cache
 
 FEED_TYPES = {"atom": "application/atom+xml", "rss": "application/rss+xml"}
-PUBLIC_MAX_AGE = 60  # seconds a shared cache may keep an anonymous page before revalidating
+# Seconds a shared cache (reverse proxy, CDN) may keep an anonymous page before revalidating.
+# Browsers revalidate every time (max-age=0; a matching ETag costs a 304 and no rendering), so a
+# reader sees a removed comment gone as soon as the server does, not a minute later.
+PUBLIC_MAX_AGE = 60
 
 
 bp.before_request(cache.serve_cached)
@@ -39,7 +42,7 @@ def conditional_and_cacheable(response):
         response.headers["Cache-Control"] = "no-store"
     else:
         response.headers["Cache-Control"] = (
-            "private, no-cache" if personal else f"public, max-age={PUBLIC_MAX_AGE}")
+            "private, no-cache" if personal else f"public, max-age=0, s-maxage={PUBLIC_MAX_AGE}")
     response.vary.add("Cookie")
     return response
 
