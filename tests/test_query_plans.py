@@ -14,7 +14,7 @@ import shutil
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import insert, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ClauseElement, Executable
@@ -228,7 +228,7 @@ def test_sergeant_review_queue_walks_the_unreviewed_index(big):
     dialect, lines = plan(session, query)
     assert not full_scans(dialect, lines), "\n".join(lines)
     assert not sorts_everything(dialect, lines), lines
-    count = select(posts.func.count(Post.id)).where(*posts._unreviewed(sergeant.district_id))
+    count = select(func.count(Post.id)).where(*posts._unreviewed(sergeant.district_id))
     dialect, lines = plan(session, count)
     assert not full_scans(dialect, lines), "\n".join(lines)
     queue = posts.review_queue(session, sergeant.district_id, limit=25)
@@ -279,10 +279,10 @@ def _check_archive_plans(session, criteria, label, stopped_by_limit=False):
     query = archive_search.search_query(session, criteria)
     dialect, lines = plan(session, query.limit(50))
     assert not full_scans(dialect, lines, stopped_by_limit=stopped_by_limit), (label, lines)
-    ids = query.with_only_columns(archive_search.ArchiveRecord.id, maintain_column_froms=True)
+    ids = query.with_only_columns(ArchiveRecord.id, maintain_column_froms=True)
     if dialect == "postgresql":
         ids = ids.order_by(None)  # as ``search`` counts
-    capped = select(archive_search.func.count()).select_from(
+    capped = select(func.count()).select_from(
         ids.limit(archive_search.CONSOLE_COUNT_LIMIT + 1).subquery())
     dialect, lines = plan(session, capped)
     assert not full_scans(dialect, lines, stopped_by_limit=stopped_by_limit), (label, lines)
