@@ -9,8 +9,8 @@ from beatdesk.models.platforms import (AttemptOutcome, OutboxAttempt, OutboxKind
 from beatdesk.roles import Role
 from blueprints.database import db
 
-from .browser.conftest import chromium, live_server, page, sign_in  # noqa: F401
-from .browser.test_login_a11y import assert_no_axe_violations, make_user
+from .conftest import sign_in
+from .test_login_a11y import assert_no_axe_violations, make_user
 
 
 def _failed_row(live_server) -> int:
