@@ -51,6 +51,11 @@ def live_server(database_url, tmp_path):
     app = make_app(database_url, WTF_CSRF_ENABLED=True, SERVER_NAME=None,
                    MEDIA_ROOT=str(tmp_path / "instance" / "media"))
     app.instance_path = str(tmp_path / "instance")
+    yield from serve(app)
+
+
+def serve(app):
+    """Serve ``app`` from a background thread on a free port; yields its ``LiveServer``."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()

@@ -4,12 +4,10 @@ page shows the receipt; axe-core (WCAG 2.1 A and AA) on the new pages. Screensho
 ``$BEATDESK_SCREENSHOTS`` when it is set."""
 import os
 import re
-import threading
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
 from beatdesk.models.platforms import Platform, PlatformAccount
 from beatdesk.roles import Role
@@ -17,7 +15,7 @@ from blueprints.database import db
 
 from ..conftest import Factory, make_app
 from ..fakes.x_api import ACCOUNT_USERNAME, TOKEN, x_fake  # noqa: F401 (fixture)
-from .conftest import TIMEOUT_MS, LiveServer, sign_in
+from .conftest import TIMEOUT_MS, serve, sign_in
 from .test_login_a11y import assert_no_axe_violations
 
 pytestmark = pytest.mark.browser
@@ -38,16 +36,7 @@ def live_platforms(database_url, tmp_path):
                    INBOUND_POLL_SECONDS=0,
                    MEDIA_ROOT=str(tmp_path / "instance" / "media"))
     app.instance_path = str(tmp_path / "instance")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield LiveServer(app=app, url=f"http://127.0.0.1:{server.server_port}")
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-        app.extensions["beatdesk.engine"].dispose()
+    yield from serve(app)
 
 
 @pytest.fixture
