@@ -17,6 +17,22 @@ branch_labels = None
 depends_on = None
 
 
+def _copy_totp_secrets(source: str, target: str, how: str) -> None:
+    """Fill ``target`` from ``source`` for every user with a secret, sealed or opened with the
+    configured key (ENCRYPTION_KEYS)."""
+    users = sa.table("users", sa.column("id", sa.Integer()), sa.column(source, sa.Text()),
+                     sa.column(target, sa.Text()))
+    bind = op.get_bind()
+    rows = bind.execute(sa.select(users.c.id, users.c[source])
+                        .where(users.c[source].is_not(None))).all()
+    if rows:
+        from beatdesk import sealing
+        convert = getattr(sealing, how)
+        for user_id, value in rows:
+            bind.execute(users.update().where(users.c.id == user_id)
+                         .values({target: convert(value)}))
+
+
 def upgrade() -> None:
     op.create_table('notification_preferences',
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -193,16 +209,7 @@ def upgrade() -> None:
     # TOTP secrets are stored sealed from now on: existing ones are sealed with the configured
     # key (ENCRYPTION_KEYS) and the clear column is dropped.
     op.add_column("users", sa.Column("totp_secret_sealed", sa.Text(), nullable=True))
-    users = sa.table("users", sa.column("id", sa.Integer()), sa.column("totp_secret", sa.String()),
-                     sa.column("totp_secret_sealed", sa.Text()))
-    bind = op.get_bind()
-    rows = bind.execute(sa.select(users.c.id, users.c.totp_secret)
-                        .where(users.c.totp_secret.is_not(None))).all()
-    if rows:
-        from beatdesk import sealing
-        for user_id, secret in rows:
-            bind.execute(users.update().where(users.c.id == user_id)
-                         .values(totp_secret_sealed=sealing.seal(secret)))
+    _copy_totp_secrets("totp_secret", "totp_secret_sealed", "seal")
     op.drop_column("users", "totp_secret")
 
     # A notable post's outbox rows cannot exist before News Affairs approved the revision they
@@ -251,16 +258,8 @@ def downgrade() -> None:
         op.execute("DROP TRIGGER outbox_notable_needs_approval_update")
 
     op.add_column("users", sa.Column("totp_secret", sa.String(64), nullable=True))
-    users = sa.table("users", sa.column("id", sa.Integer()), sa.column("totp_secret", sa.String()),
-                     sa.column("totp_secret_sealed", sa.Text()))
+    _copy_totp_secrets("totp_secret_sealed", "totp_secret", "unseal")
     bind = op.get_bind()
-    rows = bind.execute(sa.select(users.c.id, users.c.totp_secret_sealed)
-                        .where(users.c.totp_secret_sealed.is_not(None))).all()
-    if rows:
-        from beatdesk import sealing
-        for user_id, token in rows:
-            bind.execute(users.update().where(users.c.id == user_id)
-                         .values(totp_secret=sealing.unseal(token)))
     op.drop_column("users", "totp_secret_sealed")
 
     op.drop_index("ux_comments_platform_id", table_name="comments")
