@@ -64,6 +64,14 @@ QUICK = Sizes(posts=1_000, small_thread=50, big_thread=600, queue_comments=20_00
               seconds=1, rounds=3, repeat=15, queries=60, like_queries=5)
 
 
+def _database_name(value: str) -> str:
+    if not (value.isascii() and value.replace("_", "a").isalnum() and value[:1].isalpha()
+            and len(value) <= 63):
+        raise argparse.ArgumentTypeError("a database name is letters, digits and _ (up to 63), "
+                                         "starting with a letter")
+    return value
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -77,6 +85,8 @@ def parse_args(argv=None):
                              "release (default all)")
     parser.add_argument("--pg-admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres",
                         help="PostgreSQL server where the scratch database is created")
+    parser.add_argument("--pg-database", default=PG_DATABASE, type=_database_name,
+                        help="name of the scratch PostgreSQL database (created and dropped)")
     parser.add_argument("--output", default=str(ROOT / "bench" / "results" / "latest.md"))
     parser.add_argument("--rounds", type=int, help="rounds per scenario (default 3)")
     parser.add_argument("--seconds", type=float, help="seconds per measurement")
@@ -115,21 +125,21 @@ def _nproc() -> str:
 
 # --- PostgreSQL scratch database ---------------------------------------------------------------
 
-def create_pg(admin_url: str) -> str:
+def create_pg(admin_url: str, name: str = PG_DATABASE) -> str:
     from sqlalchemy import create_engine, text
     engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)"))
-        conn.execute(text(f"CREATE DATABASE {PG_DATABASE}"))
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        conn.execute(text(f"CREATE DATABASE {name}"))
     engine.dispose()
-    return admin_url.rsplit("/", 1)[0] + "/" + PG_DATABASE
+    return admin_url.rsplit("/", 1)[0] + "/" + name
 
 
-def drop_pg(admin_url: str) -> None:
+def drop_pg(admin_url: str, name: str = PG_DATABASE) -> None:
     from sqlalchemy import create_engine, text
     engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)"))
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
     engine.dispose()
 
 
@@ -459,7 +469,7 @@ class Run:
                 self.start_isso()
             for db in dbs:
                 if db == "postgresql":
-                    pg_url = create_pg(self.args.pg_admin_url)
+                    pg_url = create_pg(self.args.pg_admin_url, self.args.pg_database)
                 url = pg_url if db == "postgresql" else f"sqlite:///{self.workdir / 'pages.db'}"
                 if self.wanted("http") or self.wanted("comments"):
                     self.guarded(f"{db}: pages and comments", self.http_scenarios, db, url)
@@ -473,7 +483,7 @@ class Run:
         finally:
             self.servers.stop_all()
             if pg_url:
-                drop_pg(self.args.pg_admin_url)
+                drop_pg(self.args.pg_admin_url, self.args.pg_database)
 
     def stop_beatdesk(self) -> None:
         for name, process in list(self.servers.processes):
