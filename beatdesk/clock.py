@@ -1,6 +1,26 @@
-"""The one source of "now" for the domain, so tests can move time instead of sleeping."""
+"""Time for the domain and for people.
+
+``utcnow`` is the one source of "now", so tests can move time instead of sleeping. ``local_text``
+is the one way a person is shown a time: in the department's zone, with the zone's abbreviation
+("Nov 30, 2026, 8:46 AM CST"). Machines get ``iso`` (ISO 8601 with the offset). ``from_local``
+reads a time a person typed in the department's zone and settles the daylight-saving edges: a
+time the clocks skipped is refused, a time they repeated is taken at its first occurrence (and
+the caller is told, so it can say so).
+"""
 from collections.abc import Callable
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULT_ZONE = "America/Chicago"
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# Names people know the common US zones by; other zones are named by their abbreviations.
+ZONE_NAMES = {
+    "America/Chicago": "Central Time", "America/New_York": "Eastern Time",
+    "America/Denver": "Mountain Time", "America/Phoenix": "Mountain Time",
+    "America/Los_Angeles": "Pacific Time", "America/Anchorage": "Alaska Time",
+    "Pacific/Honolulu": "Hawaii Time", "UTC": "UTC",
+}
 
 _source: Callable[[], datetime] | None = None
 
@@ -21,3 +41,125 @@ def as_utc(value: datetime | None) -> datetime | None:
     if value is None or value.tzinfo is not None:
         return value
     return value.replace(tzinfo=UTC)
+
+
+def zone(name: str | ZoneInfo | None = None) -> ZoneInfo:
+    """The zone called ``name`` (the department's default when empty)."""
+    if isinstance(name, ZoneInfo):
+        return name
+    try:
+        return ZoneInfo(name or DEFAULT_ZONE)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"not a known time zone: {name!r}") from exc
+
+
+def local(value: datetime, tz: str | ZoneInfo | None = None) -> datetime:
+    """``value`` (aware, or naive UTC as SQLite returns it) in the zone ``tz``."""
+    return as_utc(value).astimezone(zone(tz))
+
+
+def local_text(value: datetime | None, tz: str | ZoneInfo | None = None, *,
+               empty: str = "—") -> str:
+    """The one person-readable form of a time: "Nov 30, 2026, 8:46 AM CST" in the zone ``tz``.
+
+    Written out by hand rather than with ``%b``/``%-I``/``%p`` so it reads the same under any C
+    library and locale.
+    """
+    if value is None:
+        return empty
+    moment = local(value, tz)
+    hour = moment.hour % 12 or 12
+    half = "AM" if moment.hour < 12 else "PM"
+    return (f"{MONTHS[moment.month - 1]} {moment.day}, {moment.year}, "
+            f"{hour}:{moment.minute:02d} {half} {moment.tzname()}")
+
+
+def local_date_text(value: datetime | None, tz: str | ZoneInfo | None = None, *,
+                    empty: str = "—") -> str:
+    """The date part of ``local_text``: "Nov 30, 2026"."""
+    if value is None:
+        return empty
+    moment = local(value, tz)
+    return f"{MONTHS[moment.month - 1]} {moment.day}, {moment.year}"
+
+
+def iso(value: datetime | None) -> str:
+    """ISO 8601 with the offset, for machines (``""`` when there is no time)."""
+    return as_utc(value).isoformat() if value is not None else ""
+
+
+def iso_local(value: datetime | None, tz: str | ZoneInfo | None = None) -> str:
+    """ISO 8601 with the zone's own offset (for a ``<time datetime>`` next to local text)."""
+    return local(value, tz).isoformat() if value is not None else ""
+
+
+def zone_label(tz: str | ZoneInfo | None = None, *, when: datetime | None = None) -> str:
+    """How an input names its zone: "Central Time, CST/CDT" (both abbreviations if it has DST)."""
+    tz = zone(tz)
+    year = (when or utcnow()).year
+    names = []
+    for month in (1, 7):
+        name = datetime(year, month, 15, 12, tzinfo=tz).tzname()
+        if name not in names:
+            names.append(name)
+    abbreviations = "/".join(names)
+    known = ZONE_NAMES.get(tz.key)
+    if known == abbreviations or not known:
+        return abbreviations if abbreviations != tz.key else tz.key
+    return f"{known}, {abbreviations}"
+
+
+class SkippedTime(ValueError):
+    """A wall-clock time that never happened in the zone (clocks jumped over it)."""
+
+
+@dataclass(frozen=True)
+class LocalReading:
+    """A typed wall-clock time read in a zone: the instant, and a note when it was ambiguous."""
+    instant: datetime  # aware, UTC
+    note: str = ""  # set when the time happened twice and the first was taken
+
+
+def from_local(wall: datetime, tz: str | ZoneInfo | None = None) -> LocalReading:
+    """Read a naive wall-clock time typed by a person in the zone ``tz``.
+
+    The rule is the one calendar and scheduling tools follow, stated to the person: a time the
+    clocks skipped (spring forward) is refused with the times either side, since publishing an
+    hour off is worse than asking again; a time the clocks repeated (fall back) is taken at its
+    first occurrence, and ``note`` says so with the other choice spelt out.
+    """
+    tz = zone(tz)
+    if wall.tzinfo is not None:
+        return LocalReading(wall.astimezone(UTC))
+    wall = wall.replace(tzinfo=None)
+    first = wall.replace(tzinfo=tz, fold=0)
+    second = wall.replace(tzinfo=tz, fold=1)
+    round_trip = first.astimezone(UTC).astimezone(tz).replace(tzinfo=None)
+    if round_trip != wall:
+        last = _last_before_gap(wall, tz)
+        before = _wall_text(last)
+        after = _wall_text((last.replace(tzinfo=tz).astimezone(UTC) + timedelta(minutes=1))
+                           .astimezone(tz))
+        raise SkippedTime(
+            f"{_wall_text(wall)} did not happen on {local_date_text(first, tz)} in "
+            f"{zone_label(tz, when=first)}: the clocks moved forward an hour. "
+            f"Choose {before} or earlier, or {after} or later.")
+    if first.utcoffset() != second.utcoffset():
+        return LocalReading(first.astimezone(UTC), note=(
+            f"{_wall_text(wall)} happened twice on {local_date_text(first, tz)} because the "
+            f"clocks moved back an hour; Beatdesk used the first, {local_text(first, tz)}, not "
+            f"the second, {local_text(second.astimezone(UTC), tz)}."))
+    return LocalReading(first.astimezone(UTC))
+
+
+def _wall_text(wall: datetime) -> str:
+    hour = wall.hour % 12 or 12
+    return f"{hour}:{wall.minute:02d} {'AM' if wall.hour < 12 else 'PM'}"
+
+
+def _last_before_gap(wall: datetime, tz: ZoneInfo) -> datetime:
+    """The last whole minute that happened before the gap that swallowed ``wall``."""
+    probe = wall.replace(minute=0, second=0, microsecond=0)
+    while probe.replace(tzinfo=tz).astimezone(UTC).astimezone(tz).replace(tzinfo=None) != probe:
+        probe -= timedelta(hours=1)
+    return probe + timedelta(minutes=59)

@@ -1,11 +1,11 @@
 """Jinja filters and globals shared by every template."""
 from datetime import datetime
 
-from flask import Flask, g
+from flask import Flask, current_app, g
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
-from beatdesk import districts, notifications
+from beatdesk import clock, districts, notifications
 from beatdesk.roles import Role
 
 from .common_forms import ActionForm
@@ -16,8 +16,37 @@ def format_utc(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M UTC") -> str:
     return value.strftime(fmt) if value else "—"
 
 
+def department_zone() -> str:
+    """The department's time zone (config ``TIMEZONE``)."""
+    return current_app.config.get("TIMEZONE") or clock.DEFAULT_ZONE
+
+
+def department_time(value: datetime | None) -> str:
+    """A time as people read it: "Nov 30, 2026, 8:46 AM CST", in the department's zone."""
+    return clock.local_text(value, department_zone())
+
+
+def department_date(value: datetime | None) -> str:
+    """The date of a time in the department's zone: "Nov 30, 2026"."""
+    return clock.local_date_text(value, department_zone())
+
+
+def iso_time(value: datetime | None) -> str:
+    """A time for machines (``<time datetime>``, JSON): ISO 8601 with the department's offset."""
+    return clock.iso_local(value, department_zone())
+
+
+def department_zone_label() -> str:
+    """How inputs name the zone they take: "Central Time, CST/CDT"."""
+    return clock.zone_label(department_zone())
+
+
 def register(app: Flask) -> None:
-    app.add_template_filter(format_utc, "utc")
+    app.add_template_filter(format_utc, "utc")  # to go once no template uses it
+    app.add_template_filter(department_time, "department_time")
+    app.add_template_filter(department_date, "department_date")
+    app.add_template_filter(iso_time, "iso_time")
+    app.add_template_global(department_zone_label, "department_zone_label")
 
     @app.context_processor
     def inject_globals():

@@ -518,7 +518,7 @@ def test_queue_and_comment_page_show_the_platform_and_offer_mastodon_actions(
     assert page.status_code == 200
     assert item.url in page.text and "https://platform.example/district/110" in page.text
     assert "Block the author on Mastodon" in page.text and "Report to the instance" in page.text
-    assert "2026-11-20 09:00 CST" in page.text  # written, in the department's time zone
+    assert "Nov 20, 2026, 9:00 AM CST" in page.text  # written, in the department's time zone
 
     answer = client.post(f"/console/moderation/comments/{comment.id}/platform-block")
     assert answer.status_code == 303

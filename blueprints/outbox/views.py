@@ -1,9 +1,7 @@
 """Failed sends (dead outbox rows) for administrators and News Affairs, and the receipts every
 post page shows."""
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 
 from beatdesk.errors import DomainError, NotFound
 from beatdesk.platforms import outbox
@@ -17,15 +15,6 @@ from .forms import ResolveForm
 
 MANAGERS = (Role.ADMIN, Role.NEWS_AFFAIRS)
 RECENT_RESOLVED = 20  # resolved rows stay on the page for reference, newest first
-
-
-@bp.app_template_filter("department_time")
-def department_time(value: datetime | None) -> str:
-    """A time as staff read it: in the department's zone, with the zone's abbreviation."""
-    if value is None:
-        return "—"
-    zone = ZoneInfo(current_app.config.get("TIMEZONE") or "UTC")
-    return value.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
 
 
 @bp.app_context_processor
