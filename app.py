@@ -43,6 +43,9 @@ class DefaultConfig:
     PAGE_SIZE = 50
     FEED_SIZE = 50  # newest posts an Atom or RSS feed carries
     PUBLIC_CACHE_SECONDS = 2  # how long a process reuses a rendered anonymous public page; 0: off
+    # How often a process reads the archive head to see another instance's change (the bound
+    # for a change made elsewhere to reach its cached pages); 0: for every cached answer.
+    PUBLIC_CACHE_CHECK_SECONDS = 0.1
     COMMENT_RATE_LIMIT = "5 per minute;30 per hour"  # visitor comments per client address
     COMMENT_POST_RATE_LIMIT = "30 per minute"  # visitor comments per post, from anyone
     TOTP_ISSUER = "Beatdesk"  # the name authenticator apps show next to the code
@@ -70,6 +73,7 @@ ENV_VARS = {
     "LOGIN_RATE_LIMIT": str, "MAX_CONTENT_LENGTH": int, "LOCKOUT_THRESHOLD": int,
     "LOCKOUT_MINUTES": int, "IDLE_TIMEOUT_MINUTES": int, "SESSION_MAX_HOURS": int,
     "MAX_IMAGE_BYTES": int, "MEDIA_ROOT": str, "PUBLIC_CACHE_SECONDS": int,
+    "PUBLIC_CACHE_CHECK_SECONDS": float,
     "RECORDS_RULES": str, "TIMEZONE": str, "RELEASE_ROOT": str, "FEED_SIZE": int,
     "PAGE_SIZE": int, "COMMENT_RATE_LIMIT": str, "COMMENT_POST_RATE_LIMIT": str,
     "ARCHIVE_KEY_FILE": str, "ENCRYPTION_KEYS": str,
@@ -104,11 +108,12 @@ def load_config(app: Flask, overrides: dict) -> None:
             continue
         if kind is bool:
             app.config[name] = raw.strip().lower() in ("1", "true", "yes", "on")
-        elif kind is int:
+        elif kind in (int, float):
             try:
-                app.config[name] = int(raw)
+                app.config[name] = kind(raw)
             except ValueError as exc:
-                raise RuntimeError(f"{name} must be a whole number, got {raw!r}") from exc
+                what = "a whole number" if kind is int else "a number"
+                raise RuntimeError(f"{name} must be {what}, got {raw!r}") from exc
         else:
             app.config[name] = raw
     if os.environ.get("REDIS_URL") and "RATELIMIT_STORAGE_URI" not in os.environ:
