@@ -21,28 +21,30 @@ FEED_TYPES = {"atom": "application/atom+xml", "rss": "application/rss+xml"}
 PUBLIC_MAX_AGE = 60
 
 
-bp.before_request(cache.serve_cached)
-
-
 @bp.after_request
 def conditional_and_cacheable(response):
-    """ETag and 304 on successful GETs; shared caching only for pages that are the same for all."""
+    """ETag and 304 on successful GETs; shared caching only for pages that are the same for all
+    (and only those may be kept by the page cache in front of the app, ``cache``)."""
     if request.endpoint == "public.healthz":
         response.headers["Cache-Control"] = "no-store"
         return response
-    cache.keep(response)
-    if request.method in ("GET", "HEAD") and response.status_code == 200 \
-            and not response.direct_passthrough:
-        response.add_etag()
-        response.make_conditional(request)
     # A signed-in header, a new cookie or a visitor's own message must not reach a shared cache.
     personal = (current_user.is_authenticated or session.modified or bool(session)
                 or "comment" in request.args)
+    ok = request.method in ("GET", "HEAD") and response.status_code == 200 \
+        and not response.direct_passthrough
+    if ok:
+        if response.last_modified is None and not personal:
+            response.last_modified = cache.last_modified_now()
+        response.add_etag()
+        response.make_conditional(request)
     if response.status_code >= 500:
         response.headers["Cache-Control"] = "no-store"
     else:
         response.headers["Cache-Control"] = (
             "private, no-cache" if personal else f"public, max-age=0, s-maxage={PUBLIC_MAX_AGE}")
+        if ok and not personal and response.status_code == 200:
+            cache.mark_shareable()
     response.vary.add("Cookie")
     return response
 
