@@ -39,11 +39,13 @@ def public_posts(district_id: int | None = None) -> Select:
     return query
 
 
-def get_public_post(session: Session, post_id: int) -> Post:
-    post = session.scalars(public_posts().where(Post.id == post_id)).first()
-    if post is None:
+def get_public_post(session: Session, post_id: int) -> ShownPost:
+    """The visible post ``post_id`` with its district, as plain columns (two queries: the
+    post with its text and district, then its images). Raises NotFound."""
+    found = public_post_rows(session, None, 1, post_id=post_id)
+    if not found:
         raise NotFound("That post is not published.")
-    return post
+    return found[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,23 +72,39 @@ class ShownRevision:
     images: list[ShownImage] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class ShownDistrict:
+    id: int
+    number: int
+    name: str
+    slug: str
+
+    @property
+    def label(self) -> str:
+        return f"District {self.number:03d} ({self.name})"
+
+
 @dataclass(slots=True)
 class ShownPost:
-    """What a list of public posts shows of one post (the attribute names of ``Post``)."""
+    """What a public page shows of one post (the attribute names of ``Post``)."""
 
     id: int
     district_id: int
     published_at: datetime
     current_revision: ShownRevision
+    district: ShownDistrict | None = None
 
 
 def public_post_rows(session: Session, district_id: int | None, limit: int,
-                     offset: int = 0) -> list[ShownPost]:
-    """Visible posts, newest first, as ``ShownPost``: one query for the posts and their current
-    text, one for the images of the page (none when the page is empty)."""
+                     offset: int = 0, post_id: int | None = None) -> list[ShownPost]:
+    """Visible posts, newest first, as ``ShownPost`` (with their district): one query for the
+    posts, their current text and district, one for the images of the page (none when the page
+    is empty). ``post_id`` reads that one post."""
     query = (select(Post.id, Post.district_id, Post.published_at,
                     PostRevision.id.label("revision_id"), PostRevision.number,
-                    PostRevision.category, PostRevision.body, PostRevision.created_at)
+                    PostRevision.category, PostRevision.body, PostRevision.created_at,
+                    District.number.label("district_number"),
+                    District.name.label("district_name"), District.slug.label("district_slug"))
              .join(District, Post.district_id == District.id)
              .join(PostRevision, PostRevision.id == Post.current_revision_id)
              .where(_visible())
@@ -94,9 +112,15 @@ def public_post_rows(session: Session, district_id: int | None, limit: int,
              .limit(limit).offset(offset))
     if district_id is not None:
         query = query.where(Post.district_id == district_id)
+    if post_id is not None:
+        query = query.where(Post.id == post_id)
+    districts: dict[int, ShownDistrict] = {}
     posts = [ShownPost(id=row.id, district_id=row.district_id, published_at=row.published_at,
                        current_revision=ShownRevision(row.revision_id, row.number, row.category,
-                                                      row.body, row.created_at))
+                                                      row.body, row.created_at),
+                       district=districts.get(row.district_id) or districts.setdefault(
+                           row.district_id, ShownDistrict(row.district_id, row.district_number,
+                                                          row.district_name, row.district_slug)))
              for row in session.execute(query)]
     if posts:
         by_revision = {post.current_revision.id: post.current_revision for post in posts}
