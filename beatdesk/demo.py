@@ -1,21 +1,47 @@
-"""A demo department: three approved districts and one or more users of every role.
+"""A demo department with a believable month behind it, so every role has work waiting.
+
+Three approved districts (and one waiting for approval), one or more users of every role, and
+a month of activity: posts with images in every state (draft, returned, waiting for the
+sergeant or News Affairs, approved, scheduled, held, published, discontinued), visitor comments
+in every moderation state (held ones for each screening reason), official replies, media
+inquiries, records requests at each stage (one due the next business day, one overdue, one
+released with its package), a legal hold, a retention schedule with a proposed disposition.
 
 Demo accounts are flagged; only while demo mode is on may they sign in without a second factor.
+Seeding moves the domain clock through the month (``beatdesk.clock``), so every row carries the
+time it would have had, and puts the system clock back when done.
 """
-from dataclasses import dataclass
+from __future__ import annotations
 
+import io
+import random
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from unittest import mock
+
+from PIL import Image, ImageDraw
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from beatdesk import (accounts, checkpoints, comments, districts, moderation, posts,
-                      representatives, terms)
+from beatdesk import (accounts, archive_search, checkpoints, clock, comments, districts,
+                      inquiries, media, moderation, passwords, posts, records, release,
+                      representatives, retention, terms)
 from beatdesk.accounts import UserData
+from beatdesk.archive_search import SearchCriteria
 from beatdesk.checkpoints import ArchiveKey
+from beatdesk.checks import terms as check_terms
 from beatdesk.context import Actor
 from beatdesk.districts import DepartmentData, DistrictData
-from beatdesk.models import Category, District, ModerationMode, Platform, Post, User
+from beatdesk.due_dates import add_business_days, due_date, rules_for
+from beatdesk.models import (Category, District, ModerationMode, Platform, Post, PostState,
+                             RepresentativeDesignation, User)
+from beatdesk.models.records import ReceivedVia, RequestState
 from beatdesk.platforms import accounts as platform_accounts
 from beatdesk.platforms.accounts import ConnectionData
+from beatdesk.platforms.worker import SCHEDULER
 from beatdesk.roles import Role
 
 DEMO_PASSWORD = "Beat-desk-demo-2026"
@@ -39,24 +65,89 @@ class DemoLogin:
     name: str
 
 
-def seed(session: Session, key: ArchiveKey | None = None) -> list[DemoLogin]:
+def seed(session: Session, key: ArchiveKey | None = None, *,
+         media_root: str | Path | None = None, release_root: str | Path | None = None,
+         records_rules: str = "IL", timezone: str = clock.DEFAULT_ZONE) -> list[DemoLogin]:
     """Create the demo department once; later calls leave the data alone and list the logins.
 
     With the archive ``key``, the new archive is anchored by a first signed checkpoint, so the
-    public checkpoint page and the feeds show one from the start.
+    public checkpoint page and the feeds show one from the start. Posts get images when
+    ``media_root`` is given, and the released request its package under ``release_root``.
     """
     if session.scalar(select(User.id).limit(1)) is None:
-        _create(session)
+        with _one_password_hash(), _moving_clock() as month:
+            _create(session, _Month(month, media_root, release_root, rules_for(records_rules),
+                                    timezone))
         if key is not None:
             checkpoints.make_checkpoint(session, key)
+    return logins(session)
+
+
+def logins(session: Session) -> list[DemoLogin]:
+    """The demo accounts, by district and role (what the sign-in page lists in demo mode)."""
     order = {role: index for index, role in enumerate(Role)}
-    rows = sorted(session.scalars(select(User).where(User.demo_account.is_(True))),
+    rows = sorted(session.scalars(select(User).where(User.demo_account.is_(True),
+                                                     User.active.is_(True))),
                   key=lambda u: (u.district.number if u.district else 0, order[u.role], u.login_id))
     return [DemoLogin(u.login_id, u.role, u.district.label if u.district else "department-wide",
                       u.display_name) for u in rows]
 
 
-def _create(session: Session) -> None:
+@contextmanager
+def _one_password_hash() -> Iterator[None]:
+    """Every demo account has the same password: hash it once (Argon2 is slow on purpose)."""
+    hashed = passwords.hash_password(DEMO_PASSWORD)
+    with mock.patch.object(passwords, "hash_password",
+                           lambda password: hashed if password == DEMO_PASSWORD
+                           else _hash(password)):
+        yield
+
+
+_hash = passwords.hash_password
+
+
+class _Clock:
+    """The domain clock during seeding: set to a moment of the past month, or to real time."""
+
+    def __init__(self) -> None:
+        self.real_now = datetime.now(UTC).replace(microsecond=0)
+        self.now: datetime | None = None
+
+    def __call__(self) -> datetime:
+        return self.now if self.now is not None else datetime.now(UTC)
+
+    def ago(self, days: float, hours: float = 0) -> datetime:
+        self.now = self.real_now - timedelta(days=days, hours=hours)
+        return self.now
+
+    def today(self) -> None:
+        self.now = None
+
+
+@contextmanager
+def _moving_clock() -> Iterator[_Clock]:
+    previous = clock._source
+    moving = _Clock()
+    if previous is not None:  # a test's frozen clock: the month ends there
+        moving.real_now = previous()
+    clock.set_source(moving)
+    try:
+        yield moving
+    finally:
+        clock.set_source(previous)
+
+
+@dataclass
+class _Month:
+    clock: _Clock
+    media_root: str | Path | None
+    release_root: str | Path | None
+    rules: object
+    timezone: str
+
+
+def _create(session: Session, month: _Month) -> None:
+    month.clock.ago(35)
     admin = accounts.bootstrap_admin(session, UserData(
         full_name="Avery Admin", rank="", star_number="", employee_number="D-0001",
         login_id="admin", email="admin@demo-pd.example", role=Role.ADMIN, district_id=None),
@@ -73,14 +164,8 @@ def _create(session: Session) -> None:
         ("Rosa Records", "", "", "records", Role.RECORDS, None),
     ]
     for number, name, slug, intro in DISTRICTS:
-        district = districts.create_district(session, actor, DistrictData(
-            number=number, name=name, slug=slug, handle_x=f"DemoPD{number:03d}",
-            handle_mastodon=f"@district{number}@social.demo-city.example",
-            handle_bluesky=f"district{number}.demo-city.example", intro_statement=intro,
-            contact_phone=f"+1 312-555-01{number:02d}",
-            contact_email=f"district{number}@demo-pd.example",
-            contact_address=f"{number * 100} W Demo St, Demo City",
-            moderation_mode=ModerationMode.PRE if number != 12 else ModerationMode.POST))
+        district = districts.create_district(session, actor, _district_data(number, name, slug,
+                                                                             intro))
         districts.approve_district(session, actor, district)
         tag = f"d{number}"
         people += [
@@ -102,6 +187,7 @@ def _create(session: Session) -> None:
             full_name=name, rank=rank, star_number=star, employee_number=f"D-{index:04d}",
             login_id=login, email=f"{login}@demo-pd.example", role=role,
             district_id=district_id), DEMO_PASSWORD, demo_account=True)
+    created["admin"] = admin
     for number, *_ in DISTRICTS:
         commander = created[f"d{number}.commander"]
         district = commander.district
@@ -109,8 +195,27 @@ def _create(session: Session) -> None:
             representatives.designate(session, Actor(commander, "demo-seed"), district,
                                       created[f"d{number}.{rep}"].id)
     _demo_platform_accounts(session, actor)
-    _demo_posts(session, created)
-    _demo_comments(session, created)
+    _demo_posts(session, created, month)
+    _demo_comments(session, created, month)
+    _demo_inquiries(session, created, month)
+    _demo_records(session, created, month)
+    _demo_rotation(session, created, month)
+    month.clock.today()
+    # A district asks to be an official outlet: the administrator's approval is pending.
+    districts.create_district(session, actor, _district_data(
+        19, "Lakeview", "lakeview", "The 19th District page will share safety alerts, beat "
+        "meetings and events for Lakeview and the lakefront."))
+
+
+def _district_data(number: int, name: str, slug: str, intro: str) -> DistrictData:
+    return DistrictData(
+        number=number, name=name, slug=slug, handle_x=f"DemoPD{number:03d}",
+        handle_mastodon=f"@district{number}@social.demo-city.example",
+        handle_bluesky=f"district{number}.demo-city.example", intro_statement=intro,
+        contact_phone=f"+1 312-555-01{number:02d}",
+        contact_email=f"district{number}@demo-pd.example",
+        contact_address=f"{number * 100} W Demo St, Demo City",
+        moderation_mode=ModerationMode.PRE if number != 12 else ModerationMode.POST)
 
 
 def _demo_platform_accounts(session: Session, actor: Actor) -> None:
@@ -132,56 +237,483 @@ def _demo_platform_accounts(session: Session, actor: Actor) -> None:
             platform_accounts.connect_account(session, actor, data)
 
 
-def _demo_posts(session: Session, people: dict[str, User]) -> None:
-    """A few posts in different states so every queue has something to show."""
-    def act(login: str) -> Actor:
-        return Actor(people[login], "demo-seed")
+# --- posts ---------------------------------------------------------------------------------------
 
-    def write(login: str, category: Category, body: str, notable: bool = False):
-        user = people[login]
-        return posts.create_post(session, act(login), user.district, posts.PostData(
-            category=category, body=body, notable_marked=notable))
+# (district number, author, days ago, category, text, picture or None, what becomes of it)
+# Fates: "published", "notable" (approved by News Affairs, then published), "discontinued_by_
+# sergeant", "discontinued_by_news", "draft", "returned", "awaiting_news_affairs",
+# "awaiting_sergeant", "approved", "scheduled", "scheduled_soon", "held", "rejected".
+C = Category
+POSTS = [
+    (1, "rep1", 29, C.BEAT_MEETING, "Beat 111 community meeting: Tuesday at 6:30 pm in the "
+     "library community room. Bring your questions for your beat officers.",
+     "Beat meeting", "published"),
+    (7, "rep1", 28, C.CRIME_PREVENTION_TIP, "Lock it or lose it: most car break-ins we see "
+     "this month were unlocked cars. Take valuables with you, even for a minute.",
+     "Lock your car", "published"),
+    (12, "rep1", 27, C.RECRUITMENT, "We're hiring. The next police officer exam is open for "
+     "sign-up until the end of the month. Ask any officer in the district about the job.",
+     "Join us", "published"),
+    (1, "rep2", 26, C.ROAD_CLOSURE, "State Street is closed between Lake and Randolph until "
+     "4 pm for the holiday parade. Use Dearborn or Wabash instead.", None, "published"),
+    (7, "rep2", 25, C.COMMUNITY_EVENT, "Thanks to everyone who came out to the back-to-school "
+     "bike safety day at Hamilton Park: 120 helmets fitted and given away.",
+     "Bike safety day", "published"),
+    (12, "rep2", 24, C.CRIME_PREVENTION_TIP, "Scam alert: nobody from the department will ever "
+     "ask you to pay a fine with gift cards. Hang up and call us on the district number.",
+     None, "published"),
+    (1, "rep1", 22, C.SUCCESS_STORY, "Officers arrested two people after a string of "
+     "catalytic converter thefts near the riverfront garages. Thank you to the neighbours who "
+     "called it in.", None, "notable"),
+    (7, "rep1", 21, C.WEATHER_EMERGENCY, "Warming centers are open tonight at the district "
+     "station and the Englewood library. Check on elderly neighbours during the cold snap.",
+     "Warming center", "published"),
+    (12, "rep1", 20, C.COMMUNITY_EVENT, "Coffee with a Cop this Saturday, 9 to 11 am, at the "
+     "community center. Come say hello to your beat officers.", "Coffee with a Cop",
+     "published"),
+    (1, "rep2", 19, C.CRIME_PREVENTION_TIP, "Package thefts rise in December. Ask a neighbour "
+     "to take in deliveries or have them held at a pickup point.", "Package theft",
+     "published"),
+    (7, "rep2", 18, C.SPECIAL_EVENT, "The district's toy drive starts today: unwrapped toys can "
+     "be dropped at the station front desk any time, day or night.", "Toy drive",
+     "discontinued_by_sergeant"),
+    (12, "rep2", 17, C.ROAD_CLOSURE, "Ashland Avenue is down to one lane each way near the "
+     "expressway ramps for water main work through Friday. Expect delays.", None, "published"),
+    (1, "rep1", 16, C.COMMUNITY_ALERT, "Heads up, riverfront residents: a rash of bike thefts "
+     "from building storage rooms. Use a U-lock and register your bike's serial number.",
+     "Bike lock", "discontinued_by_news"),
+    (7, "rep1", 15, C.BEAT_MEETING, "Beat 712 meets Wednesday at 7 pm at St. Columbanus "
+     "parish hall. This month: traffic safety near the schools.", "Beat meeting",
+     "published"),
+    (12, "rep1", 14, C.SUCCESS_STORY, "Officers found a missing 82-year-old man safe and well "
+     "within an hour of the call, thanks to a neighbour who recognised him from our post.",
+     None, "published"),
+    (1, "rep2", 13, C.COMMUNITY_EVENT, "Shop with a Cop is back: officers will take 40 "
+     "children holiday shopping on December 12. Thank you to every volunteer.",
+     "Shop with a Cop", "published"),
+    (1, "rep1", 12, C.CRIME_PREVENTION_TIP, "Running errands? Keep bags and phones out of "
+     "sight in your car, and park in well-lit areas after dark.", None, "published"),
+    (7, "rep2", 11, C.RECRUITMENT, "Community Service Officer positions are open. Bilingual "
+     "applicants are encouraged to apply before the end of the month.", None, "published"),
+    (12, "rep2", 10, C.CRIME_PREVENTION_TIP, "If your car has a push-button start, keep the "
+     "key fob inside the house, not by the door.", None, "published"),
+    (1, "rep2", 9, C.SPECIAL_EVENT, "The Riverwalk winter lights open Friday at 5 pm. Expect "
+     "crowds and street closures around Wacker Drive; officers will be on foot patrol.",
+     "Winter lights", "published"),
+    (7, "rep1", 8, C.COMMUNITY_ALERT, "Officers responded to a shooting near 63rd and Halsted "
+     "overnight. One man was taken to hospital. Anyone with information, call the tip line.",
+     None, "notable"),
+    (12, "rep1", 7, C.COMMUNITY_EVENT, "Thank you, Near West! 300 pounds of food collected at "
+     "the district food drive for the pantry on Ogden Avenue.", "Food drive", "published"),
+    (1, "rep1", 6, C.BEAT_MEETING, "Beat 122 meets Thursday at 6 pm at the Old Post Office "
+     "community room. Parking is free after 5 pm.", None, "published"),
+    (7, "rep2", 5, C.CRIME_PREVENTION_TIP, "Holiday shopping online? Only buy from sites you "
+     "know, and never wire money to a seller you haven't met.", None, "published"),
+    (12, "rep2", 4, C.ROAD_CLOSURE, "Halsted Street is closed between Madison and Monroe "
+     "Sunday morning for the 5K run, 6 am to noon.", None, "published"),
+    (1, "rep2", 3, C.COMMUNITY_EVENT, "Holiday safety talk for seniors, Monday 10 am at the "
+     "Central library branch: scams, falls and winter driving.", "Safety talk", "published"),
+    (7, "rep1", 2, C.SPECIAL_EVENT, "Hot chocolate with the district this Friday, 4 to 6 pm, "
+     "at Hamilton Park fieldhouse.", "Hot chocolate", "published"),
+    (12, "rep1", 1, C.COMMUNITY_ALERT, "Several garage burglaries overnight in the alleys off "
+     "Loomis. Close and lock garage doors and report anything suspicious on 911.", None,
+     "published"),
+    (1, "rep1", 1, C.COMMUNITY_EVENT, "Bike Safety Rodeo on Saturday at the Central district "
+     "parking lot, with thanks to Friends of Alderman Ruiz for donating the helmets.",
+     "Bike rodeo", "held"),
+    # Still in the works.
+    (1, "rep1", 2, C.SUCCESS_STORY, "Officers arrested a man wanted for a string of armed "
+     "robberies on the riverfront, after a foot chase on Lower Wacker.", None, "returned"),
+    (1, "rep1", 1, C.SPECIAL_EVENT, "Officers arrested three people at the Thanksgiving parade "
+     "after a fight near the reviewing stand. No one was seriously hurt.", None, "approved"),
+    (1, "rep1", 1, C.COMMUNITY_ALERT, "A shooting near Clark and Lake this afternoon left one "
+     "person injured. Avoid the area while officers investigate.", None,
+     "awaiting_news_affairs"),
+    (7, "rep2", 0.5, C.SUCCESS_STORY, "Officers arrested two people after a string of "
+     "catalytic converter thefts near 47th Street. Thank you to the neighbours who called it "
+     "in.", None, "awaiting_news_affairs"),
+    (1, "rep1", 0.3, C.COMMUNITY_EVENT, "Holiday open house at the Central district station, "
+     "December 18, 3 to 6 pm: meet your officers, tour the station, cookies for all.",
+     "Open house", "awaiting_sergeant"),
+    (1, "rep1", 0.2, C.RECRUITMENT, "Cadet program information night: January 8, 6 pm, at "
+     "the district station. For ages 16 to 20.", "Cadet night", "scheduled"),
+    (7, "rep1", 0.2, C.BEAT_MEETING, "Beat 713 meets next Tuesday at 6:30 pm at the "
+     "Englewood library. Bring your questions about street lighting.", None,
+     "scheduled_soon"),
+    (12, "rep1", 0.1, C.COMMUNITY_EVENT, "Coffee with a Cop next month at the Elm Street cafe: "
+     "date to follow.", None, "draft"),
+    (7, "rep2", 6, C.COMMUNITY_ALERT, "Officers arrested a driver after a police chase that "
+     "ended in a crash on 59th Street. Squad car video to follow.", None, "rejected"),
+]
+SCENES = {  # picture title -> (background, accent)
+    "Beat meeting": ("#1d3557", "#f1faee"), "Lock your car": ("#264653", "#e9c46a"),
+    "Join us": ("#14213d", "#fca311"), "Bike safety day": ("#2a9d8f", "#f4a261"),
+    "Warming center": ("#3d405b", "#f2cc8f"), "Coffee with a Cop": ("#6f4e37", "#f5ebe0"),
+    "Package theft": ("#5f0f40", "#fb8b24"), "Toy drive": ("#9a031e", "#fff3b0"),
+    "Bike lock": ("#003049", "#eae2b7"), "Shop with a Cop": ("#7b2cbf", "#e0aaff"),
+    "Winter lights": ("#03045e", "#caf0f8"), "Food drive": ("#386641", "#f2e8cf"),
+    "Safety talk": ("#22223b", "#c9ada7"), "Hot chocolate": ("#582f0e", "#ede0d4"),
+    "Bike rodeo": ("#023047", "#ffb703"), "Open house": ("#2b2d42", "#edf2f4"),
+    "Cadet night": ("#1b263b", "#e0e1dd"),
+}
+ACK_REASONS = {
+    "advertising": "The business donated to the event; thanking it is not an endorsement.",
+    "street_address": "The address is a public venue, not a private person's home.",
+    "pending_prosecution": "States only what the public court record says.",
+}
 
-    def release(login: str, category: Category, body: str) -> None:
-        post = write(login, category, body)
-        posts.submit(session, act(login), post)
-        posts.publish(session, act(login), post)
 
-    release("d1.rep1", Category.BEAT_MEETING,
-            "Beat 111 community meeting: Tuesday at 6:30 pm in the library community room. "
-            "Bring your questions for your beat officers.")
-    release("d1.rep2", Category.ROAD_CLOSURE,
-            "State Street is closed between Lake and Randolph until 4 pm for the holiday "
-            "parade. Use Dearborn or Wabash instead.")
-    release("d7.rep1", Category.CRIME_PREVENTION_TIP,
-            "Package thefts rise in December. Ask a neighbour to take in deliveries or have "
-            "them held at a pickup point.")
-    arrest = write("d7.rep2", Category.SUCCESS_STORY,
-                   "Officers arrested two people after a string of catalytic converter thefts "
-                   "near 47th Street. Thank you to the neighbours who called it in.")
-    posts.submit(session, act("d7.rep2"), arrest)  # notable: waits for News Affairs
-    write("d12.rep1", Category.COMMUNITY_EVENT,
-          "Coffee with a Cop this Saturday, 9 to 11 am, at the Elm Street cafe.")
+def _picture(title: str, seed: int) -> bytes:
+    """A simple poster-like picture (drawn, so the demo needs no photo files)."""
+    background, accent = SCENES.get(title, ("#333333", "#eeeeee"))
+    image = Image.new("RGB", (960, 540), background)
+    draw = ImageDraw.Draw(image)
+    rng = random.Random(seed)
+    for _ in range(14):
+        x, y, r = rng.randrange(960), rng.randrange(540), rng.randrange(20, 110)
+        draw.ellipse((x - r, y - r, x + r, y + r), outline=accent, width=4)
+    draw.rectangle((0, 400, 960, 540), fill=accent)
+    draw.text((40, 440), title.upper(), fill=background, font_size=56)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
 
 
-def _demo_comments(session: Session, people: dict[str, User]) -> None:
-    """Visitor comments on Central's beat meeting: one approved and answered by the district
-    (the reply passes the checks and waits for the sergeant's review), two waiting in the
-    queue, one of them held by screening."""
-    beat_meeting = session.scalar(select(Post).where(Post.category == Category.BEAT_MEETING))
+def _demo_posts(session: Session, people: dict[str, User], month: _Month) -> None:
+    store = media.MediaStore(Path(month.media_root)) if month.media_root else None
+    sergeant = {number: Actor(people[f"d{number}.sergeant"], "demo-seed")
+                for number, *_ in DISTRICTS}
+    news = Actor(people["news"], "demo-seed")
+    later: list[tuple[Post, str]] = []
+    for index, (number, who, days, category, body, picture, fate) in enumerate(POSTS):
+        month.clock.ago(days, hours=2)
+        author = Actor(people[f"d{number}.{who}"], "demo-seed")
+        new_images = []
+        if picture and store is not None:
+            processed = media.process_image(_picture(picture, index), f"{picture}.png",
+                                            max_bytes=10 * 1024 * 1024)
+            new_images.append(posts.NewImage(
+                image=processed, storage_key=store.save(processed),
+                alt_text=f"Poster: {picture}, {DISTRICT_NAMES[number]} District",
+                credit="Demo City Police Department", attested=True))
+        post = posts.create_post(session, author, author.user.district, posts.PostData(
+            category=category, body=body, new_images=new_images))
+        session.flush()
+        if fate == "draft":
+            continue
+        for finding in post.current_revision.findings:
+            if finding["severity"] == "warning":
+                posts.acknowledge(session, author, post, finding["rule"],
+                                  ACK_REASONS.get(finding["rule"], "Checked with the sergeant."))
+        if fate == "held":
+            posts.submit(session, author, post)
+            month.clock.ago(days, hours=1.5)
+            posts.schedule(session, author, post, clock.utcnow() + timedelta(hours=1))
+            later.append((post, fate))
+            continue
+        if fate == "awaiting_sergeant":
+            posts.submit(session, author, post)
+            posts.request_sergeant_review(session, author, post)
+            continue
+        posts.submit(session, author, post)
+        if fate == "rejected":
+            month.clock.ago(days, hours=1)
+            posts.reject(session, news, post, "Pursuit video is not released before the review "
+                                              "board has seen it; the arrest itself was in the "
+                                              "department's statement.")
+            continue
+        if post.state is PostState.AWAITING_NEWS_AFFAIRS:
+            if fate == "awaiting_news_affairs":
+                continue
+            month.clock.ago(days, hours=1)
+            if fate == "returned":
+                posts.return_post(session, news, post, "Please leave out where the chase ended "
+                                  "and say only that the man is in custody; charges are pending."
+                                  " Then send it back to us.")
+                continue
+            posts.approve(session, news, post, "Approved as written.")
+            if fate == "approved":
+                continue
+        if fate in ("scheduled", "scheduled_soon"):
+            later.append((post, fate))
+            continue
+        month.clock.ago(days, hours=0.5)
+        held = posts.publish(session, author, post)
+        assert held is None, held
+        if fate == "discontinued_by_sergeant":
+            month.clock.ago(days - 1)
+            posts.discontinue(session, sergeant[number], post, "The station front desk is not "
+                              "staffed overnight this month; the drop-off hours were wrong.")
+        elif fate == "discontinued_by_news":
+            month.clock.ago(days - 0.5)
+            posts.discontinue(session, news, post, "Duplicates the department-wide alert "
+                              "published this morning; one post keeps the replies together.")
+    # The sergeants of Englewood and Near West keep up; Central's review is overdue.
+    for number in (7, 12):
+        month.clock.ago(3)
+        due = [p for p in posts.review_queue(session, _district_id(people, number))
+               if p.published_at is not None and clock.as_utc(p.published_at)
+               < clock.utcnow() - timedelta(days=1)]
+        posts.mark_reviewed(session, sergeant[number], due)
+    admin = Actor(people["admin"], "demo-seed")
+    for post, fate in later:
+        author = Actor(post.author, "demo-seed")
+        if fate == "held":
+            # A campaign committee the administrator lists after the post was scheduled: the
+            # release check at its time holds it (political content, directive 4.4.d).
+            month.clock.ago(1, hours=0.2)
+            check_terms.add_term(session, admin, "political", "Friends of Alderman Ruiz")
+            month.clock.ago(1, hours=-1.5)
+            posts.publish_due(session, SCHEDULER)
+        else:
+            month.clock.today()
+            when = clock.utcnow() + (timedelta(minutes=10) if fate == "scheduled_soon"
+                                     else timedelta(days=2, hours=3))
+            held = posts.schedule(session, author, post, when)
+            assert held is None, held
+
+
+DISTRICT_NAMES = {number: name for number, name, *_ in DISTRICTS}
+
+
+def _district_id(people: dict[str, User], number: int) -> int:
+    return people[f"d{number}.sergeant"].district_id
+
+
+# --- comments ------------------------------------------------------------------------------------
+
+# (post text starts with, days ago, name, e-mail, comment, what the moderator does)
+# Outcomes: "" (left as screening or the district's mode left it), "approve", "approve+reply"
+# (approved and answered by the district), "reply" (answered), "hide:<clause>",
+# "remove:<clause>", "block" (removed as spam and its sender blocked).
+COMMENTS = [
+    ("Beat 111", 28, "Dana W.", "", "Is there parking at the library, or should we take the "
+     "bus?", "approve+reply"),
+    ("Beat 111", 28, "Luis R.", "", "Response times on my block have been too slow this fall. "
+     "I'll be there to ask about staffing.", "approve"),
+    ("Beat 111", 27, "anon", "", "You clowns couldn't find a donut shop with a map.",
+     "remove:3"),
+    ("Package thefts", 18, "Grace P.", "grace@example.net", "Does the district station hold "
+     "packages, or only the post office?", "approve+reply"),
+    ("Package thefts", 17, "Big Deals", "", "Cheap watches at http://deals.example "
+     "http://deals.example/2 http://deals.example/3 click now!", "block"),
+    ("Shop with a Cop", 12, "Marisol", "", "We did this last year and my son still talks about "
+     "it. Thank you!", "approve"),
+    ("Shop with a Cop", 12, "T. Nguyen", "", "This has nothing to do with anything but when "
+     "are you fixing the pothole on my street?", "hide:2"),
+    ("Beat 122", 5, "Ray K.", "", "Will there be someone there who can talk about the car "
+     "break-ins on Jackson?", "approve"),
+    ("Holiday safety talk", 2, "Ellen", "", "Is the talk recorded for people who can't come "
+     "in person?", ""),
+    ("Holiday safety talk", 2, "Frank", "", "My neighbour at 1432 W Fulton St is the one "
+     "stealing packages, his number is 312-555-0199.", ""),
+    ("Beat 122", 1, "Pat", "", "Whoever runs this page is a moron.", ""),
+    ("Beat 122", 1, "Sal", "", "Somebody should burn the precinct down.", ""),
+    ("Holiday safety talk", 1, "Kim", "", "What a load of crap, nobody reads this.", ""),
+    ("Holiday safety talk", 0.5, "Sam T.", "", "Is this the towing scam again? My car got "
+     "towed from the lot last week.", ""),
+    ("Warming centers", 20, "Deb", "", "Are pets allowed at the warming centers?",
+     "approve+reply"),
+    ("Hot chocolate", 1, "J. Brooks", "", "Will there be marshmallows? Asking for my kids.", ""),
+    ("Lock it or lose it", 27, "Howard", "", "Stop blaming victims; catch the thieves.",
+     "approve"),
+    ("Coffee with a Cop this Saturday", 19, "Nina", "", "Great event, the officers were "
+     "really friendly.", ""),
+    ("Scam alert", 22, "Oscar", "", "Got one of these calls yesterday. Thanks for the "
+     "warning.", "reply"),
+    ("Several garage burglaries", 0.5, "Alley watcher", "", "Saw two guys with a van in the "
+     "alley at 3 am, I called 911.", ""),
+    ("Thank you, Near West", 6, "L. Ortiz", "", "These posts are useless, you people are "
+     "pathetic idiots.", "hide:3"),
+]
+REPLIES = {
+    "Dana W.": "Yes: the library lot is free after 6 pm, and the 22 bus stops at the door.",
+    "Grace P.": "The station front desk can't take packages, but most pharmacies nearby offer "
+                "free pickup lockers.",
+    "Deb": "Pets in carriers are welcome at the district station; the library can't take "
+           "them.",
+    "Oscar": "Thank you for telling us. If they call again, hang up and report the number to "
+             "the non-emergency line.",
+}
+
+
+def _demo_comments(session: Session, people: dict[str, User], month: _Month) -> None:
+    """Visitor comments across the month in every moderation state, with official replies."""
     version = terms.current_terms(session).number
-    visitor = Actor(None, "203.0.113.7")
+    admin = Actor(people["admin"], "demo-seed")
+    month.clock.ago(30)
+    moderation.add_keyword(session, admin, "towing scam", "hold")
+    published = {p.current_revision.body: p for p in session.scalars(
+        select(Post).where(Post.state == PostState.PUBLISHED))}
+    for index, (starts, days, name, email, body, outcome) in enumerate(COMMENTS):
+        post = next(p for text, p in published.items() if text.startswith(starts))
+        number = post.district.number
+        sergeant = Actor(people[f"d{number}.sergeant"], "demo-seed")
+        month.clock.ago(days, hours=1)
+        comment = comments.submit_comment(
+            session, Actor(None, f"203.0.113.{index + 10}"), post.id,
+            comments.CommentSubmission(name=name, email=email, body=body, accepted_terms=True,
+                                       terms_version=version))
+        if not outcome:
+            continue
+        month.clock.ago(days, hours=0.5)
+        if outcome.startswith("approve"):
+            if comment.state.value == "held":
+                moderation.moderate(session, sergeant, comment.id, "approve", comment.version)
+        if outcome.endswith("reply"):
+            moderation.reply_as_district(session, Actor(people[f"d{number}.rep1"], "demo-seed"),
+                                         comment.id, REPLIES[name])
+        elif outcome.startswith(("hide:", "remove:")):
+            action, clause = outcome.split(":")
+            moderation.moderate(session, sergeant, comment.id, action, comment.version,
+                                clause_number=clause)
+        elif outcome == "block":
+            moderation.moderate(session, sergeant, comment.id, "remove", comment.version,
+                                clause_number="6")
+            moderation.block_commenter(session, sergeant, comment.id, moderation.BlockRequest(
+                by_email=False, by_network=True, prefix=None, days=90,
+                reason="Posted the same advertising links on several posts."))
 
-    def comment(name: str, body: str):
-        return comments.submit_comment(session, visitor, beat_meeting.id, comments.CommentSubmission(
-            name=name, email="", body=body, accepted_terms=True, terms_version=version))
 
-    question = comment("Dana W.", "Is there parking at the library, or should we take the bus?")
-    sergeant = Actor(people["d1.sergeant"], "demo-seed")
-    moderation.moderate(session, sergeant, question.id, "approve", question.version)
-    moderation.reply_as_district(session, Actor(people["d1.rep1"], "demo-seed"), question.id,
-                                 "Yes: the library lot is free after 6 pm, and the 22 bus stops "
-                                 "at the door.")
-    comment("Luis R.", "Response times on my block have been too slow this fall. I'll be there "
-                       "to ask about staffing.")
-    comment("anon", "You clowns couldn't find a donut shop with a map.")
+# --- media inquiries -----------------------------------------------------------------------------
+
+def _demo_inquiries(session: Session, people: dict[str, User], month: _Month) -> None:
+    def find(starts: str) -> Post:
+        return next(p for p in session.scalars(select(Post))
+                    if p.current_revision.body.startswith(starts))
+
+    month.clock.ago(21)
+    answered = inquiries.log_inquiry(session, Actor(people["d1.rep1"], "demo-seed"),
+                                     inquiries.InquiryData(
+        outlet="Demo City Tribune", reporter="Alex Moreno", contact="amoreno@tribune.example",
+        question="How many catalytic converter thefts has Central had this year?",
+        post_id=find("Officers arrested two people after a string of catalytic converter "
+                     "thefts near the riverfront").id))
+    month.clock.ago(20)
+    inquiries.respond(session, Actor(people["news"], "demo-seed"), answered,
+                      "Central recorded 212 catalytic converter thefts through October, down "
+                      "18% on last year. Figures come from the department's public data portal.")
+    month.clock.ago(7, hours=3)
+    inquiries.log_inquiry(session, Actor(people["d7.sergeant"], "demo-seed"),
+                          inquiries.InquiryData(
+        outlet="WDCT Channel 5", reporter="Priya Shah", contact="+1 312-555-0142",
+        question="Can you confirm the age of the man wounded near 63rd and Halsted, and "
+                 "whether anyone is in custody?",
+        post_id=find("Officers responded to a shooting").id))
+    month.clock.ago(0.4)
+    inquiries.log_inquiry(session, Actor(people["d12.rep1"], "demo-seed"), inquiries.InquiryData(
+        outlet="Near West Gazette", reporter="Tom Becker", contact="tbecker@gazette.example",
+        question="Is the district planning extra patrols in the alleys off Loomis after the "
+                 "garage burglaries?"))
+
+
+# --- records -------------------------------------------------------------------------------------
+
+def _received_for_due(month: _Month, due_on, earliest_days: int = 30) -> datetime:
+    """A receipt time, in the past, whose request falls due on ``due_on`` (or the nearest
+    business day after it the rules allow)."""
+    zone = clock.zone(month.timezone)
+    today = month.clock.real_now.astimezone(zone).date()
+    for back in range(1, earliest_days):
+        day = today - timedelta(days=back)
+        if due_date(day, month.rules) <= due_on:
+            return datetime(day.year, day.month, day.day, 10, 15, tzinfo=zone).astimezone(UTC)
+    raise AssertionError("no receipt date gives that due date")
+
+
+def _demo_records(session: Session, people: dict[str, User], month: _Month) -> None:
+    officer = Actor(people["records"], "demo-seed")
+    rules, zone = month.rules, month.timezone
+
+    def request(received_at: datetime, name: str, contact: str, description: str,
+                via: ReceivedVia = ReceivedVia.EMAIL):
+        month.clock.now = max(received_at, month.clock.now or received_at)
+        return records.create_request(session, officer, records.RequestData(
+            requester_name=name, requester_contact=contact, received_via=via,
+            received_at=received_at, description=description), rules, zone)
+
+    # Released in full, with its package.
+    released = request(month.clock.ago(26), "Jamie Fuller, Demo City Tribune",
+                       "jfuller@tribune.example", "Every post and comment on the Englewood "
+                       "district page about the bike safety day.")
+    records.change_state(session, officer, released, RequestState.SEARCHING)
+    month.clock.ago(25)
+    englewood = _district_id(people, 7)
+    records.attach_search_results(session, officer, released, SearchCriteria(
+        text="bike safety", district_id=englewood))
+    records.change_state(session, officer, released, RequestState.REVIEWING)
+    if month.release_root is not None:
+        month.clock.ago(24)
+        release.build_release(session, officer, released, root=month.release_root,
+                              released_to="Jamie Fuller (by e-mail)",
+                              media_root=month.media_root)
+    # Denied under an exemption.
+    denied = request(month.clock.ago(23), "R. Vance", "rvance@example.net",
+                     "The home addresses of every officer who posted on the Central page.",
+                     ReceivedVia.WEB_FORM)
+    month.clock.ago(22)
+    exemption = records.active_exemptions(session)[0]
+    records.change_state(session, officer, denied, RequestState.DENIED,
+                         "Officers' home addresses are private information.",
+                         exemption_id=exemption.id)
+    # Overdue: still being searched.
+    overdue = request(month.clock.ago(16), "Community Policing Council, Beat 111",
+                      "council111@example.org", "Comments removed from the Central page in "
+                      "October, with the clause cited for each.", ReceivedVia.MAIL)
+    month.clock.ago(15)
+    records.change_state(session, officer, overdue, RequestState.SEARCHING)
+    # Extended once, due later.
+    extended = request(month.clock.ago(6), "Legal Aid Clinic", "intake@legalaid.example",
+                       "All media inquiries logged about the 63rd and Halsted shooting.")
+    month.clock.ago(5)
+    records.change_state(session, officer, extended, RequestState.SEARCHING)
+    if rules.allows_extension():
+        records.extend_request(session, officer, extended, rules,
+                               "The records need review by the department's counsel.")
+    # Due the next business day, under review with records attached.
+    zone_info = clock.zone(zone)
+    today = month.clock.real_now.astimezone(zone_info).date()
+    tomorrow = add_business_days(today, 1, rules)
+    due_soon = request(_received_for_due(month, tomorrow), "Maria Lopez",
+                       "+1 312-555-0177", "Posts and replies about the Riverwalk winter lights.",
+                       ReceivedVia.IN_PERSON)
+    records.change_state(session, officer, due_soon, RequestState.SEARCHING)
+    records.attach_search_results(session, officer, due_soon, SearchCriteria(
+        text="winter lights"))
+    records.change_state(session, officer, due_soon, RequestState.REVIEWING)
+    # Just received.
+    request(month.clock.ago(0, hours=3), "Ken Adams", "kadams@example.com",
+            "The moderation report for the Near West page, last quarter.", ReceivedVia.WEB_FORM)
+    # A legal hold over Central's records for a lawsuit about the parade.
+    month.clock.ago(10)
+    retention.create_hold(session, officer, retention.HoldData(
+        reason="Lawsuit over the holiday parade street closure: keep every Central post of the "
+               "parade weeks.", case_number="2026-CV-04127",
+        district_id=_district_id(people, 1), record_type="post",
+        since=(month.clock.real_now - timedelta(days=30)).date(),
+        until=(month.clock.real_now - timedelta(days=20)).date()))
+    archive_search.save_search(session, officer, "Removed comments, all districts",
+                               SearchCriteria(record_type="comment", state="removed"))
+    # Routine media contacts are kept two weeks in the demo, so a disposition is proposed.
+    admin = Actor(people["admin"], "demo-seed")
+    retention.create_schedule(session, admin, record_type="media_inquiry", period_amount=14,
+                              period_unit="days", authority="Demo City records schedule, "
+                              "item 12 (routine media contacts), demo value")
+    month.clock.today()
+    retention.propose_run(session, officer)
+
+
+# --- representatives ---------------------------------------------------------------------------
+
+def _demo_rotation(session: Session, people: dict[str, User], month: _Month) -> None:
+    """Central's commander ends a designation: one place is open for Morgan Standby, and
+    Jordan Rep 1 is told on the dashboard that they no longer post for the district."""
+    month.clock.ago(0.6)
+    commander = people["d1.commander"]
+    leaving = people["d1.rep2"]
+    designation = session.scalar(select(RepresentativeDesignation).where(
+        RepresentativeDesignation.user_id == leaving.id,
+        RepresentativeDesignation.ended_at.is_(None)))
+    representatives.end_designation(session, Actor(commander, "demo-seed"), commander.district,
+                                    designation.id, "Transferred to the district's tactical "
+                                    "team from December 1.")

@@ -1,4 +1,5 @@
 """Operator commands: ``flask db ...``, ``flask users ...`` and ``flask demo``."""
+import os
 import sys
 
 import click
@@ -102,9 +103,19 @@ def unlock(login_id: str):
 def seed_demo():
     """Migrate and fill the database with the demo department; prints the demo logins."""
     schema.upgrade(_engine())
-    logins = demo.seed(db(), archive_key())
+    logins = demo.seed(db(), archive_key(), **_demo_places())
     db().commit()
     _print_logins(logins)
+
+
+def _demo_places() -> dict:
+    """Where the demo stores its images and its release package, and the rules it follows."""
+    config = current_app.config
+    return {"media_root": config["MEDIA_ROOT"],
+            "release_root": config.get("RELEASE_ROOT")
+            or os.path.join(current_app.instance_path, "releases"),
+            "records_rules": config.get("RECORDS_RULES") or "IL",
+            "timezone": config.get("TIMEZONE") or "America/Chicago"}
 
 
 def _print_logins(logins) -> None:
@@ -124,7 +135,7 @@ def run_demo(host: str, port: int):
     if not current_app.config["DEMO_MODE"]:
         _fail("demo needs BEATDESK_ENV=demo (demo accounts skip the second factor only then).")
     schema.upgrade(_engine())
-    logins = demo.seed(db(), archive_key())
+    logins = demo.seed(db(), archive_key(), **_demo_places())
     db().commit()
     _print_logins(logins)
     click.echo(f"\nBeatdesk is running at http://{host}:{port}/ (staff sign-in: "
