@@ -34,12 +34,22 @@ class CriteriaFields:
     district_id = SelectField("District", coerce=optional_int, validators=[Optional()])
     author = StringField("Author (log-on ID)", validators=[Optional(), Length(max=120)],
                          render_kw={"autocapitalize": "none", "spellcheck": "false"})
-    record_type = StringField("Record type", validators=[Optional(), Length(max=80)],
-                              description="A type or family, e.g. comment, post.revision, audit.")
+    record_type = SelectField("Record type", validators=[Optional(), Length(max=80)],
+                              description="A family (all posts, all comments) or one kind of "
+                                          "record.")
     since = DateField("Recorded from (UTC)", validators=[Optional()])
     until = DateField("Recorded to (UTC, inclusive)", validators=[Optional(), _until_not_before_since])
-    state = StringField("State", validators=[Optional(), Length(max=40)],
-                        description="e.g. removed, discontinued, published.")
+    state = SelectField("State", validators=[Optional(), Length(max=40)],
+                        description="The post's or comment's state when the record was made.")
+
+    def set_choices(self, districts) -> None:
+        """Districts from the database; types and states from the lists people choose from
+        (a value given that is not in them, e.g. by an older saved search, is kept)."""
+        from .results import state_choices, type_choices
+
+        self.district_id.choices = districts
+        self.record_type.choices = type_choices(self.record_type.data)
+        self.state.choices = state_choices(self.state.data)
 
     def criteria(self) -> SearchCriteria:
         return SearchCriteria(text=(self.text.data or "").strip(),

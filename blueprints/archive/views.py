@@ -16,7 +16,7 @@ from beatdesk.roles import Role
 from ..access import actor, role_required
 from ..common_forms import ActionForm, attach_error
 from ..database import begin_writing, db, reads_first
-from . import bp
+from . import bp, results
 from .forms import HoldForm, ReleaseHoldForm, SaveSearchForm, ScheduleForm, SearchForm
 from .signing import archive_key
 
@@ -38,6 +38,24 @@ def criteria_args(criteria: archive_search.SearchCriteria) -> dict:
     return {k: v for k, v in criteria.to_dict().items() if v not in (None, "")}
 
 
+def describe(criteria: archive_search.SearchCriteria, districts: dict[int, str]) -> str:
+    """``criteria`` in words, with the district's name and the type's and state's labels."""
+    parts = []
+    if criteria.text:
+        parts.append(f"the words “{criteria.text}”")
+    if criteria.district_id is not None:
+        parts.append(districts.get(criteria.district_id, f"district {criteria.district_id}"))
+    if criteria.author:
+        parts.append(f"author {criteria.author}")
+    if criteria.record_type:
+        parts.append(results.RECORD_TYPES.get(criteria.record_type, criteria.record_type))
+    if criteria.since or criteria.until:
+        parts.append(f"recorded from {criteria.since or '…'} to {criteria.until or '…'}")
+    if criteria.state:
+        parts.append(results.STATES.get(criteria.state, criteria.state))
+    return ", ".join(parts)
+
+
 def _or_404(getter, *args):
     try:
         return getter(db(), *args)
@@ -50,11 +68,12 @@ def _or_404(getter, *args):
 def search():
     """Search the archive: words, district, author, type, dates and state; newest first."""
     form = SearchForm(request.args)
-    form.district_id.choices = _district_choices()
+    form.set_choices(_district_choices())
     searched = any(request.args.get(name) for name in form.data)
     if searched and not form.validate():
         return render_template("archive/search.html", form=form, page=EMPTY_PAGE, searched=True,
-                               criteria=None, save_form=None, districts=_district_names()), 400
+                               rows=[], criteria=None, save_form=None,
+                               districts=_district_names()), 400
     criteria = form.criteria()
     try:
         page = archive.search(db(), criteria, page=request.args.get("page", 1, type=int),
@@ -63,11 +82,14 @@ def search():
     except DomainError as exc:
         attach_error(form, exc)
         return render_template("archive/search.html", form=form, page=EMPTY_PAGE, searched=True,
-                               criteria=None, save_form=None,
+                               rows=[], criteria=None, save_form=None,
                                districts=_district_names()), exc.status_code
+    names = _district_names()
     return render_template("archive/search.html", form=form, page=page, searched=searched,
                            criteria=criteria, save_form=SaveSearchForm(formdata=None),
-                           criteria_args=criteria_args(criteria), districts=_district_names())
+                           criteria_args=criteria_args(criteria), districts=names,
+                           rows=results.rows(db(), page.items, names, criteria.text),
+                           described=describe(criteria, names))
 
 
 @bp.route("/records/<int:record_id>")
@@ -79,9 +101,13 @@ def record(record_id: int):
         content = json.dumps(json.loads(item.content), indent=2, ensure_ascii=False, sort_keys=True)
     except ValueError:  # a tampered record may no longer be JSON; show it as stored
         content = item.content
-    return render_template("archive/record.html", record=item, content=content,
-                           history=archive.record_history(db(), item),
-                           districts=_district_names())
+    names = _district_names()
+    history = archive.record_history(db(), item)
+    row, = results.rows(db(), [item], names)
+    return render_template("archive/record.html", record=item, content=content, row=row,
+                           post=results.post_at_the_time(db(), item, row.content),
+                           history=history, rows=results.rows(db(), history, names),
+                           districts=names)
 
 
 @bp.route("/saved")
@@ -100,7 +126,7 @@ def saved_searches():
 def save_search():
     """Save the search whose criteria the form carries, under a name."""
     form = SaveSearchForm()
-    form.district_id.choices = _district_choices()
+    form.set_choices(_district_choices())
     if form.validate():
         try:
             saved = archive_search.save_search(db(), actor(), form.name.data, form.criteria())
