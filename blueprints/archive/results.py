@@ -62,11 +62,18 @@ def state_choices(current: str | None = None) -> list[SelectChoice]:
     return _choices(dict(sorted(STATES.items(), key=lambda item: item[1])), "Any state", current)
 
 
+# What one record is, in a result's title.
+ROW_TYPES: dict[str, str] = {
+    "post.revision": "Post revision", "post.event": "Post event", "comment": "Comment",
+    "comment.moderation": "Comment moderation",
+}
+
+
 def type_label(record_type: str) -> str:
-    if record_type in RECORD_TYPES and record_type not in ("post", "comment", "audit"):
+    if record_type in ROW_TYPES:
+        return ROW_TYPES[record_type]
+    if record_type in RECORD_TYPES:
         return RECORD_TYPES[record_type]
-    if record_type == "comment":
-        return "Comment"
     if record_type.startswith("audit."):
         return "Staff action: " + record_type[len("audit."):].replace("_", " ").replace(".", " ")
     return record_type
@@ -165,10 +172,24 @@ def post_number(record: ArchiveRecord, content: dict[str, Any]) -> int | None:
 
 
 def main_text(record: ArchiveRecord, content: dict[str, Any]) -> str:
-    """What a person reads first: a post's or comment's body, an event's note, else every word."""
+    """What a person reads first: a post's or comment's body, what an event did, else every
+    word of the record."""
     body = content.get("body")
     if isinstance(body, str) and body.strip():
         return body
+    if record.record_type == "post.event" and isinstance(content.get("action"), str):
+        action = content["action"].replace("_", " ").capitalize()
+        before = state_label(str(content.get("from_state") or ""))
+        after = state_label(str(content.get("state") or ""))
+        moved = f" ({before} → {after})" if before and after and before != after else \
+            (f" ({after})" if after else "")
+        note = content.get("note")
+        return f"{action}{moved}" + (f": {note}" if isinstance(note, str) and note else ".")
+    moderation = content.get("moderation")
+    if isinstance(moderation, dict) and isinstance(moderation.get("action"), str):
+        note = moderation.get("note") or moderation.get("reason") or ""
+        return moderation["action"].capitalize() + (f": {note}" if isinstance(note, str)
+                                                    and note else ".")
     return record.search_text or ""
 
 
