@@ -6,8 +6,12 @@ public pages stay fast as the archive grows. Posts are read only through
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 
+from bleach.linkifier import Linker
+from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -58,3 +62,68 @@ def posts_page(session: Session, district_id: int | None, page: int, per_page: i
 def newest_posts(session: Session, district_id: int | None, limit: int) -> list[ShownPost]:
     """The ``limit`` newest visible posts (for feeds)."""
     return public_post_rows(session, district_id, limit)
+
+
+# --- how a post's text is shown ---------------------------------------------------------------
+
+HEADING_LENGTH = 80
+LINK_REL = "nofollow ugc noopener"
+SAFE_SCHEMES = ("http", "https")
+
+
+def post_heading(category_label: str, body: str) -> str:
+    """A post's readable heading: its category and the start of its first line
+    ("Traffic: Road closed on Oak Avenue until 6 PM")."""
+    first = next((line.strip() for line in body.replace("\r\n", "\n").split("\n")
+                  if line.strip()), "")
+    first = " ".join(first.split())
+    if len(first) > HEADING_LENGTH:
+        first = first[:HEADING_LENGTH - 1].rstrip() + "…"
+    return f"{category_label}: {first}" if first else category_label
+
+
+def _link_attributes(attrs, new=False):
+    """bleach callback: links open nothing but http(s), and say they are the visitor's
+    content to follow at their own risk (``rel="nofollow ugc noopener"``)."""
+    href = attrs.get((None, "href"), "")
+    if href.split(":", 1)[0].lower() not in SAFE_SCHEMES:
+        return None  # the text stays, unlinked
+    attrs[(None, "rel")] = LINK_REL
+    return attrs
+
+
+_linker = Linker(callbacks=[_link_attributes], parse_email=False)
+
+
+@lru_cache(maxsize=4096)
+def post_body_html(body: str) -> Markup:
+    """A post's text as HTML: escaped, one paragraph per blank-line-separated block, a line
+    break per line, and web addresses made links (http and https only, ``rel="nofollow ugc
+    noopener"``). A pure function of the text (revisions never change), so it is kept."""
+    paragraphs = []
+    for block in body.replace("\r\n", "\n").split("\n\n"):
+        if block.strip():
+            lines = [str(escape(line)) for line in block.strip().split("\n")]
+            paragraphs.append("<p>" + "<br>".join(lines) + "</p>")
+    return Markup(_linker.linkify("\n".join(paragraphs)))
+
+
+_X = re.compile(r"^@?([A-Za-z0-9_]{1,15})$")
+_MASTODON = re.compile(r"^@?([A-Za-z0-9_.]{1,64})@([A-Za-z0-9.-]{1,200}\.[A-Za-z]{2,})$")
+_BLUESKY = re.compile(r"^@?((?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,})$")
+_WEB = re.compile(r"^https://[^\s\"'<>]+$")
+
+
+def handle_url(kind: str, handle: str) -> str | None:
+    """The profile address of a district's handle on a platform ("x", "mastodon", "bluesky"),
+    or None when the handle is not in a form that names one (it is then shown as text)."""
+    handle = (handle or "").strip()
+    if _WEB.match(handle):
+        return handle
+    if kind == "x" and (m := _X.match(handle)):
+        return f"https://x.com/{m.group(1)}"
+    if kind == "mastodon" and (m := _MASTODON.match(handle)):
+        return f"https://{m.group(2)}/@{m.group(1)}"
+    if kind == "bluesky" and (m := _BLUESKY.match(handle)):
+        return f"https://bsky.app/profile/{m.group(1)}"
+    return None

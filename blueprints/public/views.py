@@ -19,6 +19,11 @@ FEED_TYPES = {"atom": "application/atom+xml", "rss": "application/rss+xml"}
 # Browsers revalidate every time (max-age=0; a matching ETag costs a 304 and no rendering), so a
 # reader sees a removed comment gone as soon as the server does, not a minute later.
 PUBLIC_MAX_AGE = 60
+RECENT_POSTS = 10  # the landing page's latest posts, from every district
+
+bp.add_app_template_filter(site.post_body_html, "post_body")
+bp.add_app_template_global(site.post_heading, "post_heading")
+bp.add_app_template_global(site.handle_url, "handle_url")
 
 
 @bp.after_request
@@ -51,8 +56,10 @@ def conditional_and_cacheable(response):
 
 @bp.route("/")
 def index():
-    """The department's landing page: who maintains it, how to reach it, its districts."""
-    return render_template("public/index.html", districts=site.approved_districts(db()))
+    """The department's landing page: the latest posts of every district, its districts, its
+    feeds, who maintains it and how to reach it."""
+    return render_template("public/index.html", districts=site.approved_districts(db()),
+                           recent=site.newest_posts(db(), None, RECENT_POSTS))
 
 
 @bp.route("/healthz")
