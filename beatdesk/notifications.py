@@ -1,14 +1,35 @@
-"""What needs each user's attention, computed from the current state (never stale)."""
+"""What needs each user's attention, computed from the current state (never stale).
+
+Each role sees the work that waits for it, and only work it can do:
+- a post's author (a designated representative, or the sergeant): posts returned to them with
+  a note, posts News Affairs approved that wait for their release, their posts held at release,
+  and their posts someone else discontinued in the last week;
+- the sergeant, also: posts asking for their review before release, comments waiting for
+  moderation, what the district published since the last review (and whether that review is
+  overdue), official replies and statements to review, and every post of the district held;
+- News Affairs: notable posts awaiting approval, posts held at release, districts with overdue
+  reviews, open media inquiries;
+- records officers: requests overdue, and due within two business days;
+- a commander: open representative places in the district;
+- an administrator: districts awaiting approval, posts that could not be sent to a platform.
+
+A representative whose designation has ended has no work here (the dashboard says why).
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from . import posts, published_texts
-from .models import InquiryState, MediaInquiry, Post, PostState, User
+from . import clock, posts, published_texts
+from .models import (Comment, CommentState, District, InquiryState, MediaInquiry, Post,
+                     PostRevision, PostState, RepresentativeDesignation, User)
+from .representatives import MAX_ACTIVE
 from .roles import Role
+
+RECENT_DISCONTINUATION = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -17,45 +38,155 @@ class Attention:
     label: str
     count: int
     endpoint: str
+    args: dict = field(default_factory=dict, compare=False, hash=False)
 
 
 def _count(session: Session, *where) -> int:
     return session.scalar(select(func.count(Post.id)).where(*where)) or 0
 
 
+def _own(user: User):
+    """Posts ``user`` wrote, or whose current revision they made."""
+    return or_(Post.author_id == user.id,
+               Post.current_revision.has(PostRevision.created_by_id == user.id))
+
+
 def attention(session: Session, user: User) -> list[Attention]:
     """Items needing ``user``; only kinds with a non-zero count."""
-    items: list[Attention] = []
     role = user.role
-    if role in (Role.REPRESENTATIVE, Role.SERGEANT):
-        returned = len(posts.returned_posts(session, user))
-        items.append(Attention("returned", "Posts returned to you", returned,
-                               "posts.attention"))
-        held = _count(session, Post.state == PostState.HELD,
-                      Post.district_id == user.district_id)
-        items.append(Attention("held", "Posts held at release", held, "posts.attention"))
+    items: list[Attention] = []
+    if role is Role.SERGEANT or (role is Role.REPRESENTATIVE
+                                 and posts.is_designated(session, user)):
+        items += _author_items(session, user)
     if role is Role.SERGEANT:
-        items.append(Attention("pre_review", "Posts asking for your review", _count(
-            session, Post.state == PostState.AWAITING_SERGEANT,
-            Post.district_id == user.district_id), "posts.sergeant_queue"))
-        items.append(Attention("review", "Published posts to review", _count(
-            session, Post.state.in_([PostState.PUBLISHED, PostState.DISCONTINUED]),
-            Post.reviewed_at.is_(None), Post.district_id == user.district_id),
-            "posts.sergeant_queue"))
-        items.append(Attention("text_review", "Official replies and statements to review",
-                               published_texts.review_queue_size(session, user.district_id),
-                               "posts.sergeant_queue"))
+        items += _sergeant_items(session, user)
     if role is Role.NEWS_AFFAIRS:
-        items.append(Attention("approvals", "Notable posts awaiting approval", _count(
-            session, Post.state == PostState.AWAITING_NEWS_AFFAIRS), "posts.news_affairs_queue"))
-        items.append(Attention("held", "Posts held at release", _count(
-            session, Post.state == PostState.HELD), "posts.attention"))
-        items.append(Attention("overdue", "Districts with overdue reviews",
-                               len(posts.overdue_reviews(session)), "posts.news_affairs_queue"))
-        items.append(Attention("inquiries", "Open media inquiries", session.scalar(
-            select(func.count(MediaInquiry.id)).where(
-                MediaInquiry.state == InquiryState.OPEN)) or 0, "inquiries.index"))
+        items += _news_affairs_items(session)
+    if role is Role.RECORDS:
+        items += _records_items(session)
+    if role is Role.COMMANDER and user.district_id is not None:
+        items += _commander_items(session, user)
+    if role is Role.ADMIN:
+        items += _admin_items(session)
     return [item for item in items if item.count]
+
+
+def _approved(user: User) -> tuple:
+    return Post.state == PostState.APPROVED, _own(user)
+
+
+def _discontinued(user: User) -> tuple:
+    """The user's posts someone else discontinued in the last week."""
+    return (Post.state == PostState.DISCONTINUED, _own(user), Post.discontinued_by_id != user.id,
+            Post.discontinued_at >= clock.utcnow() - RECENT_DISCONTINUATION)
+
+
+def approved_posts(session: Session, user: User) -> list[Post]:
+    return list(session.scalars(select(Post).where(*_approved(user)).order_by(Post.updated_at)))
+
+
+def recently_discontinued(session: Session, user: User) -> list[Post]:
+    return list(session.scalars(select(Post).where(*_discontinued(user))
+                                .order_by(Post.discontinued_at.desc())))
+
+
+def _author_items(session: Session, user: User) -> list[Attention]:
+    held_scope = (Post.district_id == user.district_id) if user.role is Role.SERGEANT \
+        else _own(user)
+    return [
+        Attention("returned", "Posts returned to you",
+                  len(posts.returned_posts(session, user)), "posts.attention"),
+        Attention("approved", "Posts approved by News Affairs, ready for you to release",
+                  _count(session, *_approved(user)),
+                  "posts.attention"),
+        Attention("held", "Posts held at release",
+                  _count(session, Post.state == PostState.HELD, held_scope), "posts.attention"),
+        Attention("discontinued", "Your posts discontinued in the last week",
+                  _count(session, *_discontinued(user)), "posts.attention"),
+    ]
+
+
+def _sergeant_items(session: Session, user: User) -> list[Attention]:
+    district_id = user.district_id
+    unreviewed = posts.review_queue_size(session, district_id)
+    overdue = any(o.district.id == district_id for o in posts.overdue_reviews(session))
+    return [
+        Attention("pre_review", "Posts asking for your review", _count(
+            session, Post.state == PostState.AWAITING_SERGEANT,
+            Post.district_id == district_id), "posts.sergeant_queue"),
+        Attention("comments", "Comments waiting for moderation", session.scalar(
+            select(func.count(Comment.id)).where(
+                Comment.district_id == district_id, Comment.state == CommentState.HELD,
+                Comment.official.is_(False))) or 0, "moderation.queue"),
+        Attention("review", "Published posts to review (your review is overdue)" if overdue
+                  else "Published posts to review", unreviewed, "posts.sergeant_queue"),
+        Attention("text_review", "Official replies and statements to review",
+                  published_texts.review_queue_size(session, district_id),
+                  "posts.sergeant_queue"),
+    ]
+
+
+def _news_affairs_items(session: Session) -> list[Attention]:
+    return [
+        Attention("approvals", "Notable posts awaiting approval", _count(
+            session, Post.state == PostState.AWAITING_NEWS_AFFAIRS), "posts.news_affairs_queue"),
+        Attention("held", "Posts held at release", _count(
+            session, Post.state == PostState.HELD), "posts.attention"),
+        Attention("overdue", "Districts with overdue reviews",
+                  len(posts.overdue_reviews(session)), "posts.news_affairs_queue"),
+        Attention("inquiries", "Open media inquiries", session.scalar(
+            select(func.count(MediaInquiry.id)).where(
+                MediaInquiry.state == InquiryState.OPEN)) or 0, "inquiries.index"),
+    ]
+
+
+def _records_items(session: Session) -> list[Attention]:
+    from . import records
+    from .staff_mail import MailSettings  # the app's zone and records rules, when there is one
+    from .due_dates import rules_for
+
+    settings = MailSettings.from_config(None)
+    board = records.dashboard(session, rules_for(settings.records_rules), settings.timezone)
+    return [
+        Attention("requests_overdue", "Records requests overdue", len(board.overdue),
+                  "records.dashboard"),
+        Attention("requests_due_soon", "Records requests due within two business days",
+                  len(board.due_soon), "records.dashboard"),
+    ]
+
+
+def _commander_items(session: Session, user: User) -> list[Attention]:
+    active = session.scalar(select(func.count(RepresentativeDesignation.id)).where(
+        RepresentativeDesignation.district_id == user.district_id,
+        RepresentativeDesignation.ended_at.is_(None))) or 0
+    return [Attention("places", "Representative places to fill",
+                      max(0, MAX_ACTIVE - active), "districts.detail",
+                      {"district_id": user.district_id})]
+
+
+def _admin_items(session: Session) -> list[Attention]:
+    from .models.platforms import OutboxKind, OutboxRow, OutboxState
+
+    return [
+        Attention("districts", "Districts awaiting approval", session.scalar(
+            select(func.count(District.id)).where(District.approved_at.is_(None))) or 0,
+            "districts.index"),
+        Attention("failed_sends", "Posts that could not be sent to a platform", session.scalar(
+            select(func.count(OutboxRow.id)).where(
+                OutboxRow.state == OutboxState.DEAD,
+                OutboxRow.kind.in_([OutboxKind.POST_CREATE, OutboxKind.POST_DELETE]))) or 0,
+            "outbox.dead"),
+    ]
+
+
+def ended_designation(session: Session, user: User) -> RepresentativeDesignation | None:
+    """A representative's last designation, when it has ended and none is active."""
+    if posts.is_designated(session, user):
+        return None
+    return session.scalars(select(RepresentativeDesignation).where(
+        RepresentativeDesignation.user_id == user.id,
+        RepresentativeDesignation.ended_at.is_not(None))
+        .order_by(RepresentativeDesignation.ended_at.desc()).limit(1)).first()
 
 
 def total(items: list[Attention]) -> int:

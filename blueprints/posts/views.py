@@ -8,7 +8,7 @@ from flask import (abort, current_app, flash, jsonify, redirect, render_template
                    send_file, url_for)
 from flask_login import current_user
 
-from beatdesk import audit, counting, media, notifications, posts, published_texts
+from beatdesk import audit, clock, counting, media, notifications, posts, published_texts
 from beatdesk.errors import DomainError, NotFound, PermissionDenied
 from beatdesk.models import TIME_SENSITIVE, Category, District, MediaAsset, Post, PostState
 from beatdesk.permissions import can_view_district
@@ -258,6 +258,9 @@ def discontinue(post_id: int):
                               note_form=form)
     try:
         posts.discontinue(db(), actor(), post, form.note.data, expected_version=_version(form))
+        if current_user.role is Role.SERGEANT and post.reviewed_at is None:
+            # Discontinuing is the sergeant's review of it: it leaves "since your last review".
+            posts.mark_reviewed(db(), actor(), [post])
     except DomainError as exc:
         return _refused(post_id, exc)
     db().commit()
@@ -274,7 +277,7 @@ def schedule(post_id: int):
     form = ScheduleForm()
     if not form.validate():
         return _render_detail(post, 400, "Choose a valid date and time.", schedule_form=form)
-    when = form.when.data.replace(tzinfo=_local_zone())
+    when = form.when.instant
     try:
         held = posts.schedule(db(), actor(), post, when, expected_version=_version(form))
     except DomainError as exc:
@@ -282,7 +285,9 @@ def schedule(post_id: int):
     db().commit()
     if held:
         return _render_detail(post, 409, held.reason)
-    flash("Post scheduled.", "success")
+    flash(f"Post #{post.id} is scheduled to go out {clock.department_text(when)}.", "success")
+    if form.when.note:
+        flash(form.when.note, "warning")
     return redirect(url_for("posts.detail", post_id=post_id), 303)
 
 
@@ -405,13 +410,21 @@ def mark_texts_reviewed():
 @bp.route("/attention")
 @role_required()
 def attention():
+    """What waits for the signed-in user, with the posts behind each item."""
     items = notifications.attention(db(), current_user)
+    kinds = {item.kind for item in items}
     returned = posts.returned_posts(db(), current_user) \
-        if current_user.role in WRITERS else []
+        if "returned" in kinds and current_user.role in WRITERS else []
     held = posts.held_posts(db(), None if current_user.role is Role.NEWS_AFFAIRS
                             else current_user.district_id) \
-        if current_user.role in ACTORS else []
-    return render_template("posts/attention.html", items=items, returned=returned, held=held)
+        if "held" in kinds and current_user.role in ACTORS else []
+    if current_user.role is Role.REPRESENTATIVE:
+        held = [p for p in held if current_user.id in posts.author_ids(db(), p)]
+    approved = notifications.approved_posts(db(), current_user) if "approved" in kinds else []
+    discontinued = notifications.recently_discontinued(db(), current_user) \
+        if "discontinued" in kinds else []
+    return render_template("posts/attention.html", items=items, returned=returned, held=held,
+                           approved=approved, discontinued=discontinued)
 
 
 @bp.route("/count", methods=["POST"])
