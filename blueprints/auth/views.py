@@ -3,6 +3,7 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_login import current_user, login_user, logout_user
 
 from beatdesk import auth, totp
+from beatdesk import demo as demo_seed
 from beatdesk.context import Actor
 from beatdesk.errors import DomainError
 from beatdesk.models import User
@@ -45,6 +46,13 @@ def _pending_user() -> User | None:
     return user if user is not None and user.active else None
 
 
+def _demo_logins(demo: bool) -> dict:
+    """The demo accounts and their password, which the sign-in page lists in demo mode only."""
+    if not demo:
+        return {"demo_logins": []}
+    return {"demo_logins": demo_seed.logins(db()), "demo_password": demo_seed.DEMO_PASSWORD}
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
 def login():
@@ -54,7 +62,8 @@ def login():
     form = LoginForm()
     demo = current_app.config["DEMO_MODE"]
     if request.method == "POST" and not form.validate():
-        return render_template("auth/login.html", form=form, demo=demo), 400
+        return render_template("auth/login.html", form=form, demo=demo,
+                               **_demo_logins(demo)), 400
     if form.is_submitted():
         try:
             user = auth.check_password(db(), form.login_id.data, form.password.data,
@@ -62,7 +71,8 @@ def login():
         except auth.AuthenticationFailed as exc:
             db().commit()  # keep the failure count and its audit row
             form.form_errors.append(exc.message)
-            return render_template("auth/login.html", form=form, demo=demo), exc.status_code
+            return render_template("auth/login.html", form=form, demo=demo,
+                               **_demo_logins(demo)), exc.status_code
         session.clear()
         session["pending_next"] = safe_next(request.args.get("next"), _dashboard())
         if demo and user.demo_account:
@@ -76,7 +86,8 @@ def login():
         if user.has_second_factor:
             return redirect(url_for("auth.verify"))
         return redirect(url_for("auth.enroll"))
-    return render_template("auth/login.html", form=form, demo=demo)
+    return render_template("auth/login.html", form=form, demo=demo,
+                               **_demo_logins(demo))
 
 
 @bp.route("/login/verify", methods=["GET", "POST"])
