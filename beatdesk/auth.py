@@ -47,7 +47,7 @@ def is_locked(user: User, now: datetime) -> bool:
 
 
 def _lock_message(user: User) -> str:
-    until = user.locked_until.strftime("%H:%M UTC")
+    until = clock.department_text(user.locked_until)
     return (f"This account is locked after repeated failed sign-ins. Try again after {until}, "
             "or ask an administrator to unlock it.")
 

@@ -9,10 +9,11 @@ the caller is told, so it can say so).
 """
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_ZONE = "America/Chicago"
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 # Names people know the common US zones by; other zones are named by their abbreviations.
 ZONE_NAMES = {
@@ -53,6 +54,20 @@ def zone(name: str | ZoneInfo | None = None) -> ZoneInfo:
         raise ValueError(f"not a known time zone: {name!r}") from exc
 
 
+def department_zone() -> ZoneInfo:
+    """The department's zone: config ``TIMEZONE`` of the running app (the default outside one)."""
+    try:
+        from flask import current_app, has_app_context
+    except ImportError:  # pragma: no cover - the domain can run without Flask
+        return zone(None)
+    return zone(current_app.config.get("TIMEZONE") if has_app_context() else None)
+
+
+def department_text(value: datetime | None, *, empty: str = "—") -> str:
+    """``local_text`` in the department's zone: what code puts in messages people read."""
+    return local_text(value, department_zone(), empty=empty)
+
+
 def local(value: datetime, tz: str | ZoneInfo | None = None) -> datetime:
     """``value`` (aware, or naive UTC as SQLite returns it) in the zone ``tz``."""
     return as_utc(value).astimezone(zone(tz))
@@ -74,13 +89,15 @@ def local_text(value: datetime | None, tz: str | ZoneInfo | None = None, *,
             f"{hour}:{moment.minute:02d} {half} {moment.tzname()}")
 
 
-def local_date_text(value: datetime | None, tz: str | ZoneInfo | None = None, *,
-                    empty: str = "—") -> str:
-    """The date part of ``local_text``: "Nov 30, 2026"."""
+def local_date_text(value: datetime | date | None, tz: str | ZoneInfo | None = None, *,
+                    empty: str = "—", weekday: bool = False) -> str:
+    """The date part of ``local_text``: "Nov 30, 2026" ("Monday, Nov 30, 2026" with
+    ``weekday``). A ``date`` is already the department's and is shown as it is."""
     if value is None:
         return empty
-    moment = local(value, tz)
-    return f"{MONTHS[moment.month - 1]} {moment.day}, {moment.year}"
+    day = local(value, tz).date() if isinstance(value, datetime) else value
+    text = f"{MONTHS[day.month - 1]} {day.day}, {day.year}"
+    return f"{WEEKDAYS[day.weekday()]}, {text}" if weekday else text
 
 
 def iso(value: datetime | None) -> str:

@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from beatdesk import archive, screening, terms
+from beatdesk import archive, clock, screening, terms
 from beatdesk.audit import record_event
 from beatdesk.context import Actor
 from beatdesk.errors import PermissionDenied, ValidationFailed
@@ -117,7 +117,7 @@ def screen_submission(session: Session, actor: Actor, post_id: int,
             "Read them, tick the box again and send your comment.", field="accept_terms")
     block = screening.find_block(session, data.email, actor.client_addr)
     if block is not None:
-        until = f" until {block.expires_at:%Y-%m-%d %H:%M} UTC" if block.expires_at else ""
+        until = f" until {clock.department_text(block.expires_at)}" if block.expires_at else ""
         raise PermissionDenied(
             f"Comments from your address or e-mail are blocked{until} under the Terms of "
             "Service. If you think this is a mistake, contact the department.")

@@ -136,7 +136,7 @@ def _authorize(session: Session, actor: Actor, post: Post, action: Action) -> No
 
 def _check_version(post: Post, expected_version: int | None) -> None:
     if expected_version is not None and post.version != expected_version:
-        who = post.updated_at.strftime("%H:%M UTC") if post.updated_at else "just now"
+        who = clock.department_text(post.updated_at) if post.updated_at else "just now"
         raise Conflict(f"Someone else changed this post at {who}; review it and try again.")
 
 
@@ -498,7 +498,7 @@ def schedule(session, actor, post, when: datetime, expected_version=None) -> Hel
     before = post.state
     post.state = S.SCHEDULED
     post.scheduled_for = when
-    _event(session, actor, post, "scheduled", before, note=f"For {when.isoformat()}")
+    _event(session, actor, post, "scheduled", before, note=f"For {clock.department_text(when)}")
     return None
 
 

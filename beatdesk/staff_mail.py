@@ -118,12 +118,12 @@ class MailSettings:
         return clock.as_utc(moment).astimezone(self.zone)
 
     def when(self, moment: datetime) -> str:
-        """A time as people in the department read it: "Monday 30 November 2026, 13:05 CST"."""
-        local = self.local(moment)
-        return f"{local:%A} {local.day} {local:%B %Y, %H:%M %Z}"
+        """A time as people in the department read it: "Nov 30, 2026, 1:05 PM CST"."""
+        return clock.local_text(moment, self.zone)
 
     def day(self, value: date) -> str:
-        return f"{value:%A} {value.day} {value:%B %Y}"
+        """A date with its weekday: "Monday, Nov 30, 2026"."""
+        return clock.local_date_text(value, self.zone, weekday=True)
 
 
 def _app_config() -> Mapping:

@@ -9,11 +9,15 @@ hashes were made from the raw text), but a value that is not text is refused in 
 A form is filled from form fields only: a JSON body, or a file sent in a field that takes text,
 is refused with a 400 and a message, never handed to a field that would choke on it.
 """
+from datetime import datetime
+
 from flask import g, request
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
-from wtforms import Field, FieldList, FormField, PasswordField, SelectField, StringField
+from wtforms import (DateTimeLocalField, Field, FieldList, FormField, PasswordField, SelectField,
+                     StringField)
 
+from beatdesk import clock
 from beatdesk.text import TextRefused, normalise
 
 from .input_guards import DB_INT_MAX, refuse_input
@@ -124,3 +128,34 @@ class BaseForm(FlaskForm):
                     field.errors = [message, *field.errors]
         return refused
 
+
+
+DST_HINT = ("In the department's time zone. A time the clocks skip in spring is refused; a time "
+            "they repeat in autumn is taken at its first occurrence, and you are told.")
+
+
+class LocalDateTimeField(DateTimeLocalField):
+    """A date and time typed in the department's zone; the label names the zone.
+
+    ``data`` stays the wall-clock time as typed (so the page shows it again); ``instant`` is
+    the UTC moment it means (``clock.from_local``): a time the clocks skipped is an error on the
+    field, a time they repeated is taken at its first occurrence and ``note`` says so.
+    """
+
+    def __init__(self, label=None, validators=None, format="%Y-%m-%dT%H:%M", **kwargs):
+        kwargs.setdefault("description", DST_HINT)
+        super().__init__(label, validators, format=format, **kwargs)
+        self.label.text = f"{self.label.text} ({clock.zone_label(clock.department_zone())})"
+        self.instant = None
+        self.note = ""
+
+    def post_validate(self, form, validation_stopped):
+        self.instant, self.note = None, ""
+        if validation_stopped or self.errors or not isinstance(self.data, datetime):
+            return
+        try:
+            reading = clock.from_local(self.data, clock.department_zone())
+        except clock.SkippedTime as exc:
+            self.errors.append(str(exc))
+            return
+        self.instant, self.note = reading.instant, reading.note

@@ -1,7 +1,7 @@
 """Jinja filters and globals shared by every template."""
-from datetime import datetime
+from datetime import date, datetime
 
-from flask import Flask, current_app, g
+from flask import Flask, g
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -18,7 +18,7 @@ def format_utc(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M UTC") -> str:
 
 def department_zone() -> str:
     """The department's time zone (config ``TIMEZONE``)."""
-    return current_app.config.get("TIMEZONE") or clock.DEFAULT_ZONE
+    return clock.department_zone().key
 
 
 def department_time(value: datetime | None) -> str:
@@ -26,9 +26,14 @@ def department_time(value: datetime | None) -> str:
     return clock.local_text(value, department_zone())
 
 
-def department_date(value: datetime | None) -> str:
-    """The date of a time in the department's zone: "Nov 30, 2026"."""
+def department_date(value: datetime | date | None) -> str:
+    """The date of a time in the department's zone (or a date as it is): "Nov 30, 2026"."""
     return clock.local_date_text(value, department_zone())
+
+
+def department_day(value: datetime | date | None) -> str:
+    """A date with its weekday, for due dates: "Monday, Nov 30, 2026"."""
+    return clock.local_date_text(value, department_zone(), weekday=True)
 
 
 def iso_time(value: datetime | None) -> str:
@@ -45,6 +50,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(format_utc, "utc")  # to go once no template uses it
     app.add_template_filter(department_time, "department_time")
     app.add_template_filter(department_date, "department_date")
+    app.add_template_filter(department_day, "department_day")
     app.add_template_filter(iso_time, "iso_time")
     app.add_template_global(department_zone_label, "department_zone_label")
 

@@ -63,7 +63,7 @@ def test_officer_logs_a_request_due_after_thanksgiving(client, login_as, db_sess
         AuditEvent.event == "records.request_logged")).one()
     assert audited.object_id == str(req.id)
     page = client.get(f"/console/records/{req.id}").get_data(as_text=True)
-    assert "Thursday 2026-12-03" in page and "Pat Requester" in page
+    assert "Thursday, Dec 3, 2026" in page and "Pat Requester" in page
 
 
 def test_after_hours_receipt_counts_as_that_local_day(client, login_as, db_session,

@@ -182,7 +182,7 @@ def test_news_affairs_is_told_when_a_notable_post_waits(db_session, factory, dis
     # A title and links only: never the post's text.
     assert "Halsted" not in text and "shooting" not in text
     # The department's time: 15:00 UTC on 20 November is 09:00 in Chicago.
-    assert "Friday 20 November 2026, 09:00 CST" in text
+    assert "Nov 20, 2026, 9:00 AM CST" in text
 
 
 def test_the_author_is_told_when_a_post_is_returned_approved_held_or_discontinued(
@@ -322,11 +322,11 @@ def test_periodic_tells_sergeants_and_records_officers_once(db_session, factory,
     assert sorted(m["Subject"] for m in box.to(sergeant.email)) == [
         "Beatdesk: 2 comments wait for moderation in District 7",
         "Beatdesk: The review of District 7 is due: 1 published post unreviewed since "
-        "Wednesday 11 November 2026, 09:00 CST"]
+        "Nov 11, 2026, 9:00 AM CST"]
     assert sorted(m["Subject"] for m in box.to(officer.email)) == [
-        f"Beatdesk: Records request {soon.id} is due on Tuesday 24 November 2026",
+        f"Beatdesk: Records request {soon.id} is due on Tuesday, Nov 24, 2026",
         f"Beatdesk: Records request {late.id} is overdue: it was due on "
-        "Thursday 19 November 2026"]
+        "Thursday, Nov 19, 2026"]
     assert box.to(commander.email) == [] and box.to(other_sergeant.email) == []
     assert "https://beatdesk.pd.example/console/moderation/?state=held" in body_of(
         [m for m in box.to(sergeant.email) if "comments" in m["Subject"]][0])
@@ -393,13 +393,13 @@ def test_a_digest_groups_a_day_of_items_into_one_mail(db_session, factory, distr
 
     send_pending(db_session, config)
     [message] = mail_server.mailbox.to(news.email)
-    assert message["Subject"] == "Beatdesk digest for Saturday 21 November 2026: 2 items"
+    assert message["Subject"] == "Beatdesk digest for Saturday, Nov 21, 2026: 2 items"
     text = body_of(message)
     assert f"1. Post {first.id} (Community alert, District 7) waits for News Affairs' approval." \
         in text
     assert f"2. Post {second.id} (Community alert, District 7)" in text
-    assert "Noted Friday 20 November 2026, 09:00 CST." in text
-    assert "Noted Friday 20 November 2026, 12:00 CST." in text
+    assert "Noted Nov 20, 2026, 9:00 AM CST." in text
+    assert "Noted Nov 20, 2026, 12:00 PM CST." in text
     assert "Elm Street" not in text and "Halsted" not in text
     assert len(mail_server.mailbox.to(other.email)) == 2
 
@@ -651,4 +651,4 @@ def test_the_worker_runs_the_periodic_jobs_and_the_digest(app, db_session, facto
     worker.run_once()
     subjects = [m["Subject"] for m in mail_server.mailbox.to(sergeant.email)]
     assert subjects[1:] == ["Beatdesk: 1 comment waits for moderation in District 7",
-                            "Beatdesk digest for Saturday 21 November 2026: 1 item"]
+                            "Beatdesk digest for Saturday, Nov 21, 2026: 1 item"]

@@ -1,7 +1,7 @@
 """Forms of the composer, the acknowledgements and the workflow actions."""
-from blueprints.forms import BaseForm
+from blueprints.forms import BaseForm, LocalDateTimeField
 from flask_wtf.file import FileField
-from wtforms import (BooleanField, DateTimeLocalField, FieldList, FormField, HiddenField,
+from wtforms import (BooleanField, FieldList, FormField, HiddenField,
                      SelectChoice, SelectField, TextAreaField)
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.form import Form
@@ -54,7 +54,7 @@ class NoteForm(BaseForm):
 
 
 class ScheduleForm(BaseForm):
-    when = DateTimeLocalField("Publish at", format="%Y-%m-%dT%H:%M",
+    when = LocalDateTimeField("Publish at",
                               validators=[DataRequired(message="Choose a date and time.")])
     version = HiddenField()
 

@@ -1,6 +1,6 @@
 """Forms of the public records pages."""
-from blueprints.forms import BaseForm
-from wtforms import (BooleanField, DateTimeLocalField, HiddenField, IntegerField, SelectChoice,
+from blueprints.forms import BaseForm, LocalDateTimeField
+from wtforms import (BooleanField, HiddenField, IntegerField, SelectChoice,
                      SelectField, StringField, TextAreaField)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
@@ -20,10 +20,11 @@ class RequestForm(BaseForm):
         description="E-mail or postal address the answer goes to.")
     received_via = SelectField("Received by", validators=[InputRequired()], choices=[
         SelectChoice(v.value, v.label) for v in ReceivedVia])
-    received_at = DateTimeLocalField(
-        "Received at", format="%Y-%m-%dT%H:%M",
+    received_at = LocalDateTimeField(
+        "Received at",
         validators=[InputRequired(message="Enter when the request was received.")],
-        description="Local time of the department. After hours still counts as that day.")
+        description="The department's local time. A request received after hours still counts "
+                    "as received that day.")
     description = TextAreaField("Records requested", validators=[
         InputRequired(message="Describe the records requested."), Length(max=10000)])
     commercial = BooleanField("Commercial request (5 ILCS 140/3.1: 21 business days)")

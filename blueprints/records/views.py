@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from beatdesk import records, release
+from beatdesk import clock, records, release
 from beatdesk.archive_search import SearchCriteria, search
 from beatdesk.due_dates import rules_for
 from beatdesk.errors import DomainError, ValidationFailed
@@ -75,7 +75,7 @@ def new():
     if request.method == "POST":
         if not form.validate():
             return render_template("records/new.html", form=form, rules=rules), 400
-        received_at = form.received_at.data.replace(tzinfo=ZoneInfo(timezone()))
+        received_at = form.received_at.instant
         data = RequestData(requester_name=form.requester_name.data,
                            requester_contact=form.requester_contact.data,
                            received_via=form.received_via.data, received_at=received_at,
@@ -87,7 +87,10 @@ def new():
             attach_error(form, exc)
             return render_template("records/new.html", form=form, rules=rules), exc.status_code
         db().commit()
-        flash(f"{created.label} logged; due {created.due_on:%A %Y-%m-%d}.", "success")
+        flash(f"{created.label} was logged. The answer is due "
+              f"{clock.local_date_text(created.due_on, weekday=True)}.", "success")
+        if form.received_at.note:
+            flash(form.received_at.note, "warning")
         return redirect(url_for("records.detail", request_id=created.id), 303)
     if form.received_at.data is None:
         form.received_at.data = datetime.now(ZoneInfo(timezone())).replace(second=0,
