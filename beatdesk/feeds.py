@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from feedgen.feed import FeedGenerator
+from markupsafe import escape
 
 from beatdesk.models import Department, Post
 from beatdesk.text import scrub
@@ -47,13 +48,33 @@ def feed_updated(posts: Sequence[Post]) -> datetime:
     return max((post_updated(p) for p in posts), default=EPOCH)
 
 
+def content_html(post: Post, image_url: Callable[[int], str] | None) -> str:
+    """The entry's content as HTML: the text's paragraphs, then each image with its
+    description as ``alt`` and its credit (feed readers show this to the reader)."""
+    body = scrub(post.current_revision.body).replace("\r\n", "\n")
+    parts = ["<p>" + "<br>".join(str(escape(line)) for line in block.strip().split("\n")) + "</p>"
+             for block in body.split("\n\n") if block.strip()]
+    for image in (post.current_revision.images if image_url else []):
+        credit = scrub(image.credit)
+        parts.append(f'<figure><img src="{escape(image_url(image.asset.id))}" '
+                     f'alt="{escape(scrub(image.alt_text))}" width="{int(image.asset.width)}" '
+                     f'height="{int(image.asset.height)}">'
+                     + (f"<figcaption>{escape(credit)}</figcaption>" if credit else "")
+                     + "</figure>")
+    return "".join(parts)
+
+
 def build_feed(kind: str, info: FeedInfo, posts: Sequence[Post], department: Department | None,
                post_url: Callable[[Post], str], checkpoint: dict | None = None,
-               checkpoint_url: str | None = None) -> bytes:
+               checkpoint_url: str | None = None,
+               image_url: Callable[[int], str] | None = None) -> bytes:
     """The feed as bytes; ``kind`` is "atom" or "rss". ``posts`` come newest first.
 
     ``checkpoint`` (a signed archive checkpoint, ``beatdesk.checkpoints.document``) is carried
     as a feed category pointing at ``checkpoint_url``, so feed readers keep copies of it.
+    ``image_url`` (an asset id to the image's absolute address) adds each post's images: in the
+    content as ``<img alt>``, and as enclosures (Atom: one ``link rel="enclosure"`` per image,
+    titled with its description; RSS allows one ``enclosure``, the first image).
     """
     if kind not in ("atom", "rss"):
         raise ValueError(f"unknown feed kind {kind!r}")
@@ -87,9 +108,40 @@ def build_feed(kind: str, info: FeedInfo, posts: Sequence[Post], department: Dep
         entry.author(author)
         entry.category(term=post.current_revision.category.value,
                        label=post.current_revision.category.label)
-        entry.content(scrub(post.current_revision.body), type="text")
-        entry.description(scrub(post.current_revision.body))
-    return fg.atom_str(pretty=False) if kind == "atom" else fg.rss_str(pretty=False)
+        images = post.current_revision.images if image_url else []
+        if images:
+            html = content_html(post, image_url)
+            entry.content(html, type="html")
+            entry.description(html)
+            if kind == "rss":
+                first = images[0]
+                entry.enclosure(image_url(first.asset.id), str(first.asset.size_bytes or 0),
+                                first.asset.mime)
+        else:
+            entry.content(scrub(post.current_revision.body), type="text")
+            entry.description(scrub(post.current_revision.body))
+    if kind == "rss":
+        return fg.rss_str(pretty=False)
+    return _with_enclosures(fg.atom_str(pretty=False), posts, image_url)
+
+
+def _with_enclosures(atom: bytes, posts: Sequence[Post],
+                     image_url: Callable[[int], str] | None) -> bytes:
+    """Atom entries get one ``<link rel="enclosure">`` per image, titled with its description.
+    (feedgen 1.0 writes an entry's links without their ``rel``, so they are added here.)"""
+    if image_url is None or not any(p.current_revision.images for p in posts):
+        return atom
+    from lxml import etree
+
+    namespace = "{http://www.w3.org/2005/Atom}"
+    root = etree.fromstring(atom)
+    for element, post in zip(root.iter(f"{namespace}entry"), posts):
+        for image in post.current_revision.images:
+            etree.SubElement(element, f"{namespace}link", rel="enclosure",
+                             href=image_url(image.asset.id), type=image.asset.mime,
+                             length=str(image.asset.size_bytes or 0),
+                             title=scrub(image.alt_text))
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
 def _author(department: Department | None) -> dict:

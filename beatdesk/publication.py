@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, bindparam, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from .errors import NotFound
@@ -53,6 +54,8 @@ class ShownAsset:
     id: int
     width: int
     height: int
+    mime: str = "image/jpeg"
+    size_bytes: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,22 +129,28 @@ def public_post_rows(session: Session, district_id: int | None, limit: int,
         by_revision = {post.current_revision.id: post.current_revision for post in posts}
         for row in session.execute(
                 select(RevisionImage.revision_id, RevisionImage.alt_text, RevisionImage.credit,
-                       MediaAsset.id, MediaAsset.width, MediaAsset.height)
+                       MediaAsset.id, MediaAsset.width, MediaAsset.height, MediaAsset.mime,
+                       MediaAsset.size_bytes)
                 .join(MediaAsset, MediaAsset.id == RevisionImage.asset_id)
                 .where(RevisionImage.revision_id.in_(by_revision))
                 .order_by(RevisionImage.revision_id, RevisionImage.position)):
             by_revision[row[0]].images.append(
-                ShownImage(row[1], row[2], ShownAsset(row[3], row[4], row[5])))
+                ShownImage(row[1], row[2], ShownAsset(row[3], row[4], row[5], row[6], row[7])))
     return posts
+
+
+@lru_cache(maxsize=1)
+def _post_ref_query() -> Select:
+    """Built once: building the condition costs more than running it (every comment POST)."""
+    return (select(Post.id, Post.district_id, District.moderation_mode)
+            .join(District, Post.district_id == District.id)
+            .where(_visible(), Post.id == bindparam("post_id")))
 
 
 def public_post_ref(session: Session, post_id: int):
     """The id, district id and the district's moderation mode of a visible post (one row,
     no revision or images): what storing a comment needs. Raises NotFound."""
-    row = session.execute(
-        select(Post.id, Post.district_id, District.moderation_mode)
-        .join(District, Post.district_id == District.id)
-        .where(_visible(), Post.id == post_id)).first()
+    row = session.execute(_post_ref_query(), {"post_id": post_id}).first()
     if row is None:
         raise NotFound("That post is not published.")
     return row

@@ -159,3 +159,32 @@ def test_feeds_answer_304_and_carry_last_modified(client, department, posts):
     again = client.get("/feeds/department.atom",
                        headers={"If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304
+
+
+@pytest.mark.parametrize("kind", FEEDS)
+def test_entries_carry_their_images_with_alt_text(client, department, factory, kind):
+    from beatdesk.models import MediaAsset, RevisionImage
+
+    post = factory.post(factory.district(slug="north"), body="Crossing guards are back.")
+    session = factory.session
+    for n, alt in enumerate(["A crossing guard at Maple School", "The new stop sign"]):
+        asset = MediaAsset(district_id=post.district_id, storage_key=f"k{n}", mime="image/png",
+                           width=800, height=600, size_bytes=1234 + n, sha256=f"{n:064d}",
+                           uploaded_by_id=post.author_id)
+        session.add(asset)
+        session.flush()
+        session.add(RevisionImage(revision_id=post.current_revision_id, asset_id=asset.id,
+                                  position=n, alt_text=alt, credit="Photo: Deerfield PD"))
+    session.commit()
+    _, parsed = fetch(client, f"/districts/north/feed.{kind}")
+    entry = parsed.entries[0]
+    html = entry.content[0].value if kind == "atom" else entry.summary
+    assert 'alt="A crossing guard at Maple School"' in html and 'alt="The new stop sign"' in html
+    assert "Crossing guards are back." in html
+    enclosures = entry.enclosures
+    assert enclosures and all(e.href.startswith("http://localhost/media/") for e in enclosures)
+    assert enclosures[0].type == "image/png" and enclosures[0].length == "1234"
+    if kind == "atom":
+        assert len(enclosures) == 2
+        assert [link.get("title") for link in entry.links if link.rel == "enclosure"] == [
+            "A crossing guard at Maple School", "The new stop sign"]

@@ -149,13 +149,23 @@ def _terms_page(version):
                            current_number=current_number)
 
 
+def _image_url():
+    """An asset id to its public image's absolute address (None without the image route)."""
+    endpoint = image_route()
+    if endpoint is None:
+        return None
+    prefix = url_for(endpoint, asset_id=1, _external=True)[:-1]  # built once per feed
+    return lambda asset_id: f"{prefix}{asset_id}"
+
+
 def _feed_response(kind: str, info: feeds.FeedInfo, district_id: int | None):
     posts = site.newest_posts(db(), district_id, current_app.config["FEED_SIZE"])
     anchor = checkpoints.latest(db())
     body = feeds.build_feed(kind, info, posts, districts.get_department(db()),
                             lambda p: url_for("public.post", post_id=p.id, _external=True),
                             checkpoint=checkpoints.document(anchor) if anchor else None,
-                            checkpoint_url=url_for("checkpoints.as_json", _external=True))
+                            checkpoint_url=url_for("checkpoints.as_json", _external=True),
+                            image_url=_image_url())
     response = make_response(body)
     response.mimetype = FEED_TYPES[kind]
     response.last_modified = feeds.feed_updated(posts)
