@@ -70,5 +70,7 @@ class AuditFilterForm(BaseForm):
     object_id = StringField("Object id", validators=[Optional(), Length(max=40)])
     outcome = SelectField("Outcome", validators=[Optional()],
                           choices=[SelectChoice("", "Any")] + [SelectChoice(o.value) for o in Outcome])
-    since = DateField("From (UTC)", validators=[Optional()])
-    until = DateField("To (UTC, inclusive)", validators=[Optional()])
+    since = DateField("From", validators=[Optional()],
+                      description="A day in the department's time zone.")
+    until = DateField("To (inclusive)", validators=[Optional()],
+                      description="A day in the department's time zone.")

@@ -213,8 +213,11 @@ def audit_log():
     if request.args and not form.validate():
         page = audit.Page(items=[], page=1, per_page=1, total=0)
         return render_template("admin/audit.html", form=form, page=page), 400
-    since = datetime.combine(form.since.data, time.min, UTC) if form.since.data else None
-    until = (datetime.combine(form.until.data, time.min, UTC) + timedelta(days=1)
+    # Days are the department's: from its midnight to the midnight after "To".
+    zone = clock.department_zone()
+    since = (datetime.combine(form.since.data, time.min, zone).astimezone(UTC)
+             if form.since.data else None)
+    until = (datetime.combine(form.until.data + timedelta(days=1), time.min, zone).astimezone(UTC)
              if form.until.data else None)
     flt = audit.AuditFilter(actor_login=form.actor.data or "", event=form.event.data or "",
                             object_type=form.object_type.data or "",
