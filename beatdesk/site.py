@@ -72,14 +72,26 @@ SAFE_SCHEMES = ("http", "https")
 
 
 def post_heading(category_label: str, body: str) -> str:
-    """A post's readable heading: its category and the start of its first line
-    ("Traffic: Road closed on Oak Avenue until 6 PM")."""
+    """A post's readable heading: the first sentence of its text, cut at a word near
+    ``HEADING_LENGTH`` characters ("Road closed on Elm Street until 6 PM."); the category when
+    the text is empty. The category and date are shown next to it."""
     first = next((line.strip() for line in body.replace("\r\n", "\n").split("\n")
                   if line.strip()), "")
     first = " ".join(first.split())
-    if len(first) > HEADING_LENGTH:
-        first = first[:HEADING_LENGTH - 1].rstrip() + "…"
-    return f"{category_label}: {first}" if first else category_label
+    if not first:
+        return category_label
+    # The first full stop far enough in not to be an abbreviation's ("9 a.m.", "St.").
+    ends = [m.end() for m in _SENTENCE_END.finditer(first) if m.end() >= 30]
+    if ends and ends[0] <= HEADING_LENGTH + 20:
+        return first[:ends[0]]
+    if len(first) <= HEADING_LENGTH:
+        return first
+    cut = first[:HEADING_LENGTH].rsplit(" ", 1)[0] if " " in first[:HEADING_LENGTH] else \
+        first[:HEADING_LENGTH]
+    return cut.rstrip(" ,;:-") + "…"
+
+
+_SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
 
 
 def _link_attributes(attrs, new=False):

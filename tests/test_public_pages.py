@@ -172,7 +172,7 @@ def test_post_page_shows_text_category_date_district_and_images(client, factory,
     post = factory.post(district, body="Road closed on Elm Street.\n\nUse Oak Street instead.")
     _image(factory, post)
     html = client.get(f"/posts/{post.id}").get_data(as_text=True)
-    assert "<h1 id=\"post-title\">Community alert: Road closed on Elm Street.</h1>" in html
+    assert "<h1 id=\"post-title\">Road closed on Elm Street.</h1>" in html
     assert "<p>Road closed on Elm Street.</p>" in html and "<p>Use Oak Street instead.</p>" in html
     assert "Nov 20, 2026" in html
     assert 'href="/districts/north"' in html

@@ -33,7 +33,8 @@ def test_posts_have_a_readable_heading_and_a_local_date(client, factory, departm
     local = site_time(post.published_at)
     for path in ("/districts/north", f"/posts/{post.id}", "/"):
         html = client.get(path).get_data(as_text=True)
-        assert "Community alert: Road closed on Elm Street." in html, path
+        assert "Road closed on Elm Street.</a></h3>" in html or \
+            '<h1 id="post-title">Road closed on Elm Street.</h1>' in html, path
         assert local in html, path
         assert re.search(r'<time datetime="[^"]+[+-]\d\d:\d\d">', html), path
         assert " UTC<" not in html, path
@@ -111,3 +112,16 @@ def test_posts_come_before_the_contact_details_on_a_district_page(client, factor
     factory.post(district, body="First thing a reader sees.")
     html = client.get("/districts/north").get_data(as_text=True)
     assert html.index("First thing a reader sees.") < html.index("Contact the district")
+
+
+@pytest.mark.parametrize("body, heading", [
+    ("Coffee with a Cop this Saturday at Jewett Park, 9 to 11 AM. Bring questions.",
+     "Coffee with a Cop this Saturday at Jewett Park, 9 to 11 AM."),
+    ("Meet at 9 a.m. at St. Mary's church on Central Avenue for the safety walk. Bring a torch.",
+     "Meet at 9 a.m. at St. Mary's church on Central Avenue for the safety walk."),
+    ("Short news", "Short news"),
+    ("", "Traffic"),
+    ("word " * 40, "word " * 15 + "word…"),
+])
+def test_headings_are_the_first_sentence_cut_at_a_word(body, heading):
+    assert site.post_heading("Traffic", body) == heading.strip() if heading.strip() else heading
