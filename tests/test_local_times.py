@@ -149,3 +149,21 @@ def test_a_post_scheduled_in_the_skipped_hour_is_refused(
         == datetime(2026, 3, 8, 8, 0, tzinfo=UTC)
     page = client.get(answer.headers["Location"]).get_data(as_text=True)
     assert "Mar 8, 2026, 3:00 AM CDT" in page
+
+
+def test_workflow_messages_read_as_sentences(client, db_session, approved_post, clock_at):
+    clock_at(datetime(2026, 10, 30, 15, 0, tzinfo=UTC))
+    post, sergeant = approved_post
+    sign_in(client, sergeant)
+    answer = _schedule(client, post.id, "2026-11-02T09:00")
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert f"Post #{post.id} is scheduled to go out Nov 2, 2026, 9:00 AM CST." in page
+    assert "happened twice" not in page
+    answer = client.post(f"/console/posts/{post.id}/actions/unschedule", data={})
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert f"Post #{post.id} is no longer scheduled." in page
+    answer = client.post(f"/console/posts/{post.id}/actions/publish", data={})
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert f"Post #{post.id} was published." in page
+    assert ": done." not in page and "_" not in lxml.html.fromstring(page).xpath(
+        "string(//*[@role='status'])")

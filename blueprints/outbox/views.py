@@ -76,5 +76,5 @@ def resolve(row_id: int):
         return _page({row_id: form}, exc.status_code,
                      message="" if exc.field else exc.message)
     db().commit()
-    flash("Marked resolved by hand.", "success")
+    flash(f"Row #{row_id} was marked resolved by hand.", "success")
     return redirect(url_for("outbox.dead"), 303)

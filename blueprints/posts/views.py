@@ -183,6 +183,23 @@ def edit(post_id: int):
     return redirect(url_for("posts.detail", post_id=post.id), 303)
 
 
+def _done_message(post: Post, action: Action) -> str:
+    """What a workflow step did, as a sentence ("Post #12 was sent to News Affairs.")."""
+    number = f"Post #{post.id}"
+    if action is Action.UNSCHEDULE:
+        return f"{number} is no longer scheduled. Publish it or schedule it again when it is ready."
+    by_state = {
+        PostState.AWAITING_NEWS_AFFAIRS: f"{number} was sent to News Affairs.",
+        PostState.AWAITING_SERGEANT: f"{number} was sent to the district's sergeant for review.",
+        PostState.PUBLISHED: f"{number} was published.",
+        PostState.APPROVED: f"{number} was approved.",
+        PostState.REJECTED: f"{number} was rejected.",
+        PostState.DRAFT: f"{number} was returned to its author.",
+        PostState.CHECKED: f"{number} passed the checks and is ready to publish.",
+    }
+    return by_state.get(post.state, f"{number} is now {post.state.label.lower()}.")
+
+
 def _render_detail(post: Post, status: int = 200, error: str | None = None, **forms):
     actions = posts.allowed_actions(db(), current_user, post)
     revision = post.current_revision
@@ -220,7 +237,7 @@ def acknowledge(post_id: int):
     except DomainError as exc:
         return _refused(post_id, exc, ack_form=form)
     db().commit()
-    flash("Warning acknowledged.", "success")
+    flash(f"The warning on post #{post_id} was acknowledged.", "success")
     return redirect(url_for("posts.detail", post_id=post_id), 303)
 
 
@@ -243,8 +260,7 @@ def act(post_id: int, action: str):
     db().commit()
     if isinstance(held, posts.Held):
         return _render_detail(post, 409, held.reason)
-    flash(f"{Action(action).label}: done. The post is now {post.state.label.lower()}.",
-          "success")
+    flash(_done_message(post, Action(action)), "success")
     return redirect(url_for("posts.detail", post_id=post_id), 303)
 
 
@@ -264,8 +280,8 @@ def discontinue(post_id: int):
     except DomainError as exc:
         return _refused(post_id, exc)
     db().commit()
-    flash("Post discontinued: it is no longer public. It stays in the history and archive.",
-          "success")
+    flash(f"Post #{post_id} was discontinued: it is no longer public. It stays in the history "
+          "and the archive.", "success")
     return redirect(request.form.get("back") == "review" and url_for("posts.sergeant_queue")
                     or url_for("posts.detail", post_id=post_id), 303)
 

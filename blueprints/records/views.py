@@ -178,7 +178,8 @@ def extend(request_id: int):
         attach_error(form, exc)
         return _render_detail(req, extend_form=form, status=exc.status_code)
     db().commit()
-    flash(f"{req.label} extended; now due {req.due_on:%A %Y-%m-%d}.", "success")
+    flash(f"{req.label} was extended. The answer is now due "
+          f"{clock.local_date_text(req.due_on, weekday=True)}.", "success")
     return redirect(url_for("records.detail", request_id=req.id), 303)
 
 
@@ -332,7 +333,7 @@ def redact(request_id: int, item_id: int):
         attach_error(form, exc)
         return _render_item(req, snapshot_item, form, exc.status_code)
     db().commit()
-    flash("Redaction added.", "success")
+    flash("The redaction was added.", "success")
     return redirect(url_for("records.item", request_id=req.id, item_id=snapshot_item.id), 303)
 
 
@@ -352,7 +353,7 @@ def remove_redaction(request_id: int, redaction_id: int):
         flash(exc.message, "error")
         return redirect(url_for("records.detail", request_id=req.id), 303)
     db().commit()
-    flash("Redaction removed.", "success")
+    flash("The redaction was removed.", "success")
     return redirect(url_for("records.item", request_id=req.id, item_id=removed.item_id), 303)
 
 
@@ -387,7 +388,8 @@ def release_package(request_id: int):
         attach_error(form, exc)
         return _render_release(req, form, exc.status_code)
     db().commit()
-    flash(f"Released: {built.package_name} (SHA-256 {built.package_sha256}).", "success")
+    flash(f"The release package {built.package_name} was built for {req.label} "
+          f"(SHA-256 {built.package_sha256}).", "success")
     return redirect(url_for("records.download", request_id=req.id, release_id=built.id), 303)
 
 

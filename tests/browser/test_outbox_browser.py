@@ -47,5 +47,5 @@ def test_failed_sends_page_has_no_axe_violations(page, live_server):  # noqa: F8
 
     page.get_by_label(f"What was done by hand (row #{row_id})").fill("Hidden by hand on X.")
     page.get_by_role("button", name=f"Resolved by hand row #{row_id}").click()
-    expect(page.get_by_text("Marked resolved by hand.")).to_be_visible()
+    expect(page.get_by_text("was marked resolved by hand.")).to_be_visible()
     expect(page.get_by_text("Hidden by hand on X.")).to_be_visible()
