@@ -39,7 +39,10 @@ from beatdesk.due_dates import add_business_days, due_date, rules_for
 from beatdesk.models import (Category, District, ModerationMode, Platform, Post, PostState,
                              RepresentativeDesignation, User)
 from beatdesk.models.records import ReceivedVia, RequestState
+from beatdesk.models.platforms import (AttemptOutcome, OutboxKind, OutboxRow, OutboxState,
+                                       PlatformAccount)
 from beatdesk.platforms import accounts as platform_accounts
+from beatdesk.platforms import outbox
 from beatdesk.platforms.accounts import ConnectionData
 from beatdesk.platforms.worker import SCHEDULER
 from beatdesk.roles import Role
@@ -274,12 +277,12 @@ POSTS = [
     (1, "rep2", 19, C.CRIME_PREVENTION_TIP, "Package thefts rise in December. Ask a neighbour "
      "to take in deliveries or have them held at a pickup point.", "Package theft",
      "published"),
-    (7, "rep2", 18, C.SPECIAL_EVENT, "The district's toy drive starts today: unwrapped toys can "
+    (7, "rep2", 3.5, C.SPECIAL_EVENT, "The district's toy drive starts today: unwrapped toys can "
      "be dropped at the station front desk any time, day or night.", "Toy drive",
      "discontinued_by_sergeant"),
     (12, "rep2", 17, C.ROAD_CLOSURE, "Ashland Avenue is down to one lane each way near the "
      "expressway ramps for water main work through Friday. Expect delays.", None, "published"),
-    (1, "rep1", 16, C.COMMUNITY_ALERT, "Heads up, riverfront residents: a rash of bike thefts "
+    (1, "rep1", 4.5, C.COMMUNITY_ALERT, "Heads up, riverfront residents: a rash of bike thefts "
      "from building storage rooms. Use a U-lock and register your bike's serial number.",
      "Bike lock", "discontinued_by_news"),
     (7, "rep1", 15, C.BEAT_MEETING, "Beat 712 meets Wednesday at 7 pm at St. Columbanus "
@@ -366,16 +369,16 @@ ACK_REASONS = {
 def _picture(title: str, seed: int) -> bytes:
     """A simple poster-like picture (drawn, so the demo needs no photo files)."""
     background, accent = SCENES.get(title, ("#333333", "#eeeeee"))
-    image = Image.new("RGB", (960, 540), background)
+    image = Image.new("RGB", (800, 450), background)
     draw = ImageDraw.Draw(image)
     rng = random.Random(seed)
     for _ in range(14):
-        x, y, r = rng.randrange(960), rng.randrange(540), rng.randrange(20, 110)
+        x, y, r = rng.randrange(800), rng.randrange(450), rng.randrange(20, 90)
         draw.ellipse((x - r, y - r, x + r, y + r), outline=accent, width=4)
-    draw.rectangle((0, 400, 960, 540), fill=accent)
-    draw.text((40, 440), title.upper(), fill=background, font_size=56)
+    draw.rectangle((0, 340, 800, 450), fill=accent)
+    draw.text((32, 370), title.upper(), fill=background, font_size=48)
     out = io.BytesIO()
-    image.save(out, "PNG")
+    image.save(out, "JPEG", quality=85)
     return out.getvalue()
 
 
@@ -390,7 +393,7 @@ def _demo_posts(session: Session, people: dict[str, User], month: _Month) -> Non
         author = Actor(people[f"d{number}.{who}"], "demo-seed")
         new_images = []
         if picture and store is not None:
-            processed = media.process_image(_picture(picture, index), f"{picture}.png",
+            processed = media.process_image(_picture(picture, index), f"{picture}.jpg",
                                             max_bytes=10 * 1024 * 1024)
             new_images.append(posts.NewImage(
                 image=processed, storage_key=store.save(processed),
@@ -448,6 +451,7 @@ def _demo_posts(session: Session, people: dict[str, User], month: _Month) -> Non
             month.clock.ago(days - 0.5)
             posts.discontinue(session, news, post, "Duplicates the department-wide alert "
                               "published this morning; one post keeps the replies together.")
+    _failed_send(session, month)
     # The sergeants of Englewood and Near West keep up; Central's review is overdue.
     for number in (7, 12):
         month.clock.ago(3)
@@ -471,6 +475,24 @@ def _demo_posts(session: Session, people: dict[str, User], month: _Month) -> Non
                                      else timedelta(days=2, hours=3))
             held = posts.schedule(session, author, post, when)
             assert held is None, held
+
+
+def _failed_send(session: Session, month: _Month) -> None:
+    """X refused one of Central's posts (the app lost its write access): the row is dead, the
+    author is told, and an administrator retries or resolves it on the failed-sends page."""
+    row = session.scalars(select(OutboxRow).join(PlatformAccount)
+                          .where(OutboxRow.kind == OutboxKind.POST_CREATE,
+                                 PlatformAccount.platform == Platform.X,
+                                 PlatformAccount.district_id.is_not(None))
+                          .order_by(OutboxRow.id)).first()
+    if row is None:
+        return
+    started = month.clock.ago(13)
+    row.state, row.claimed_by, row.attempts = OutboxState.SENDING, "demo-worker", 1
+    row.lease_until = started + timedelta(minutes=5)
+    outbox.record(session, row.id, "demo-worker", 1, started, outbox.Result(
+        AttemptOutcome.PERMANENT, status=403, error="403 Forbidden: the X app does not have "
+        "write access (reconnect the account with read and write permission)."))
 
 
 DISTRICT_NAMES = {number: name for number, name, *_ in DISTRICTS}
@@ -509,7 +531,9 @@ COMMENTS = [
      "stealing packages, his number is 312-555-0199.", ""),
     ("Beat 122", 1, "Pat", "", "Whoever runs this page is a moron.", ""),
     ("Beat 122", 1, "Sal", "", "Somebody should burn the precinct down.", ""),
-    ("Holiday safety talk", 1, "Kim", "", "What a load of crap, nobody reads this.", ""),
+    ("Holiday safety talk", 1, "Kim", "", "What a load of bullshit, nobody reads this.", ""),
+    ("Beat 122", 0.8, "Work From Home", "", "Earn $500 a day from home! http://jobs.example "
+     "http://jobs.example/a http://jobs.example/b http://jobs.example/c", ""),
     ("Holiday safety talk", 0.5, "Sam T.", "", "Is this the towing scam again? My car got "
      "towed from the lot last week.", ""),
     ("Warming centers", 20, "Deb", "", "Are pets allowed at the warming centers?",
@@ -600,6 +624,11 @@ def _demo_inquiries(session: Session, people: dict[str, User], month: _Month) ->
         question="Can you confirm the age of the man wounded near 63rd and Halsted, and "
                  "whether anyone is in custody?",
         post_id=find("Officers responded to a shooting").id))
+    month.clock.ago(1, hours=2)
+    inquiries.log_inquiry(session, Actor(people["d1.rep1"], "demo-seed"), inquiries.InquiryData(
+        outlet="Riverfront Weekly", reporter="Dee Carter", contact="dcarter@rfweekly.example",
+        question="How many officers will be on foot patrol for the Riverwalk winter lights?",
+        post_id=find("The Riverwalk winter lights").id))
     month.clock.ago(0.4)
     inquiries.log_inquiry(session, Actor(people["d12.rep1"], "demo-seed"), inquiries.InquiryData(
         outlet="Near West Gazette", reporter="Tom Becker", contact="tbecker@gazette.example",
