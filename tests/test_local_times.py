@@ -167,3 +167,19 @@ def test_workflow_messages_read_as_sentences(client, db_session, approved_post, 
     assert f"Post #{post.id} was published." in page
     assert ": done." not in page and "_" not in lxml.html.fromstring(page).xpath(
         "string(//*[@role='status'])")
+
+
+def test_audit_log_days_are_the_department_days(client, db_session, factory, clock_at):
+    from beatdesk import audit
+    from beatdesk.context import Actor
+    # 03:00 UTC on Nov 20 is 9:00 PM on Nov 19 in Chicago.
+    clock_at(datetime(2026, 11, 20, 3, 0, tzinfo=UTC))
+    admin = factory.user(Role.ADMIN)
+    audit.record_event(db_session, Actor(admin), "test.evening", object_type="test", object_id=1)
+    db_session.commit()
+    sign_in(client, admin)
+
+    def shown(day: str) -> bool:
+        page = client.get(f"/console/admin/audit?since={day}&until={day}&event=test.evening")
+        return "Nov 19, 2026, 9:00 PM CST" in page.get_data(as_text=True)
+    assert shown("2026-11-19") and not shown("2026-11-20")
