@@ -98,11 +98,9 @@ class ShownPost:
     district: ShownDistrict | None = None
 
 
-def public_post_rows(session: Session, district_id: int | None, limit: int,
-                     offset: int = 0, post_id: int | None = None) -> list[ShownPost]:
-    """Visible posts, newest first, as ``ShownPost`` (with their district): one query for the
-    posts, their current text and district, one for the images of the page (none when the page
-    is empty). ``post_id`` reads that one post."""
+@lru_cache(maxsize=4)
+def _rows_query(by_district: bool, by_post: bool) -> Select:
+    """Built once per shape: building the statement cost more than running it."""
     query = (select(Post.id, Post.district_id, Post.published_at,
                     PostRevision.id.label("revision_id"), PostRevision.number,
                     PostRevision.category, PostRevision.body, PostRevision.created_at,
@@ -112,11 +110,35 @@ def public_post_rows(session: Session, district_id: int | None, limit: int,
              .join(PostRevision, PostRevision.id == Post.current_revision_id)
              .where(_visible())
              .order_by(Post.published_at.desc(), Post.id.desc())
-             .limit(limit).offset(offset))
+             .limit(bindparam("limit")).offset(bindparam("offset")))
+    if by_district:
+        query = query.where(Post.district_id == bindparam("district_id"))
+    if by_post:
+        query = query.where(Post.id == bindparam("post_id"))
+    return query
+
+
+@lru_cache(maxsize=1)
+def _images_query() -> Select:
+    return (select(RevisionImage.revision_id, RevisionImage.alt_text, RevisionImage.credit,
+                   MediaAsset.id, MediaAsset.width, MediaAsset.height, MediaAsset.mime,
+                   MediaAsset.size_bytes)
+            .join(MediaAsset, MediaAsset.id == RevisionImage.asset_id)
+            .where(RevisionImage.revision_id.in_(bindparam("revisions", expanding=True)))
+            .order_by(RevisionImage.revision_id, RevisionImage.position))
+
+
+def public_post_rows(session: Session, district_id: int | None, limit: int,
+                     offset: int = 0, post_id: int | None = None) -> list[ShownPost]:
+    """Visible posts, newest first, as ``ShownPost`` (with their district): one query for the
+    posts, their current text and district, one for the images of the page (none when the page
+    is empty). ``post_id`` reads that one post."""
+    params = {"limit": limit, "offset": offset}
     if district_id is not None:
-        query = query.where(Post.district_id == district_id)
+        params["district_id"] = district_id
     if post_id is not None:
-        query = query.where(Post.id == post_id)
+        params["post_id"] = post_id
+    query = _rows_query(district_id is not None, post_id is not None)
     districts: dict[int, ShownDistrict] = {}
     posts = [ShownPost(id=row.id, district_id=row.district_id, published_at=row.published_at,
                        current_revision=ShownRevision(row.revision_id, row.number, row.category,
@@ -124,16 +146,10 @@ def public_post_rows(session: Session, district_id: int | None, limit: int,
                        district=districts.get(row.district_id) or districts.setdefault(
                            row.district_id, ShownDistrict(row.district_id, row.district_number,
                                                           row.district_name, row.district_slug)))
-             for row in session.execute(query)]
+             for row in session.execute(query, params)]
     if posts:
         by_revision = {post.current_revision.id: post.current_revision for post in posts}
-        for row in session.execute(
-                select(RevisionImage.revision_id, RevisionImage.alt_text, RevisionImage.credit,
-                       MediaAsset.id, MediaAsset.width, MediaAsset.height, MediaAsset.mime,
-                       MediaAsset.size_bytes)
-                .join(MediaAsset, MediaAsset.id == RevisionImage.asset_id)
-                .where(RevisionImage.revision_id.in_(by_revision))
-                .order_by(RevisionImage.revision_id, RevisionImage.position)):
+        for row in session.execute(_images_query(), {"revisions": list(by_revision)}):
             by_revision[row[0]].images.append(
                 ShownImage(row[1], row[2], ShownAsset(row[3], row[4], row[5], row[6], row[7])))
     return posts

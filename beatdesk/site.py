@@ -71,6 +71,7 @@ LINK_REL = "nofollow ugc noopener"
 SAFE_SCHEMES = ("http", "https")
 
 
+@lru_cache(maxsize=4096)
 def post_heading(category_label: str, body: str) -> str:
     """A post's readable heading: the first sentence of its text, cut at a word near
     ``HEADING_LENGTH`` characters ("Road closed on Elm Street until 6 PM."); the category when
