@@ -26,7 +26,9 @@ Base.metadata.info.setdefault("unmodelled", set()).update({
     "archive_records_fts", "archive_records_fts_data", "archive_records_fts_idx",
     "archive_records_fts_docsize", "archive_records_fts_config",
     "archive_records.search_vector", "ix_archive_records_search_vector",
-    "ix_archive_records_district_recent",  # PostgreSQL only: (district_id, id) INCLUDE the words
+    # PostgreSQL only (migration 0012d): GIN (search_vector, district_id) and the covering
+    # (district_id, id) INCLUDE (search_vector)
+    "ix_archive_records_search_district", "ix_archive_records_district_recent",
 })
 
 
