@@ -25,13 +25,13 @@ from __future__ import annotations
 import ipaddress
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
 from sqlalchemy import Select, exists, extract, func, select, update
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from beatdesk import archive, clock, published_texts, terms
 from beatdesk.audit import record_event
@@ -41,7 +41,7 @@ from beatdesk.context import Actor
 from beatdesk.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from beatdesk.models import (Comment, CommenterBlock, CommentFlag, CommentState, District,
                              KeywordAction, ModerationAction, ModerationKind, Post,
-                             PublishedTextKind, ScreeningKeyword, User)
+                             PostRevision, PostState, PublishedTextKind, ScreeningKeyword, User)
 from beatdesk.roles import Role
 
 MODERATOR_ROLES = frozenset({Role.REPRESENTATIVE, Role.SERGEANT, Role.NEWS_AFFAIRS})
@@ -99,6 +99,12 @@ class Action(StrEnum):
                 "restore": "Restore"}[self.value]
 
     @property
+    def done(self) -> str:
+        """The action in a sentence: "Comment #12 was approved." """
+        return {"approve": "approved", "hide": "hidden", "remove": "removed",
+                "restore": "restored"}[self.value]
+
+    @property
     def needs_clause(self) -> bool:
         return self in (Action.HIDE, Action.REMOVE)
 
@@ -113,8 +119,17 @@ TRANSITIONS: dict[Action, tuple[frozenset[CommentState], CommentState]] = {
 }
 
 
+def actions_for(state: CommentState) -> list[Action]:
+    """The actions a comment in ``state`` allows, in the order the console offers them."""
+    return _ACTIONS_BY_STATE[state]
+
+
+_ACTIONS_BY_STATE = {state: [action for action, (sources, _) in TRANSITIONS.items()
+                             if state in sources] for state in CommentState}
+
+
 def allowed_actions(comment: Comment) -> list[Action]:
-    return [action for action, (sources, _) in TRANSITIONS.items() if comment.state in sources]
+    return actions_for(comment.state)
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -128,11 +143,57 @@ class QueueFilter:
     until: date | None = None             # inclusive
 
 
+@dataclass(frozen=True, slots=True)
+class QueueFlag:
+    rule: str
+    reason: str
+    quote: str
+    holds: bool
+
+
+@dataclass(frozen=True, slots=True)
+class QueuePost:
+    """What the queue shows of the post a comment answers."""
+
+    id: int
+    opening: str     # the first words of its current text
+    is_public: bool  # whether the public page exists to link to
+
+
+@dataclass(slots=True)
+class QueueRow:
+    """One comment as the queue shows it: plain columns, no ORM object (a page of 50 loads
+    in a few queries and no identity-map or change-tracking work per row)."""
+
+    id: int
+    version: int
+    post_id: int
+    district_id: int
+    author_name: str
+    body: str
+    state: CommentState
+    created_at: datetime
+    clause_number: str
+    handled_by_id: int | None
+    source_platform: str
+    author_handle: str
+    platform_url: str
+    platform_kind: str
+    district_label: str = ""
+    handled_by_name: str = ""
+    post: QueuePost | None = None
+    flags: list[QueueFlag] = field(default_factory=list)
+
+    @property
+    def actions(self) -> list[Action]:
+        return actions_for(self.state)
+
+
 @dataclass(frozen=True)
 class QueuePage:
     """One page of the queue; no total count, so a page costs the same at any queue size."""
 
-    items: list[Comment]
+    items: list[QueueRow]
     page: int
     per_page: int
     has_next: bool
@@ -149,10 +210,17 @@ def _require_reader(user: User | None, district_id: int | None = None) -> None:
         raise PermissionDenied("These comments belong to another district.")
 
 
-def queue_query(user: User, flt: QueueFilter) -> Select:
-    """Comments matching ``flt`` within the user's scope, newest first."""
+_ROW_COLUMNS = (Comment.id, Comment.version, Comment.post_id, Comment.district_id,
+                Comment.author_name, Comment.body, Comment.state, Comment.created_at,
+                Comment.clause_number, Comment.handled_by_id, Comment.source_platform,
+                Comment.author_handle, Comment.platform_url, Comment.platform_kind)
+
+
+def queue_query(user: User, flt: QueueFilter, *columns) -> Select:
+    """Comments matching ``flt`` within the user's scope, newest first (as ``Comment`` objects,
+    or as the ``columns`` given)."""
     _require_reader(user, flt.district_id)
-    query = select(Comment).where(Comment.official.is_(False))
+    query = select(*(columns or (Comment,))).where(Comment.official.is_(False))
     district_id = _scope_district(user) or flt.district_id
     if district_id is not None:
         query = query.where(Comment.district_id == district_id)
@@ -179,23 +247,72 @@ def _start_of(day: date) -> datetime:
 # Pages past this one are not offered (an OFFSET walks every row before the page); a date range
 # reaches older comments with the same cost as the first page.
 MAX_PAGE = 100
+# How much of a post's text the queue reads to show its first words.
+OPENING_CHARS = 120
+
+
+def queue_page_query(user: User, flt: QueueFilter) -> Select:
+    """The queue's page as plain columns: each comment with its district, its last handler and
+    the post it answers (with the opening of the post's text), joined by primary keys."""
+    handler = aliased(User)
+    return (queue_query(user, flt, *_ROW_COLUMNS, District.number, District.name,
+                        handler.rank, handler.full_name, Post.state, Post.notable,
+                        Post.approved_revision_id, Post.current_revision_id,
+                        func.substr(PostRevision.body, 1, OPENING_CHARS))
+            .join(District, District.id == Comment.district_id)
+            .outerjoin(handler, handler.id == Comment.handled_by_id)
+            .join(Post, Post.id == Comment.post_id)
+            .outerjoin(PostRevision, PostRevision.id == Post.current_revision_id))
 
 
 def queue(session: Session, user: User, flt: QueueFilter, page: int = 1,
           per_page: int = 50) -> QueuePage:
-    """One page of the queue with flags, handlers and districts loaded (4 queries).
+    """One page of the queue, each comment with its flags, handler, district and the post it
+    answers: two queries whatever the queue's size (the page, then the page's flags).
 
     No total count: counting a million rows would cost more than the page itself. Page numbers
     stop at ``MAX_PAGE`` (a larger one shows that page, with no next page).
     """
     page = min(max(1, page), MAX_PAGE)
-    query = (queue_query(user, flt)
-             .options(selectinload(Comment.flags), selectinload(Comment.handled_by),
-                      selectinload(Comment.district))
-             .limit(per_page + 1).offset((page - 1) * per_page))
-    rows = list(session.scalars(query))
-    return QueuePage(items=rows[:per_page], page=page, per_page=per_page,
-                     has_next=len(rows) > per_page and page < MAX_PAGE)
+    result = session.execute(queue_page_query(user, flt).limit(per_page + 1)
+                             .offset((page - 1) * per_page)).all()
+    has_next = len(result) > per_page and page < MAX_PAGE
+    columns = len(_ROW_COLUMNS)
+    districts: dict[int, str] = {}
+    handlers: dict[int, str] = {}
+    rows = []
+    for values in result[:per_page]:
+        row = QueueRow(*values[:columns])
+        number, name, rank, full_name, state, notable, approved, current, opening = (
+            values[columns:])
+        if row.district_id not in districts:
+            districts[row.district_id] = District(number=number, name=name).label
+        row.district_label = districts[row.district_id]
+        if row.handled_by_id is not None:
+            if row.handled_by_id not in handlers:
+                handlers[row.handled_by_id] = User(rank=rank, full_name=full_name).display_name
+            row.handled_by_name = handlers[row.handled_by_id]
+        # Post.is_public, from the columns.
+        public = state == PostState.PUBLISHED and (not notable or approved == current)
+        row.post = QueuePost(row.post_id, _first_words(opening or ""), public)
+        rows.append(row)
+    if rows:
+        by_id = {row.id: row for row in rows}
+        for comment_id, *flag in session.execute(
+                select(CommentFlag.comment_id, CommentFlag.rule, CommentFlag.reason,
+                       CommentFlag.quote, CommentFlag.holds)
+                .where(CommentFlag.comment_id.in_(by_id)).order_by(CommentFlag.id)):
+            by_id[comment_id].flags.append(QueueFlag(*flag))
+    return QueuePage(items=rows, page=page, per_page=per_page, has_next=has_next)
+
+
+def _first_words(text: str, limit: int = 80) -> str:
+    """The opening of a text, cut at a word and marked with an ellipsis when cut."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0] or text[:limit]
+    return cut.rstrip(",;:.") + "…"
 
 
 def get_comment(session: Session, user: User, comment_id: int) -> Comment:

@@ -3,6 +3,7 @@ moderation (acceptance 6), bulk actions, notes, official replies, blocks, keywor
 import re
 import threading
 from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import func, select
@@ -314,7 +315,7 @@ def test_bulk_actions(client, factory, db_session, district, post, clauses):
     assert response.status_code == 303
     assert response.headers["Location"] == "/console/moderation/?state=all"
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "2 comment(s): approve done." in page
+    assert "2 comments were approved." in page
     assert f"Comment #{visible.id}: A comment that is visible can&#39;t be approved" in page
     reread(db_session)
     assert {db_session.get(Comment, c.id).state for c in (a, b)} == {CommentState.VISIBLE}
@@ -525,3 +526,230 @@ def test_the_database_refuses_to_delete_moderation_history(factory, db_session, 
         db_session.execute(text(statement))
     db_session.rollback()
     assert db_session.scalar(select(func.count()).select_from(Comment)) == 1
+
+
+# --- issue 12: moderation that is quick and safe --------------------------------------------------
+
+def decide(client, comment, action, version=None, clause="", query=""):
+    return client.post(f"/console/moderation/comments/{comment.id}/decide{query}",
+                       data={"action": action, "clause": clause,
+                             "version": str(version if version is not None else comment.version)})
+
+
+def test_each_row_of_the_queue_decides_on_its_own(client, factory, db_session, district, post,
+                                                 clauses):
+    _, takedown = clauses
+    first = make_comment(db_session, post, body="First comment, fine.")
+    second = make_comment(db_session, post, body="Second comment, an attack.")
+    sign_in(client, factory.user(Role.SERGEANT, district))
+    page = client.get("/console/moderation/?state=held").get_data(as_text=True)
+    for comment in (first, second):
+        assert (f'action="/console/moderation/comments/{comment.id}/decide?state=held"'
+                in page)
+        for action in ("approve", "hide", "remove"):
+            assert (f'value="{action}" class="button' in page
+                    and f'{action.capitalize()}<span class="visually-hidden"> comment '
+                        f'#{comment.id}</span></button>' in page)
+        assert f'<label for="clause-{comment.id}">' in page
+    # Nothing is decided beforehand: no checked box, no chosen clause or action.
+    rows = page[page.index('<ol class="queue-list">'):page.index("</ol>")]
+    assert " checked" not in rows and " selected" not in rows
+    assert '<select id="action" name="action" required><option value="">— choose an action —</option><option value="approve">' in page
+
+    response = decide(client, first, "approve", query="?state=held")
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/console/moderation/?state=held"
+    after = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"Comment #{first.id} was approved." in after
+    assert "First comment, fine." not in after and "Second comment, an attack." in after
+
+    # Removing needs a clause: refused at the row, nothing changed.
+    response = decide(client, second, "remove", query="?state=held")
+    assert response.status_code == 400
+    refused = response.get_data(as_text=True)
+    assert (f'<a href="#comment-{second.id}">Comment #{second.id}: Choose the clause of the '
+            "Takedown Policy") in refused
+    assert (f'<select name="clause" id="clause-{second.id}" '
+            f'aria-describedby="clause-{second.id}-error" aria-invalid="true">') in refused
+    reread(db_session)
+    assert db_session.get(Comment, second.id).state == CommentState.HELD
+
+    response = decide(client, second, "remove", clause=takedown[2].number, query="?state=held")
+    assert response.status_code == 303
+    reread(db_session)
+    removed = db_session.get(Comment, second.id)
+    assert (removed.state, removed.clause_number) == (CommentState.REMOVED, takedown[2].number)
+    assert [a.kind for a in db_session.scalars(select(ModerationAction).order_by(
+        ModerationAction.id))] == [ModerationKind.APPROVE, ModerationKind.REMOVE]
+    assert db_session.scalar(select(func.count()).select_from(ArchiveRecord).where(
+        ArchiveRecord.record_type == "comment.moderation")) == 2
+    assert db_session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.event.in_(("comment.approve", "comment.remove")))) == 2
+
+
+def test_a_row_decision_on_a_comment_someone_else_handled_is_refused(
+        client, factory, db_session, district, post, held):
+    other = factory.user(Role.NEWS_AFFAIRS, full_name="Sam Other")
+    moderation.moderate(db_session, Actor(user=other), held.id, "approve", held.version)
+    db_session.commit()
+    sign_in(client, factory.user(Role.SERGEANT, district))
+    response = decide(client, held, "approve", version=1)
+    assert response.status_code == 409
+    assert f"already handled by {other.display_name}" in response.get_data(as_text=True)
+    reread(db_session)
+    assert db_session.scalar(select(func.count()).select_from(ModerationAction)) == 1
+
+
+@pytest.mark.parametrize("data,message", [
+    ({"action": "", "version": "1"}, "Choose what to do with the comment."),
+    ({"action": "delete-everything", "version": "1"}, "Not a valid choice"),
+    ({"action": "approve", "version": "x"}, "The form was not understood"),
+])
+def test_bad_row_decisions_are_refused_without_change(client, factory, db_session, district,
+                                                      held, data, message):
+    sign_in(client, factory.user(Role.SERGEANT, district))
+    response = client.post(f"/console/moderation/comments/{held.id}/decide", data=data)
+    assert response.status_code == 400 and message in response.get_data(as_text=True)
+    reread(db_session)
+    assert db_session.get(Comment, held.id).state == CommentState.HELD
+
+
+def test_no_decision_is_preselected(client, factory, db_session, district, post, held):
+    sign_in(client, factory.user(Role.SERGEANT, district))
+    detail = client.get(f"/console/moderation/comments/{held.id}").get_data(as_text=True)
+    assert 'type="radio" name="action"' in detail and "checked" not in detail
+    response = act(client, held, "")
+    assert response.status_code == 400
+    assert "Choose what to do with the comment." in response.get_data(as_text=True)
+
+    queue = client.get("/console/moderation/").get_data(as_text=True)
+    assert '<select id="action" name="action" required><option value="">— choose an action —</option><option value="approve">' in queue
+    response = client.post("/console/moderation/bulk",
+                           data={"selected": [f"{held.id}:{held.version}"]})
+    assert response.status_code == 400
+    assert "Choose what to do with the selected comments." in response.get_data(as_text=True)
+    reread(db_session)
+    assert db_session.get(Comment, held.id).state == CommentState.HELD
+    assert db_session.scalar(select(func.count()).select_from(ModerationAction)) == 0
+
+
+def test_queue_shows_the_post_each_comment_answers(client, factory, db_session, district):
+    public = factory.post(district, state=PostState.PUBLISHED,
+                          body="Road closure on Main Street tonight from 8 PM while crews "
+                               "repair the water main; use Lake Avenue instead and expect "
+                               "delays near the school.")
+    withdrawn = factory.post(district, state=PostState.DISCONTINUED, body="An older notice.")
+    on_public = make_comment(db_session, public, body="Thanks for the notice.")
+    on_withdrawn = make_comment(db_session, withdrawn, body="Is this still true?")
+    sign_in(client, factory.user(Role.SERGEANT, district))
+    page = client.get("/console/moderation/").get_data(as_text=True)
+    assert (f'Answers <a href="/posts/{public.id}">post #{public.id}<span '
+            f'class="visually-hidden"> (public page)</span></a>, {district.label}: '
+            "<q>Road closure on Main Street tonight from 8 PM while crews repair the water…</q>"
+            ) in page
+    assert (f"Answers post #{withdrawn.id} (not public), {district.label}: "
+            "<q>An older notice.</q>") in page
+    assert f'href="/console/moderation/comments/{on_public.id}"' in page
+    assert f'href="/console/moderation/comments/{on_withdrawn.id}"' in page
+
+
+def test_queue_times_are_the_departments(app, client, factory, db_session, district, post):
+    from blueprints.templating import department_time, iso_time
+    comment = make_comment(db_session, post, created_at=datetime(2026, 7, 4, 17, 30, tzinfo=UTC))
+    sign_in(client, factory.user(Role.SERGEANT, district))
+    page = client.get("/console/moderation/").get_data(as_text=True)
+    with app.app_context():
+        shown, machine = department_time(comment.created_at), iso_time(comment.created_at)
+    assert f'<time datetime="{machine}">{shown}</time>' in page
+
+
+def test_queue_page_costs_the_same_statements_for_3_or_50_comments(app, client, factory,
+                                                                   db_session, district):
+    from sqlalchemy import event
+    posts = [factory.post(district, state=PostState.PUBLISHED) for _ in range(3)]
+    handler = factory.user(Role.REPRESENTATIVE, district)
+    sign_in(client, factory.user(Role.SERGEANT, district))
+    statements = []
+
+    def count(*_):
+        statements.append(1)
+
+    def page_statements():
+        client.get("/console/moderation/?state=all")  # warm: the user, terms, templates
+        statements.clear()
+        event.listen(app.extensions["beatdesk.engine"], "before_cursor_execute", count)
+        try:
+            assert client.get("/console/moderation/?state=all").status_code == 200
+        finally:
+            event.remove(app.extensions["beatdesk.engine"], "before_cursor_execute", count)
+        return len(statements)
+
+    for n in range(3):
+        make_comment(db_session, posts[n], state=CommentState.VISIBLE,
+                     handled_by_id=handler.id, handled_at=datetime.now(UTC))
+    few = page_statements()
+    for n in range(47):
+        make_comment(db_session, posts[n % 3], state=CommentState.VISIBLE if n % 2 else
+                     CommentState.HELD, handled_by_id=handler.id if n % 2 else None)
+    assert page_statements() == few
+
+
+class _Ids(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.ids: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.ids.extend(value for name, value in attrs if name == "id")
+
+
+def duplicate_ids(html: str) -> list[str]:
+    parser = _Ids()
+    parser.feed(html)
+    return sorted({i for i in parser.ids if parser.ids.count(i) > 1})
+
+
+def test_ids_are_unique_on_every_moderation_page(client, factory, db_session, district, post,
+                                                 held, clauses):
+    """Every moderation page, as each role sees it, and as it comes back with errors."""
+    _, takedown = clauses
+    visible = make_comment(db_session, post, state=CommentState.VISIBLE, body="Fine.")
+    removed = make_comment(db_session, post, state=CommentState.REMOVED, body="Gone.")
+    flagged = comments.submit_comment(
+        db_session, Actor(user=None, client_addr="192.0.2.1"), post.id,
+        CommentSubmission(name="V", email="v@example.org", body="You are an idiot.",
+                          accepted_terms=True,
+                          terms_version=terms.current_terms(db_session).number))
+    db_session.commit()
+    sergeant = factory.user(Role.SERGEANT, district)
+    moderation.block_commenter(db_session, Actor(user=sergeant), held.id, moderation.BlockRequest(
+        by_email=True, by_network=False, prefix=None, days=3, reason="Threats."))
+    db_session.commit()
+    pages = {}
+    sign_in(client, sergeant)
+    for path in ["/console/moderation/", "/console/moderation/?state=all",
+                 "/console/moderation/?state=all&flag=any", "/console/moderation/?since=bad",
+                 "/console/moderation/blocks", "/console/moderation/report",
+                 *(f"/console/moderation/comments/{c.id}"
+                   for c in (held, visible, removed, flagged))]:
+        pages[path] = client.get(path)
+    pages["decide refused"] = decide(client, visible, "remove", query="?state=all")
+    pages["bulk refused"] = client.post("/console/moderation/bulk?state=all",
+                                        data={"selected": [f"{visible.id}:{visible.version}"]})
+    pages["act refused"] = act(client, visible, "hide")
+    pages["note refused"] = client.post(f"/console/moderation/comments/{visible.id}/notes",
+                                        data={"note": ""})
+    pages["block refused"] = client.post(f"/console/moderation/comments/{visible.id}/block",
+                                         data={"reason": ""})
+    sign_in(client, factory.user(Role.COMMANDER, district))
+    pages["commander queue"] = client.get("/console/moderation/?state=all")
+    sign_in(client, factory.user(Role.NEWS_AFFAIRS))
+    pages["news affairs queue"] = client.get("/console/moderation/?state=all")
+    pages["news affairs report"] = client.get("/console/moderation/report")
+    sign_in(client, factory.user(Role.ADMIN))
+    pages["keywords"] = client.get("/console/moderation/keywords")
+    pages["keyword refused"] = client.post("/console/moderation/keywords", data={"phrase": ""})
+    for name, response in pages.items():
+        assert response.status_code in (200, 400), (name, response.status_code)
+        html = response.get_data(as_text=True)
+        assert "<html" in html and not duplicate_ids(html), (name, duplicate_ids(html))

@@ -1,7 +1,7 @@
 from blueprints.forms import BaseForm
 from wtforms import (BooleanField, DateField, Form, HiddenField, IntegerField, SelectChoice,
                      SelectField, StringField, TextAreaField)
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation
 
 from beatdesk.models import CommentState, KeywordAction
 from beatdesk.moderation import NOTE_MAX, Action
@@ -28,8 +28,29 @@ def clause_choices(clauses) -> list[SelectChoice]:
         SelectChoice(c.number, f"{c.number}. {c.title}") for c in clauses]
 
 
+class ChosenActionField(SelectField):
+    """An action the moderator must choose: none is chosen beforehand, and choosing none reads
+    as ``message`` (not "Not a valid choice")."""
+
+    def __init__(self, label, *, message: str, placeholder: str | None = None, **kwargs):
+        choices = [SelectChoice(a.value, a.label) for a in Action]
+        if placeholder:
+            choices.insert(0, SelectChoice("", placeholder))
+        super().__init__(label, choices=choices, **kwargs)
+        self.message = message
+        self.flags.required = True
+
+    def pre_validate(self, form):
+        if not self.raw_data or not self.raw_data[0]:
+            raise StopValidation(self.message)
+        super().pre_validate(form)
+
+
 class ModerateForm(BaseForm):
-    action = SelectField("Action", choices=[SelectChoice(a.value, a.label) for a in Action])
+    """One comment's decision: from its page (radio buttons, none chosen beforehand) or from
+    its row in the queue (one button per action)."""
+
+    action = ChosenActionField("Action", message="Choose what to do with the comment.")
     clause = SelectField("Clause of the Takedown Policy (for hide and remove)",
                          validate_choice=False)
     note = TextAreaField("Note for other moderators (optional)",
@@ -38,8 +59,10 @@ class ModerateForm(BaseForm):
 
 
 class BulkForm(BaseForm):
-    action = SelectField("Action for the selected comments",
-                         choices=[SelectChoice(a.value, a.label) for a in Action])
+    # No action is chosen beforehand: the moderator picks one, every time.
+    action = ChosenActionField("Action for the selected comments",
+                               placeholder="— choose an action —",
+                               message="Choose what to do with the selected comments.")
     clause = SelectField("Clause of the Takedown Policy (for hide and remove)",
                          validate_choice=False)
     note = StringField("Note (optional)", validators=[Length(max=NOTE_MAX)])

@@ -1,13 +1,16 @@
 """Moderation console pages. Roles: representatives, sergeants and News Affairs act;
 commanders read their district's comments; keyword lists are the administrator's."""
+from urllib.parse import urlencode
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from wtforms import SelectChoice
 
 from beatdesk import moderation, terms
 from beatdesk.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from beatdesk.models import CommentState
-from beatdesk.moderation import BlockRequest, QueueFilter
+from beatdesk.moderation import Action, BlockRequest, QueueFilter
 from beatdesk.platforms import inbound
 from beatdesk.roles import Role
 from beatdesk.screening import RULE_TITLES
@@ -64,21 +67,34 @@ def _queue_filter(form: QueueFilterForm) -> QueueFilter:
                        since=form.since.data, until=form.until.data)
 
 
-def _render_queue(bulk_form=None, status=200):
+def _render_queue(bulk_form=None, status=200, row_error=None):
+    """The queue page. ``row_error`` is (comment id, clause chosen, message) when a decision
+    made from a row was refused: the page comes back with the message at that row."""
     form = _filter_form()
     if request.args and not form.validate():
         return render_template("moderation/queue.html", filters=form, page=None, bulk=None,
                                can_act=False), 400
     can_act = current_user.role in MODERATORS
     page = moderation.queue(db(), current_user, _queue_filter(form), _page_number(), PER_PAGE)
-    bulk = None
+    bulk, clauses = None, []
     if can_act:
-        bulk = bulk_form or _with_clauses(BulkForm(formdata=None))
-    return render_template("moderation/queue.html", filters=form, page=page, bulk=bulk,
-                           can_act=can_act, rule_titles=RULE_TITLES,
-                           platform_events=inbound.events_by_comment(
-                               db(), [c.id for c in page.items]),
-                           platform_label=inbound.platform_label), status
+        clauses = _clauses()
+        bulk = bulk_form or BulkForm(formdata=None)
+        bulk.clause.choices = clause_choices(clauses)
+    # Every row's links and decision form are built from prefixes made once per page, and the
+    # rows share the page's one form token: per-row url_for and form objects cost more than
+    # the queries of the whole page.
+    query = urlencode(request.args.to_dict(flat=False), doseq=True)
+    return render_template(
+        "moderation/queue.html", filters=form, page=page, bulk=bulk, can_act=can_act,
+        rule_titles=RULE_TITLES, clauses=clauses, row_error=row_error,
+        csrf_token_value=generate_csrf() if can_act else "",
+        comment_prefix=url_for("moderation.comment", comment_id=0)[:-1],
+        post_prefix=url_for("public.post", post_id=0)[:-1],
+        decide_suffix="/decide" + (f"?{query}" if query else ""),
+        platform_events=inbound.events_by_comment(
+            db(), [c.id for c in page.items if c.source_platform]),
+        platform_label=inbound.platform_label), status
 
 
 @bp.route("/")
@@ -116,7 +132,9 @@ def bulk():
         return _render_queue(form, exc.status_code)
     db().commit()
     if result.done:
-        flash(f"{len(result.done)} comment(s): {form.action.data} done.", "success")
+        done = Action(form.action.data).done
+        flash(f"Comment #{result.done[0]} was {done}." if len(result.done) == 1 else
+              f"{len(result.done)} comments were {done}.", "success")
     for message in result.refused:
         flash(message, "warning")
     return redirect(url_for("moderation.queue", **request.args), 303)
@@ -133,10 +151,20 @@ def _comment_or_404(comment_id: int):
         abort(403)
 
 
+def _with_ids(form, prefix: str):
+    """Give the form's fields page-unique ids (``prefix-name``): the decision form and the note
+    form both have a "note", and one page may hold both."""
+    for f in form:
+        if f.type not in ("CSRFTokenField", "HiddenField"):
+            f.id = f.label.field_id = f"{prefix}-{f.name}"
+    return form
+
+
 def _render_comment(comment, status=200, **forms):
     can_act = moderation.can_moderate(current_user, comment.district_id)
     if can_act:
         forms.setdefault("moderate_form", _with_clauses(ModerateForm(formdata=None)))
+        _with_ids(forms["moderate_form"], "decision")
         forms.setdefault("note_form", NoteForm(formdata=None))
         forms.setdefault("reply_form", ReplyForm(formdata=None))
         forms.setdefault("block_form", BlockForm(formdata=None))
@@ -180,8 +208,32 @@ def act(comment_id: int):
         attach_error(form, exc)
         return _render_comment(_comment_or_404(comment_id), exc.status_code, moderate_form=form)
     db().commit()
-    flash(f"Comment #{found.id}: {form.action.data} done.", "success")
+    flash(f"Comment #{found.id} was {Action(form.action.data).done}.", "success")
     return redirect(url_for("moderation.comment", comment_id=found.id), 303)
+
+
+@bp.route("/comments/<int:comment_id>/decide", methods=["POST"])
+@role_required(*MODERATORS)
+def decide(comment_id: int):
+    """A decision made from the comment's row in the queue (one button per action); back to the
+    same queue page and filters, or the queue again with the refusal at the row."""
+    found = _comment_or_404(comment_id)
+    require(moderation.can_moderate(current_user, found.district_id))
+    form = _with_clauses(ModerateForm())
+    try:
+        if not form.validate():
+            raise ValidationFailed(next(iter(form.errors.values()))[0]
+                                   if "csrf_token" not in form.errors else
+                                   "The form expired; reload the page and try again.")
+        moderation.moderate(db(), actor(), found.id, form.action.data, _version(form),
+                            form.clause.data or "", form.note.data or "")
+    except DomainError as exc:
+        db().rollback()
+        return _render_queue(status=exc.status_code,
+                             row_error=(comment_id, form.clause.data or "", exc.message))
+    db().commit()
+    flash(f"Comment #{found.id} was {Action(form.action.data).done}.", "success")
+    return redirect(url_for("moderation.queue", **request.args), 303)
 
 
 def _act_on_comment(comment_id: int, form, form_name: str, operation, done: str):
