@@ -21,6 +21,8 @@ STAFF_ROUTES: dict = {
     ("moderation.bulk", "POST"): ("/console/moderation/bulk", MODERATORS, 400),
     ("moderation.comment", "GET"): ("/console/moderation/comments/{comment}", READERS, 200),
     ("moderation.act", "POST"): ("/console/moderation/comments/{comment}/action", MODERATORS, 400),
+    ("moderation.decide", "POST"):
+        ("/console/moderation/comments/{comment}/decide", MODERATORS, 400),
     ("moderation.add_note", "POST"):
         ("/console/moderation/comments/{comment}/notes", MODERATORS, 400),
     ("moderation.reply", "POST"): ("/console/moderation/comments/{comment}/reply", MODERATORS, 400),
@@ -40,6 +42,7 @@ PUBLIC_ROUTES: dict = {
 }
 SIGNED_IN_AS: dict = {
     "moderation.bulk": Role.SERGEANT, "moderation.act": Role.SERGEANT,
+    "moderation.decide": Role.SERGEANT,
     "moderation.add_note": Role.SERGEANT, "moderation.reply": Role.SERGEANT,
     "moderation.block": Role.SERGEANT, "moderation.lift_block": Role.SERGEANT,
 }
