@@ -156,14 +156,14 @@ def test_admin_connects_x_a_representative_publishes_and_a_moderator_hides_a_rep
     moderator = open_page()
     sign_in(moderator, *logins["sergeant"])
     moderator.get_by_role("link", name="Comments", exact=True).click()
-    row = moderator.get_by_role("row", name=re.compile("harbour_resident"))
+    row = moderator.get_by_role("listitem").filter(has_text="harbour_resident")
     expect(row).to_contain_text("X")
     expect(row).to_contain_text("Move your own car first")
     assert_no_axe_violations(moderator, "the moderation queue with a reply from X")
     shoot(moderator, "platforms-moderation-queue")
 
     # The sergeant removes it, citing a clause; the worker hides it on X.
-    row.get_by_role("link", name=re.compile(r"^#\d+ by")).click()
+    row.get_by_role("link", name=re.compile(r"^Comment #\d+ by")).click()
     expect(moderator.get_by_role("heading", name="On X", level=2)).to_be_visible()
     assert_no_axe_violations(moderator, "a reply from X in moderation")
     moderator.locator("#action-remove").check()
