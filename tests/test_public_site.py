@@ -125,3 +125,26 @@ def test_posts_come_before_the_contact_details_on_a_district_page(client, factor
 ])
 def test_headings_are_the_first_sentence_cut_at_a_word(body, heading):
     assert site.post_heading("Traffic", body) == heading.strip() if heading.strip() else heading
+
+
+def test_the_blank_comment_form_is_rendered_once_per_post_and_hour(app, client, factory,
+                                                                   department):
+    from flask import template_rendered
+
+    app.config["PUBLIC_CACHE_SECONDS"] = 0
+    post = factory.post(factory.district(slug="north"))
+    rendered = []
+
+    def record(sender, template, context, **extra):
+        rendered.append(template.name)
+
+    template_rendered.connect(record, app)
+    try:
+        pages = [client.get(f"/posts/{post.id}").get_data(as_text=True) for _ in range(3)]
+    finally:
+        template_rendered.disconnect(record, app)
+    assert rendered.count("comments/_form.html") == 1
+    assert pages[0] == pages[2] and 'name="csrf_token"' in pages[0]
+    # a refused submission shows its own form again, with what was typed
+    refused = client.post(f"/posts/{post.id}/comments", data={"name": "Robin", "body": ""})
+    assert refused.status_code in (400, 422) and 'value="Robin"' in refused.get_data(as_text=True)
