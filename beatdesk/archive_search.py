@@ -24,14 +24,19 @@ finds "removed".
 """
 from __future__ import annotations
 
+import json
 import re
+import time as time_module
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import (ColumnElement, Select, and_, bindparam, column, func, literal_column, or_,
                         select, table)
+from sqlalchemy import text as sql_text
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import ClauseElement, Executable
 
 from .audit import Page, record_event
 from .context import Actor
@@ -46,6 +51,10 @@ MAX_WORDS = 20
 CONSOLE_COUNT_LIMIT = 1000
 # At most this many full-text matches are sorted after the index finds them (PostgreSQL).
 BITMAP_PAGE_LIMIT = 5000
+# PostgreSQL: words the planner expects in at least this share of the records are counted by
+# walking the records newest first (a district's through its covering index, migration 0012d)
+# until the count cap, instead of combining posting lists of hundreds of thousands of records.
+DENSE_SHARE = 0.04
 
 _fts = table("archive_records_fts", column("rowid"), column("archive_records_fts"))
 
@@ -212,6 +221,48 @@ def search_query(session: Session, criteria: SearchCriteria) -> Select:
     return query.where(and_(True, *criteria_conditions(session, criteria))).order_by(order)
 
 
+class _Explain(Executable, ClauseElement):
+    """``EXPLAIN (FORMAT JSON) <statement>``, its parameters bound as the statement's own."""
+
+    inherit_cache = False
+
+    def __init__(self, statement):
+        self.statement = statement
+
+
+@compiles(_Explain)
+def _compile_explain(element, compiler, **kw):
+    return "EXPLAIN (FORMAT JSON) " + compiler.process(element.statement, **kw)
+
+
+def _expected_share(session: Session, text: str) -> float:
+    """The share of archive records the PostgreSQL planner expects to hold every word of
+    ``text`` (its statistics of the tsvector column; no record is read)."""
+    plan = session.execute(_Explain(select(literal_column("1")).select_from(ArchiveRecord)
+                                    .where(_full_text(session, text)))).scalar_one()
+    plan = plan if isinstance(plan, list) else json.loads(plan)
+    rows = plan[0]["Plan"]["Plan Rows"]
+    total = _record_estimate(session)
+    return rows / total if total > 0 else 0.0
+
+
+_estimates: dict[str, tuple[float, float]] = {}  # database URL -> (read at, records)
+ESTIMATE_SECONDS = 60.0
+
+
+def _record_estimate(session: Session) -> float:
+    """About how many archive records there are (PostgreSQL's own figure, read once a minute)."""
+    key = str(session.get_bind().engine.url)
+    now = time_module.monotonic()
+    read_at, records = _estimates.get(key, (0.0, 0.0))
+    if now - read_at > ESTIMATE_SECONDS or records <= 0:
+        records = float(session.scalar(
+            select(literal_column("reltuples")).select_from(table("pg_class"))
+            .where(literal_column("oid") == func.to_regclass("archive_records"))) or 0.0)
+        _estimates[key] = (now, records)
+    return records
+
+
 @dataclass(frozen=True)
 class SearchPage(Page):
     """A page of results; ``capped`` when there are more than ``total`` (the count limit)."""
@@ -232,24 +283,41 @@ def search(session: Session, criteria: SearchCriteria | dict, page: int = 1, per
         criteria = SearchCriteria.from_dict(criteria)
     page, per_page = max(1, page), max(1, min(per_page, 500))
     query = search_query(session, criteria)
+    postgresql = session.get_bind().dialect.name == "postgresql"
     ids = query.with_only_columns(ArchiveRecord.id, maintain_column_froms=True)
+    if postgresql:
+        # psycopg prepares a statement run five times, and PostgreSQL may then plan it once for
+        # any words: a plan for a rare word, used for the most frequent one, reads hundreds of
+        # thousands of posting-list entries. Each search is planned for its own words.
+        session.execute(sql_text("SET LOCAL plan_cache_mode = force_custom_plan"))
     if count_limit is None:
         total = session.scalar(select(func.count()).select_from(ids.order_by(None).subquery()))
         capped = False
     else:
-        if session.get_bind().dialect.name == "postgresql":
-            ids = ids.order_by(None)  # any count_limit + 1 matches will do: let bitmaps combine
+        if postgresql and not (criteria.text.strip()
+                               and _expected_share(session, criteria.text) >= DENSE_SHARE):
+            # Any count_limit + 1 matches will do: let bitmaps combine. A frequent word is
+            # counted newest first instead: count_limit + 1 of them are among the newest few
+            # thousand records (a district's, in its covering index).
+            ids = ids.order_by(None)
         total = session.scalar(select(func.count()).select_from(
             ids.limit(count_limit + 1).subquery()))
         capped = total > count_limit
         total = min(total, count_limit)
         page = min(page, max(1, -(-total // per_page)))
-    if (criteria.text.strip() and total <= BITMAP_PAGE_LIMIT and not capped
-            and session.get_bind().dialect.name == "postgresql"):
+    if not postgresql:
+        items = list(session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
+        return SearchPage(items=items, page=page, per_page=per_page, total=total or 0,
+                          capped=capped)
+    if criteria.text.strip() and total <= BITMAP_PAGE_LIMIT and not capped:
         # Few matches: fetch them through the GIN index and sort them, rather than let the
         # planner walk the primary key backwards hoping to meet a page of them soon.
-        query = query.order_by(None).order_by((ArchiveRecord.id + 0).desc())
-    items = list(session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
+        ids = ids.order_by(None).order_by((ArchiveRecord.id + 0).desc())
+    # The page's numbers first (from indexes where they can), then its records by number.
+    numbers = list(session.scalars(ids.limit(per_page).offset((page - 1) * per_page)))
+    rows = {r.id: r for r in session.scalars(
+        select(ArchiveRecord).where(ArchiveRecord.id.in_(numbers)))} if numbers else {}
+    items = [rows[n] for n in numbers if n in rows]
     return SearchPage(items=items, page=page, per_page=per_page, total=total or 0, capped=capped)
 
 

@@ -168,6 +168,23 @@ def measure(url: str, words: list[str], queries: int, like_queries: int) -> dict
             "exact_p95": percentile(exact, 0.95), "queries": len(fts), "like_queries": len(like)}
 
 
+def reusable(url: str, count: int) -> bool:
+    """Whether the database already holds the ``count`` generated records (migrated to head)."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            held = conn.scalar(select(func.max(ArchiveRecord.id)))
+    except Exception:  # no such table yet
+        held = None
+    if held == count:
+        schema.upgrade(engine)
+        if engine.dialect.name == "postgresql":
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("ANALYZE archive_records"))
+    engine.dispose()
+    return held == count
+
+
 def reset_postgres(url: str) -> None:
     name = make_url(url).database or ""
     if "bench" not in name and "test" not in name:
@@ -191,22 +208,31 @@ def main() -> None:
                         help="SQLite file to create (default: a temporary one)")
     parser.add_argument("--skip-sqlite", action="store_true",
                         help="only PostgreSQL (with --database-url or DATABASE_URL)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep a database already holding --records records (--sqlite-path, "
+                             "--database-url): migrate it and measure, without generating again")
     args = parser.parse_args()
 
     if not args.skip_sqlite:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(args.sqlite_path or Path(tmp) / "archive-bench.db")
-            if path.exists():
-                path.unlink()
             print(f"SQLite ({path}):")
-            words = generate(f"sqlite:///{path}", args.records)
+            if args.reuse and reusable(f"sqlite:///{path}", args.records):
+                words = vocabulary(random.Random(7))
+            else:
+                if path.exists():
+                    path.unlink()
+                words = generate(f"sqlite:///{path}", args.records)
             measure(f"sqlite:///{path}", words, args.queries, args.like_queries)
 
     if args.database_url.startswith(("postgres://", "postgresql")):
         url = normalise_url(args.database_url)
         print(f"PostgreSQL ({make_url(url).database}):")
-        reset_postgres(url)
-        words = generate(url, args.records)
+        if args.reuse and reusable(url, args.records):
+            words = vocabulary(random.Random(7))
+        else:
+            reset_postgres(url)
+            words = generate(url, args.records)
         measure(url, words, args.queries, args.like_queries)
 
 
