@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from bleach.linkifier import Linker
 from markupsafe import Markup, escape
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from beatdesk.errors import NotFound
@@ -39,13 +39,41 @@ def approved_districts(session: Session) -> list[District]:
                                 .order_by(District.number)))
 
 
-def get_public_district(session: Session, slug: str) -> District:
-    """The approved district with this slug. Raises NotFound for an unknown or unapproved one."""
-    district = session.scalar(select(District).where(District.slug == slug,
-                                                     District.approved_at.is_not(None)))
-    if district is None:
+@dataclass(frozen=True, slots=True)
+class PublicDistrict:
+    """What a district's public page and feeds show of it (the attribute names of District)."""
+
+    id: int
+    number: int
+    name: str
+    slug: str
+    intro_statement: str
+    contact_phone: str
+    contact_email: str
+    contact_address: str
+    handle_x: str
+    handle_mastodon: str
+    handle_bluesky: str
+
+    @property
+    def label(self) -> str:
+        return f"District {self.number:03d} ({self.name})"
+
+
+@lru_cache(maxsize=1)
+def _district_query():
+    """Built once: building the statement cost more than running it."""
+    return select(*(getattr(District, name) for name in PublicDistrict.__slots__)).where(
+        District.slug == bindparam("slug"), District.approved_at.is_not(None))
+
+
+def get_public_district(session: Session, slug: str) -> PublicDistrict:
+    """The approved district with this slug, as plain columns. Raises NotFound for an unknown
+    or unapproved one."""
+    row = session.execute(_district_query(), {"slug": slug}).first()
+    if row is None:
         raise NotFound("There is no district page at this address.")
-    return district
+    return PublicDistrict(*row)
 
 
 def posts_page(session: Session, district_id: int | None, page: int, per_page: int) -> PostPage:
