@@ -26,7 +26,8 @@ as ISO 8601 UTC); ``content_hash`` is its SHA-256; ``record_hash`` is the SHA-25
 JSON of the record's position, type, object id, district, actor id and label, time, state,
 ``content_hash`` and ``prev_hash`` (the previous record's ``record_hash``; 64 zeros for the first).
 
-Concurrency: every append first takes the chain lock, then reads the head. On PostgreSQL that is a
+Concurrency: every append first takes the chain lock, then reads the head (a second append in
+the same transaction, which still holds the lock, continues from the head the first one wrote). On PostgreSQL that is a
 transaction-level advisory lock; on SQLite it is a write to the one-row ``archive_head`` table,
 which takes the database's write lock for the rest of the transaction. Unique constraints on
 ``prev_hash`` and on the position make a fork impossible even without the lock.
@@ -44,11 +45,11 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import or_, select, text, update
+from sqlalchemy import insert, or_, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from . import clock
 from .archive_search import SearchCriteria, search, search_query  # noqa: F401  (this module's interface)
@@ -59,6 +60,8 @@ from .models import GENESIS_HASH, ArchiveHead, ArchiveRecord
 # Any constant will do; it only has to be the same for every process appending to the chain.
 CHAIN_LOCK_KEY = 0x6265617464657361  # "beatdesa"
 HISTORY_LIMIT = 1000
+# session.info key: (transaction, position, record_hash) of the last append in that transaction
+_HEAD_KEY = "beatdesk.archive.head"
 
 
 def _json_default(value: Any) -> Any:
@@ -159,23 +162,50 @@ def append(session: Session, *, record_type: str, object_id: int | str,
     user = actor.user if actor is not None else None
     label = actor_label if actor_label is not None else (actor.login if actor is not None else "")
 
-    lock_chain(session)
-    head = session.execute(select(ArchiveRecord.id, ArchiveRecord.record_hash)
-                           .order_by(ArchiveRecord.id.desc()).limit(1)).first()
-    position, prev_hash = (head.id + 1, head.record_hash) if head else (1, GENESIS_HASH)
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    known = session.info.get(_HEAD_KEY)
+    if known is not None and known[0] is _transaction(session):
+        # This transaction appended last and still holds the chain lock: the head is known.
+        position, prev_hash = known[1] + 1, known[2]
+    else:
+        if postgresql:  # the head row is written by the upsert below
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
+        else:
+            lock_chain(session)
+        head = session.execute(select(ArchiveRecord.id, ArchiveRecord.record_hash)
+                               .order_by(ArchiveRecord.id.desc()).limit(1)).first()
+        position, prev_hash = (head.id + 1, head.record_hash) if head else (1, GENESIS_HASH)
     recorded_at = clock.utcnow().astimezone(UTC)
     content_hash = sha256_hex(body)
     fields = dict(id=position, record_type=record_type, object_id=str(object_id)[:80],
                   district_id=district_id, actor_id=user.id if user is not None else None,
                   actor_label=(label or "")[:120], recorded_at=recorded_at, state=state,
                   content_hash=content_hash, prev_hash=prev_hash)
-    record = ArchiveRecord(**fields, content=body, search_text=searchable_text(parsed),
-                           record_hash=compute_record_hash(**fields))
+    values = dict(fields, content=body, search_text=searchable_text(parsed),
+                  record_hash=compute_record_hash(**fields), disposed_at=None,
+                  disposition_run_id=None)
+    session.flush()  # what the caller added first (the record may point at it)
+    # A plain INSERT, then the same values as a persistent object without a second write: the
+    # ORM's unit of work for one new row cost more than the hashing and the SQL together.
+    session.execute(insert(ArchiveRecord.__table__).values(**values))
+    record = ArchiveRecord(**values)
+    make_transient_to_detached(record)
     session.add(record)
-    session.flush()
-    session.execute(update(ArchiveHead).where(ArchiveHead.id == 1)
-                    .values(position=position, record_hash=record.record_hash))
+    if postgresql:
+        session.execute(pg_insert(ArchiveHead).values(
+            id=1, position=position, record_hash=record.record_hash).on_conflict_do_update(
+            index_elements=["id"], set_={"position": position, "record_hash": record.record_hash}))
+    else:
+        session.execute(update(ArchiveHead).where(ArchiveHead.id == 1)
+                        .values(position=position, record_hash=record.record_hash))
+    session.info[_HEAD_KEY] = (_transaction(session), position, record.record_hash)
     return record
+
+
+def _transaction(session: Session):
+    """The session's innermost transaction: a head remembered in one is valid only there (a
+    savepoint rolled back, or a new transaction, reads the head again)."""
+    return session.get_nested_transaction() or session.get_transaction()
 
 
 def dispose_record(session: Session, record: ArchiveRecord, run_id: int) -> None:

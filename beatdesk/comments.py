@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from beatdesk import archive, clock, screening, terms
@@ -21,7 +22,7 @@ from beatdesk.audit import record_event
 from beatdesk.context import Actor
 from beatdesk.errors import PermissionDenied, ValidationFailed
 from beatdesk.models import (Comment, CommentFlag, CommentState, District, ModerationAction,
-                             ModerationKind, ModerationMode, Post)
+                             ModerationKind, ModerationMode, Post, TermsVersion)
 from beatdesk.publication import public_post_ref
 
 NAME_MAX = 80
@@ -99,6 +100,18 @@ class ScreenedSubmission:
     flags: list
 
 
+@lru_cache(maxsize=1)
+def _current_terms_query():
+    return (select(TermsVersion.number).where(TermsVersion.number.is_not(None))
+            .order_by(TermsVersion.number.desc()).limit(1))
+
+
+def _current_terms_number(session: Session) -> int:
+    """The number of the Terms now in force (only the number: the text is long)."""
+    number = session.scalar(_current_terms_query())
+    return number if number is not None else terms.current_terms(session).number
+
+
 def screen_submission(session: Session, actor: Actor, post_id: int,
                       data: CommentSubmission) -> ScreenedSubmission:
     """Check and screen a visitor's comment; reads only, so it needs no write lock.
@@ -110,10 +123,10 @@ def screen_submission(session: Session, actor: Actor, post_id: int,
     ref = public_post_ref(session, post_id)
     data = _clean(data)
     validate_submission(data)
-    current = terms.current_terms(session)
-    if data.terms_version != current.number:
+    current = _current_terms_number(session)
+    if data.terms_version != current:
         raise ValidationFailed(
-            f"The Terms of Service changed while you were writing (now version {current.number}). "
+            f"The Terms of Service changed while you were writing (now version {current}). "
             "Read them, tick the box again and send your comment.", field="accept_terms")
     block = screening.find_block(session, data.email, actor.client_addr)
     if block is not None:
@@ -123,7 +136,7 @@ def screen_submission(session: Session, actor: Actor, post_id: int,
             "Service. If you think this is a mistake, contact the department.")
     district = session.get(District, ref.district_id)
     flags = screening.screen_comment(session, district, data.body, name=data.name)
-    return ScreenedSubmission(post_id=ref.id, data=data, terms_version=current.number,
+    return ScreenedSubmission(post_id=ref.id, data=data, terms_version=current,
                               flags=flags)
 
 
@@ -146,12 +159,14 @@ def store_comment(session: Session, actor: Actor, screened: ScreenedSubmission) 
                       state=state)
     session.add(comment)
     session.flush()
-    for flag in flags:
-        session.add(CommentFlag(comment_id=comment.id, rule=flag.rule, reason=flag.reason,
-                                quote=flag.quote, holds=flag.holds))
-    session.add(ModerationAction(comment_id=comment.id, district_id=comment.district_id,
-                                 kind=ModerationKind.SUBMITTED, to_state=state.value,
-                                 note="; ".join(f.reason for f in flags)))
+    # The flags and the first moderation step as plain inserts: no ORM objects to track.
+    if flags:
+        session.execute(insert(CommentFlag.__table__), [
+            {"comment_id": comment.id, "rule": flag.rule, "reason": flag.reason,
+             "quote": flag.quote, "holds": flag.holds} for flag in flags])
+    session.execute(insert(ModerationAction.__table__).values(
+        comment_id=comment.id, district_id=comment.district_id, kind=ModerationKind.SUBMITTED,
+        to_state=state.value, note="; ".join(f.reason for f in flags)))
     record_event(session, actor, "comment.submitted", obj=comment, login="",
                  details={"post_id": ref.id, "state": state.value,
                           "flags": [f.rule for f in flags]})

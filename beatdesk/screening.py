@@ -48,7 +48,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from confusable_homoglyphs.confusables import confusables_data
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from beatdesk import clock
@@ -592,9 +592,14 @@ def keyword_pattern(phrase: str) -> re.Pattern:
     return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)")
 
 
+@lru_cache(maxsize=1)
+def _active_keywords_query():
+    return (select(ScreeningKeyword).where(ScreeningKeyword.active.is_(True))
+            .order_by(ScreeningKeyword.id))
+
+
 def active_keywords(session: Session) -> list[ScreeningKeyword]:
-    return list(session.scalars(select(ScreeningKeyword).where(ScreeningKeyword.active.is_(True))
-                                .order_by(ScreeningKeyword.id)))
+    return list(session.scalars(_active_keywords_query()))
 
 
 def detector_findings_for(text: str, context) -> list:
@@ -655,15 +660,21 @@ def _active_blocks(now: datetime):
         or_(CommenterBlock.expires_at.is_(None), CommenterBlock.expires_at > now))
 
 
+@lru_cache(maxsize=1)
+def _block_candidates():
+    """Active blocks of a network, or of the e-mail address given (built once: every comment
+    POST runs it). An empty address matches no e-mail block (checked below)."""
+    return (select(CommenterBlock).where(
+        CommenterBlock.lifted_at.is_(None),
+        or_(CommenterBlock.expires_at.is_(None), CommenterBlock.expires_at > bindparam("now")),
+        or_(CommenterBlock.network != "", CommenterBlock.email == bindparam("email")))
+        .order_by(CommenterBlock.id))
+
+
 def find_block(session: Session, email: str, client_addr: str) -> CommenterBlock | None:
     """The active block matching this e-mail address or client address, if any."""
-    now = clock.utcnow()
     email = normalise_email(email)
-    conditions = [CommenterBlock.network != ""]
-    if email:
-        conditions.append(CommenterBlock.email == email)
-    candidates = session.scalars(_active_blocks(now).where(or_(*conditions))
-                                 .order_by(CommenterBlock.id))
+    candidates = session.scalars(_block_candidates(), {"now": clock.utcnow(), "email": email})
     try:
         address = ipaddress.ip_address(client_addr) if client_addr else None
     except ValueError:

@@ -4,7 +4,8 @@ filled in as the visitor left it and the reason it was refused.
 Forged submissions are refused by ``.protection`` (same-origin check and a signed token bound to
 the post; no session, so the post page stays cacheable), not by Flask-WTF's session token.
 The comment is checked and screened in a reading transaction, then stored, audited and
-archived in one short writing transaction (on SQLite it takes the write lock at its start)."""
+archived in one short writing transaction (on SQLite it takes the write lock at its start; on
+PostgreSQL, which locks rows, the reading transaction goes on into the writes)."""
 from flask import abort, current_app, redirect, request, url_for
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
@@ -63,6 +64,11 @@ def _refused(post_id: int, status: int, form: CommentForm | None = None,
     return response, status, {"Cache-Control": "no-store"}
 
 
+def takes_lock_at_begin(session) -> bool:
+    """Whether the database has one write lock taken at BEGIN (SQLite), not row locks."""
+    return session.get_bind().dialect.name == "sqlite"
+
+
 def _submission(form: CommentForm) -> comments.CommentSubmission:
     version = (form.terms_version.data or "").strip()
     return comments.CommentSubmission(
@@ -101,8 +107,13 @@ def submit(post_id: int):
             attach_error(form, problem)
         return _refused(post_id, 400, form)
     try:
-        screened = comments.screen_submission(db(), actor(), post_id, data)
-        session = begin_writing()  # the reads end here: now one short writing transaction
+        session = db()
+        screened = comments.screen_submission(session, actor(), post_id, data)
+        if takes_lock_at_begin(session):
+            # SQLite: the reads end here; now one short transaction holding the write lock.
+            session = begin_writing()
+        # PostgreSQL locks rows, not the database: the same transaction goes on (no second
+        # BEGIN, COMMIT and connection check-out); the chain lock is taken at the append.
         comment = comments.store_comment(session, actor(), screened)
     except NotFound:
         db().rollback()
