@@ -89,6 +89,16 @@ def spans(text: str, passage: str) -> list[tuple[int, int]]:
     overlaps included, sorted. An empty (or all-ignorable) passage matches nowhere."""
     if not text or not passage:
         return []
+    folded = fold(passage)
+    if not any(unicodedata.combining(c) for c in folded):
+        # Without combining marks in the passage, a match in either form below is a match of
+        # ``folded`` in the folded text: look there first (one C-level pass), and stop when it
+        # is not there. ASCII text folds character by character to its lower case, so its
+        # matches are those of ``folded`` in ``text.lower()`` at the same positions.
+        if folded not in fold(text):
+            return []
+        if text.isascii():
+            return [(a, a + len(folded)) for a in _find_all(text.lower(), folded)]
     found: set[tuple[int, int]] = set()
     keyed, starts = _per_char(text)
     for variant in {passage, unicodedata.normalize("NFC", passage),
