@@ -35,6 +35,7 @@ class DepartmentData:
     contact_email: str
     contact_address: str
     review_interval_days: int = 7  # how often sergeants must review district postings
+    directive_name: str = ""  # what findings cite as the department's directive
 
 
 def get_department(session: Session) -> Department | None:

@@ -175,7 +175,7 @@ def test_rules_page_documents_every_rule_for_all_staff(client, login_as, db_sess
     for rule in checks.RULES:
         assert rule.title in body
         assert f"<code>{rule.code}</code>" in body
-        assert rule.clause.replace("'", "&#39;") in body
+        assert rule.source_reference.replace("'", "&#39;") in body
     assert "cardiac arrest" in body          # a documented near miss
     assert "taken into custody" in body      # a built-in phrase
     assert "pursuit" in body                 # an admin-added phrase

@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from beatdesk.checks.citations import citation
 from beatdesk.checks import (RULES, RULES_BY_CODE, CheckContext, Finding, ImageFacts, Severity,
                              has_blocking, is_notable, run_checks)
 
@@ -92,7 +93,8 @@ def test_rule_triggers_with_its_clause_and_the_words(rule, text, quote):
     found = findings_for(text, rule)
     assert [f.quote for f in found] == [quote]
     finding = found[0]
-    assert finding.clause == CLAUSES[rule]
+    assert RULES_BY_CODE[rule].clause == CLAUSES[rule]
+    assert finding.clause == citation(CLAUSES[rule])
     assert finding.severity is SEVERITIES[rule]
     assert text[finding.start:finding.end] == quote
     assert finding.title and finding.message
@@ -180,7 +182,9 @@ def test_personal_information_triggers(text, quote, title):
     found = findings_for(text, "personal_info", DEPARTMENT)
     assert [(f.quote, f.title) for f in found] == [(quote, title)]
     assert found[0].severity is Severity.BLOCKING
-    assert found[0].clause.startswith("Massachusetts IV.A.4.b.3")
+    assert found[0].clause.startswith("The department's social media directive (source: "
+                                      "Massachusetts model social media policy (draft) "
+                                      "§IV.A.4.b.3")
 
 
 PERSONAL_NEAR_MISSES = [
@@ -234,8 +238,9 @@ def test_each_missing_image_item_is_one_blocking_finding_quoting_the_image():
         ("image_alt", "scene.png"), ("image_credit", "scene.png"),
         ("image_attestation", "scene.png"), ("image_alt", "award.webp")]
     assert all(f.severity is Severity.BLOCKING and f.start is None for f in found)
-    assert found[1].clause.startswith("Detroit 102.8-4.4.e")
-    assert found[2].clause == "Detroit 102.8-4.6.c-d and 4.7; Massachusetts IV.A.4.d"
+    assert "(source: Detroit Police Department Manual, Directive 102.8 §4.4.e;" in found[1].clause
+    assert found[2].clause == citation("Detroit 102.8-4.6.c-d and 4.7; Massachusetts IV.A.4.d")
+    assert found[0].clause == "WCAG 2.1 SC 1.1.1 (Non-text Content)"  # a standard, cited as is
 
 
 def test_a_complete_image_and_clean_text_give_no_findings():
@@ -250,7 +255,7 @@ def test_admin_added_phrases_extend_a_rule():
     assert findings_for(text, "confidential") == []
     context = CheckContext(extra_terms={"confidential": ("operation nightfall",)})
     found = findings_for(text, "confidential", context)
-    assert [(f.quote, f.clause) for f in found] == [("Operation Nightfall", CLAUSES["confidential"])]
+    assert [(f.quote, f.clause) for f in found] == [("Operation Nightfall", citation(CLAUSES["confidential"]))]
 
 
 def test_curly_quotes_and_dashes_are_read_as_plain_ones():
@@ -272,7 +277,7 @@ def test_findings_are_in_reading_order_and_flag_helpers():
 def test_a_finding_round_trips_through_json():
     finding = run_checks("The suspect is guilty.")[0]
     data = json.loads(json.dumps(finding.as_dict()))
-    assert data == {"rule": "guilt", "severity": "blocking", "clause": CLAUSES["guilt"],
+    assert data == {"rule": "guilt", "severity": "blocking", "clause": citation(CLAUSES["guilt"]),
                     "title": finding.title, "message": finding.message, "quote": "guilty",
                     "start": 15, "end": 21}
     assert Finding.from_dict(data) == finding

@@ -1,8 +1,12 @@
-"""Running the rule set over a post's text and images. Pure: no database, no clock."""
+"""Running the rule set over a post's text and images. Pure: no database, no clock.
+
+Each finding cites the department's directive by the name in ``CheckContext.directive_name``,
+with the source policies as reference (``.citations``)."""
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .citations import citation
 from .findings import CheckContext, Finding, ImageFacts, Severity
 from .identity import find_protected_identities
 from .personal import find_personal_information
@@ -64,9 +68,11 @@ def _overlaps(span: tuple[int, int], others: list[tuple[int, int]]) -> bool:
     return any(span[0] < end and start < span[1] for start, end in others)
 
 
-def _finding(rule: Rule, text: str, start: int, end: int, *, title: str | None = None,
-             clause: str | None = None, message: str | None = None) -> Finding:
-    return Finding(rule=rule.code, severity=rule.severity, clause=clause or rule.clause,
+def _finding(rule: Rule, text: str, start: int, end: int, context: CheckContext, *,
+             title: str | None = None, clause: str | None = None,
+             message: str | None = None) -> Finding:
+    return Finding(rule=rule.code, severity=rule.severity,
+                   clause=citation(clause or rule.clause, context.directive_name),
                    title=title or rule.title, message=message or rule.message,
                    quote=text[start:end], start=start, end=end)
 
@@ -81,7 +87,7 @@ def _text_findings(text: str, plain: str, context: CheckContext) -> list[Finding
         spans.update(_spans(compile_phrases(context.extra_terms.get(compiled.rule.code, ())),
                             plain))
         for start, end in _merged(spans):
-            findings.append(_finding(compiled.rule, text, start, end))
+            findings.append(_finding(compiled.rule, text, start, end, context))
     return findings
 
 
@@ -101,13 +107,14 @@ def _personal_findings(text: str, plain: str, context: CheckContext) -> list[Fin
     findings = []
     for match in find_personal_information(plain, context):
         if match.kind == "street_address":
-            findings.append(_finding(STREET_ADDRESS, text, match.start, match.end))
+            findings.append(_finding(STREET_ADDRESS, text, match.start, match.end, context))
         else:
             title, clause, message = _PERSONAL_KINDS[match.kind]
-            findings.append(_finding(PERSONAL_INFO, text, match.start, match.end, title=title,
-                                     clause=clause, message=message))
+            findings.append(_finding(PERSONAL_INFO, text, match.start, match.end, context,
+                                     title=title, clause=clause, message=message))
     extra = compile_phrases(context.extra_terms.get(PERSONAL_INFO.code, ()))
-    findings.extend(_finding(PERSONAL_INFO, text, start, end) for start, end in _spans(extra, plain))
+    findings.extend(_finding(PERSONAL_INFO, text, start, end, context)
+                    for start, end in _spans(extra, plain))
     return findings
 
 
@@ -118,11 +125,11 @@ def _identity_findings(text: str, plain: str, context: CheckContext) -> list[Fin
     victim_words = VICTIM_IDENTITY.phrases + tuple(context.extra_terms.get(VICTIM_IDENTITY.code, ()))
     juvenile_words = JUVENILE_IDENTITY.phrases + tuple(
         context.extra_terms.get(JUVENILE_IDENTITY.code, ()))
-    return [_finding(rules[match.kind], text, match.start, match.end)
+    return [_finding(rules[match.kind], text, match.start, match.end, context)
             for match in find_protected_identities(plain, victim_words, juvenile_words)]
 
 
-def _image_findings(images: Sequence[ImageFacts]) -> list[Finding]:
+def _image_findings(images: Sequence[ImageFacts], context: CheckContext) -> list[Finding]:
     findings = []
     for image in images:
         label = image.label.strip() or "(unnamed image)"
@@ -131,7 +138,8 @@ def _image_findings(images: Sequence[ImageFacts]) -> list[Finding]:
                               (IMAGE_ATTESTATION, not image.attested)):
             if missing:
                 findings.append(Finding(rule=rule.code, severity=rule.severity,
-                                        clause=rule.clause, title=rule.title,
+                                        clause=citation(rule.clause, context.directive_name),
+                                        title=rule.title,
                                         message=rule.message, quote=label))
     return findings
 
@@ -144,7 +152,7 @@ def run_checks(text: str, images: Sequence[ImageFacts] = (),
     findings = (_text_findings(text, plain, context) + _personal_findings(text, plain, context)
                 + _identity_findings(text, plain, context))
     findings.sort(key=lambda f: (f.start, _ORDER[f.rule], f.end))
-    return findings + _image_findings(images)
+    return findings + _image_findings(images, context)
 
 
 def has_blocking(findings: Sequence[Finding]) -> bool:

@@ -20,7 +20,7 @@ class Severity(StrEnum):
 class Finding:
     rule: str       # stable code, e.g. "guilt", "personal_info", "image_alt", "notable"
     severity: Severity
-    clause: str     # the policy clauses behind the rule
+    clause: str     # the department's directive, with the source policy clauses as reference
     title: str      # short human title
     message: str    # what to do about it
     quote: str      # the exact words that triggered it (for an image: its label)
@@ -60,3 +60,4 @@ class CheckContext:
     extra_terms: Mapping[str, Sequence[str]] = field(
         default_factory=lambda: MappingProxyType({}))      # rule code -> admin-added phrases
     region: str = "US"                                    # default region for phone numbers
+    directive_name: str = ""  # the department's name for its directive, cited by findings

@@ -37,7 +37,7 @@ class Pattern:
 class Rule:
     code: str
     severity: Severity
-    clause: str
+    clause: str  # short names of the source policy clauses; findings cite them via .citations
     title: str
     description: str  # what the rule looks for
     message: str      # what the author should do about a finding
@@ -47,6 +47,13 @@ class Rule:
     applies_to: str = "text"  # "text" or "image"
     extendable: bool = True   # may an administrator add phrases?
     notes: tuple[str, ...] = field(default=())  # decisions worth knowing, for the help page
+
+    @property
+    def source_reference(self) -> str:
+        """The source policies behind the rule, each named in full (``clause`` is short)."""
+        from .citations import source_reference
+
+        return source_reference(self.clause)
 
 
 def _word_list(name: str) -> tuple[str, ...]:

@@ -109,8 +109,10 @@ def active_terms(session: Session) -> dict[str, tuple[str, ...]]:
 def context_for(session: Session, district: District | None,
                 region: str = "US") -> CheckContext:
     """What a post of ``district`` is checked with: the department's and the district's
-    official phone numbers, e-mail domains and addresses, and the admin-added phrases."""
-    sources = [s for s in (get_department(session), district) if s is not None]
+    official phone numbers, e-mail domains and addresses, the admin-added phrases, and the name
+    of the department's directive that findings cite."""
+    owner = get_department(session)
+    sources = [s for s in (owner, district) if s is not None]
     phones = {official_phone(s.contact_phone, region) for s in sources if s.contact_phone}
     domains = {email_domain(s.contact_email) for s in sources if s.contact_email}
     department = sources[0] if sources and district is not sources[0] else None
@@ -120,4 +122,5 @@ def context_for(session: Session, district: District | None,
     return CheckContext(official_phones=frozenset(p for p in phones if p),
                         official_email_domains=frozenset(d for d in domains if d),
                         official_addresses=frozenset(addresses),
-                        extra_terms=active_terms(session), region=region)
+                        extra_terms=active_terms(session), region=region,
+                        directive_name=owner.directive_name if owner is not None else "")

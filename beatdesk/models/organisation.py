@@ -31,6 +31,9 @@ class Department(Base):
     contact_address: Mapped[str] = mapped_column(String(500), default="")
     # How often each district's sergeant must review its postings (Chicago Twitter V.B).
     review_interval_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
+    # What the department calls its social media directive ("General Order 12-3"); findings
+    # cite it, with the source policies as reference. Empty: "the department's directive".
+    directive_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
 
 

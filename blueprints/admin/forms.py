@@ -58,6 +58,11 @@ class DepartmentForm(BaseForm):
         validators=[InputRequired(), NumberRange(min=1, max=90)],
         description="A district whose postings wait longer than this for the community "
                     "policing sergeant's review shows as overdue to News Affairs.")
+    directive_name = StringField(
+        "Name of the department's social media directive", validators=[Length(max=200)],
+        description="Policy-check findings cite it, e.g. \u201cGeneral Order 12-3\u201d, with "
+                    "the source policies as reference. Leave empty to say \u201cthe "
+                    "department's social media directive\u201d.")
 
 
 class AuditFilterForm(BaseForm):

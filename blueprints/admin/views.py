@@ -191,7 +191,8 @@ def department():
                               contact_phone=form.contact_phone.data or "",
                               contact_email=form.contact_email.data or "",
                               contact_address=form.contact_address.data or "",
-                              review_interval_days=form.review_interval_days.data)
+                              review_interval_days=form.review_interval_days.data,
+                              directive_name=form.directive_name.data or "")
         try:
             districts.save_department(db(), actor(), data)
         except DomainError as exc:

@@ -1,0 +1,88 @@
+"""How a finding names the policy behind it: the department's own directive first, by the name
+the department gives it (``Department.directive_name``, set on the admin's department page),
+then the source policies its rules are drawn from, as a reference.
+
+The rules (``.rules``) keep their sources in a short form ("Detroit 102.8-4.4.c; Deerfield
+C.a.iii; Chicago IV.B.2"); ``sources`` reads it into ``Source`` values naming each document in
+full, and ``citation`` writes what a person sees::
+
+    Social Media Directive 12 (source: Detroit Police Department Manual, Directive 102.8
+    §4.4.c; Deerfield Police Department General Order 227 §C.a.iii; ...)
+
+Other agencies' documents are only ever named as sources, never as this department's policy.
+A rule that rests on a standard rather than a policy (WCAG for alt text) cites the standard.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+DEFAULT_DIRECTIVE = "The department's social media directive"
+DIRECTIVE_NAME_MAX = 200
+
+# Short name in the rules -> the source document's full name (see /work/shared/policies).
+DOCUMENTS = {
+    "Detroit": "Detroit Police Department Manual, Directive 102.8",
+    "Deerfield": "Deerfield Police Department General Order 227 (Social Media)",
+    "Chicago Twitter": "Chicago Police Department, Social Media Outlet: Twitter",
+    "Chicago Use of Social Media Outlets": "Chicago Police Department, Use of Social Media Outlets",
+    "Chicago": "Chicago Police Department, Use of Social Media Outlets",
+    "Massachusetts": "Massachusetts model social media policy (draft)",
+}
+STANDARDS = ("WCAG",)  # cited as they are: a standard, not another agency's policy
+# Longest first, so "Chicago Twitter" is not read as "Chicago".
+_PREFIX = re.compile("^(" + "|".join(re.escape(k) for k in sorted(DOCUMENTS, key=len,
+                                                                   reverse=True)) + r")\s+(.+)$")
+
+
+@dataclass(frozen=True)
+class Source:
+    """One section of a source policy."""
+
+    document: str  # the document's full name
+    section: str   # e.g. "4.4.c", "IV.A.4.b.3 and IV.A.4.c"
+
+    def __str__(self) -> str:
+        return f"{self.document} §{self.section}"
+
+
+@lru_cache(maxsize=256)
+def sources(clause: str) -> tuple[Source, ...]:
+    """The sources a rule's short clause names; a standard is kept as one Source without a
+    section. Raises ValueError for a short name this module does not know."""
+    found = []
+    for part in (p.strip() for p in clause.split(";")):
+        if not part:
+            continue
+        if part.startswith(STANDARDS):
+            found.append(Source(part, ""))
+            continue
+        match = _PREFIX.match(part)
+        if match is None:
+            raise ValueError(f"unknown source policy in {part!r}")
+        short, section = match.groups()
+        if short == "Detroit" and section.startswith("102.8-"):
+            section = section[len("102.8-"):]
+        found.append(Source(DOCUMENTS[short], section))
+    return tuple(found)
+
+
+def source_reference(clause: str) -> str:
+    """The source policies behind a short clause, named in full."""
+    return "; ".join(str(s) if s.section else s.document for s in sources(clause))
+
+
+def directive_label(name: str | None) -> str:
+    """The department's directive as findings name it."""
+    name = " ".join((name or "").split())
+    return name or DEFAULT_DIRECTIVE
+
+
+@lru_cache(maxsize=512)
+def citation(clause: str, directive_name: str = "") -> str:
+    """What a finding shows as its policy: the department's directive, then its sources."""
+    found = sources(clause)
+    if found and all(not s.section for s in found):  # a standard only (WCAG)
+        return clause
+    return f"{directive_label(directive_name)} (source: {source_reference(clause)})"
