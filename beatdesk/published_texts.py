@@ -70,7 +70,8 @@ def check_text(session: Session, district: District | None, text: str,
     warning_rules = list(dict.fromkeys(f["rule"] for f in findings
                                        if f["severity"] == Severity.WARNING))
     missing = [rule for rule in warning_rules if not given.get(rule)]
-    problems += [f"{RULES_BY_CODE[rule].title} ({RULES_BY_CODE[rule].clause}): give your "
+    cited = {f["rule"]: f["clause"] for f in findings}  # the department's directive, sourced
+    problems += [f"{RULES_BY_CODE[rule].title} ({cited[rule]}): give your "
                  "reason for publishing it anyway, or change the text." for rule in missing]
     if problems:
         raise ChecksRefused(f"The {what} was not published. " + " ".join(problems), findings,
