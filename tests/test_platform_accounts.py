@@ -279,8 +279,8 @@ def test_admin_connects_tests_and_disconnects_through_the_pages(app, client, log
     assert "district1@social.example" in listing and district.label in listing
     assert TOKEN not in listing
     # Times are shown in the department's zone (America/Chicago), with ISO 8601 for machines.
-    assert re.search(r'<time datetime="\d{4}-\d\d-\d\dT[\d:.]+\+00:00">[\d-]+ [\d:]+ C[SD]T'
-                     r"</time>", listing)
+    assert re.search(r'<time datetime="\d{4}-\d\d-\d\dT[\d:.]+-0[56]:00">[A-Z][a-z]{2} \d{1,2}, '
+                     r"\d{4}, \d{1,2}:\d\d [AP]M C[SD]T</time>", listing)
     account = db_session.scalar(select(PlatformAccount))
 
     tested = client.post(f"/console/admin/platforms/{account.id}/test")
