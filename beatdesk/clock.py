@@ -68,12 +68,15 @@ def department_text(value: datetime | None, *, empty: str = "—") -> str:
     return local_text(value, department_zone(), empty=empty)
 
 
-def local(value: datetime, tz: str | ZoneInfo | None = None) -> datetime:
-    """``value`` (aware, or naive UTC as SQLite returns it) in the zone ``tz``."""
+def local(value: datetime | str, tz: str | ZoneInfo | None = None) -> datetime:
+    """``value`` (aware, naive UTC as SQLite returns it, or an ISO 8601 text such as a signed
+    document carries) in the zone ``tz``."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
     return as_utc(value).astimezone(zone(tz))
 
 
-def local_text(value: datetime | None, tz: str | ZoneInfo | None = None, *,
+def local_text(value: datetime | str | None, tz: str | ZoneInfo | None = None, *,
                empty: str = "—") -> str:
     """The one person-readable form of a time: "Nov 30, 2026, 8:46 AM CST" in the zone ``tz``.
 

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.exc import DBAPIError
 
-from beatdesk import archive, checkpoints, retention
+from beatdesk import archive, checkpoints, clock, retention
 from beatdesk.context import SYSTEM, Actor
 from beatdesk.models import ArchiveCheckpoint, ArchiveRecord, DispositionRun
 from beatdesk.models.base import UTCDateTime
@@ -429,6 +429,9 @@ def test_published_checkpoints_verify_with_the_published_key(app, client, db_ses
 
     page = client.get("/archive/checkpoints").get_data(as_text=True)
     assert latest["record_hash"] in page and "BEGIN PUBLIC KEY" in page
+    # People read the time in the department's zone; the signed text stays as it was signed.
+    assert f"{clock.local_text(latest['signed_at'], 'America/Chicago')}</time>" in page
+    assert f"<code>{latest['signed_at']}</code>" in page
     for kind in ("atom", "rss"):
         feed = client.get(f"/feeds/department.{kind}").get_data(as_text=True)
         assert f"archive-checkpoint:{latest['position']}:{latest['record_hash']}" in feed

@@ -28,6 +28,11 @@ def test_naive_values_are_utc_and_empty_values_a_dash():
         == "Nov 30, 2026, 2:46 PM UTC"
 
 
+def test_an_iso_text_is_read_as_its_instant():
+    assert clock.local_text("2026-11-30T14:46:00.000000Z", CHICAGO) == "Nov 30, 2026, 8:46 AM CST"
+    assert clock.local_text("2026-11-30T09:46:00-05:00", CHICAGO) == "Nov 30, 2026, 8:46 AM CST"
+
+
 def test_machine_form_keeps_the_offset():
     instant = datetime(2026, 11, 30, 14, 46, tzinfo=UTC)
     assert clock.iso(instant) == "2026-11-30T14:46:00+00:00"
