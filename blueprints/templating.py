@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from beatdesk import clock, districts, notifications
+from beatdesk.models import PostState, RequestState
 from beatdesk.roles import Role
 
 from .common_forms import ActionForm
@@ -46,12 +47,26 @@ def department_zone_label() -> str:
     return clock.zone_label(department_zone())
 
 
+def state_label(value: str | None) -> str:
+    """A stored state name as people read it ("awaiting_news_affairs" -> "Awaiting News
+    Affairs"), for timelines that keep states as text."""
+    if not value:
+        return "—"
+    for states in (PostState, RequestState):
+        try:
+            return states(value).label
+        except ValueError:
+            continue
+    return str(value).replace("_", " ").capitalize()
+
+
 def register(app: Flask) -> None:
     app.add_template_filter(format_utc, "utc")  # to go once no template uses it
     app.add_template_filter(department_time, "department_time")
     app.add_template_filter(department_date, "department_date")
     app.add_template_filter(department_day, "department_day")
     app.add_template_filter(iso_time, "iso_time")
+    app.add_template_filter(state_label, "state_label")
     app.add_template_global(department_zone_label, "department_zone_label")
 
     @app.context_processor

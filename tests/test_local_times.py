@@ -128,6 +128,7 @@ def test_a_post_scheduled_in_the_repeated_hour_goes_out_at_the_first(
     assert "Nov 1, 2026, 1:30 AM CST" in page  # the other reading, named so it can be chosen
     history = client.get(f"/console/posts/{post.id}/history").get_data(as_text=True)
     assert "For Nov 1, 2026, 1:30 AM CDT" in history
+    assert "Approved → Scheduled" in history  # states by their labels, not stored names
 
 
 def test_a_post_scheduled_in_the_skipped_hour_is_refused(
