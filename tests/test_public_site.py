@@ -148,3 +148,36 @@ def test_the_blank_comment_form_is_rendered_once_per_post_and_hour(app, client, 
     # a refused submission shows its own form again, with what was typed
     refused = client.post(f"/posts/{post.id}/comments", data={"name": "Robin", "body": ""})
     assert refused.status_code in (400, 422) and 'value="Robin"' in refused.get_data(as_text=True)
+
+
+def test_a_post_in_a_district_list_is_rendered_once_per_revision(app, client, factory,
+                                                                 department, db_session):
+    from flask import template_rendered
+
+    from beatdesk.models import PostRevision
+
+    app.config["PUBLIC_CACHE_SECONDS"] = 0
+    post = factory.post(factory.district(slug="north"), body="First words.")
+    rendered = []
+
+    def record(sender, template, context, **extra):
+        rendered.append(template.name)
+
+    template_rendered.connect(record, app)
+    try:
+        client.get("/districts/north")
+        assert "First words." in client.get("/districts/north").get_data(as_text=True)
+        assert len(app.extensions["beatdesk.post_summaries"]) == 1  # kept, and used again
+        # a new revision of the post is a new entry (the old one is never shown again)
+        revision = PostRevision(post_id=post.id, number=2, category=post.category,
+                                body="Corrected words.", created_by_id=post.author_id)
+        db_session.add(revision)
+        db_session.flush()
+        post.current_revision_id = revision.id
+        db_session.commit()
+        html = client.get("/districts/north").get_data(as_text=True)
+    finally:
+        template_rendered.disconnect(record, app)
+    assert "Corrected words." in html and "First words." not in html
+    assert rendered.count("public/district.html") == 3
+    assert len(app.extensions["beatdesk.post_summaries"]) == 2

@@ -4,6 +4,7 @@ Every page extends ``public/_layout.html``, which carries the notices DESIGN.md 
 for. Responses carry an ETag and answer a matching ``If-None-Match`` with 304.
 """
 from flask import abort, current_app, make_response, render_template, request, session, url_for
+from markupsafe import Markup
 from flask_login import current_user
 from sqlalchemy import text
 
@@ -21,6 +22,28 @@ FEED_TYPES = {"atom": "application/atom+xml", "rss": "application/rss+xml"}
 PUBLIC_MAX_AGE = 60
 RECENT_POSTS = 10  # the landing page's latest posts, from every district
 
+SUMMARIES_KEPT = 4096
+
+
+def post_summary(post, image_route: str | None) -> Markup:
+    """A post as a district page lists it (public/_post_summary.html), rendered once per post,
+    revision, publication time, time zone and image route, then reused: all of these are fixed
+    once a revision is published, and whether the post is still shown is decided by the query
+    on every request."""
+    kept = current_app.extensions.setdefault("beatdesk.post_summaries", {})
+    key = (post.id, post.current_revision.id, post.published_at,
+           current_app.config.get("TIMEZONE"), image_route, request.script_root)
+    html = kept.get(key)
+    if html is None:
+        html = Markup(current_app.jinja_env.get_template("public/_post_summary.html").render(
+            post=post, image_route=image_route))
+        if len(kept) >= SUMMARIES_KEPT:
+            kept.clear()
+        kept[key] = html
+    return html
+
+
+bp.add_app_template_global(post_summary, "post_summary")
 bp.add_app_template_filter(site.post_body_html, "post_body")
 bp.add_app_template_global(site.post_heading, "post_heading")
 bp.add_app_template_global(site.handle_url, "handle_url")
