@@ -33,11 +33,11 @@ from typing import Any
 
 from sqlalchemy import (ColumnElement, Select, and_, bindparam, column, func, literal_column, or_,
                         select, table)
-from sqlalchemy import text as sql_text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ClauseElement, Executable
 
+from . import clock
 from .audit import Page, record_event
 from .context import Actor
 from .errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -61,7 +61,7 @@ _fts = table("archive_records_fts", column("rowid"), column("archive_records_fts
 
 @dataclass(frozen=True)
 class SearchCriteria:
-    """What to look for. Dates are UTC days, both ends included."""
+    """What to look for. Dates are the department's days (its time zone), both ends included."""
 
     text: str = ""
     district_id: int | None = None
@@ -176,7 +176,8 @@ def range_conditions(since: datetime | None, until: datetime | None) -> list[Col
 
 
 def day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, UTC)
+    """When ``day`` begins in the department's zone (the days people pick), in UTC."""
+    return datetime.combine(day, time.min, clock.department_zone()).astimezone(UTC)
 
 
 def criteria_conditions(session: Session, criteria: SearchCriteria) -> list[ColumnElement[bool]]:
@@ -285,23 +286,40 @@ def search(session: Session, criteria: SearchCriteria | dict, page: int = 1, per
     query = search_query(session, criteria)
     postgresql = session.get_bind().dialect.name == "postgresql"
     ids = query.with_only_columns(ArchiveRecord.id, maintain_column_froms=True)
-    if postgresql:
-        # psycopg prepares a statement run five times, and PostgreSQL may then plan it once for
-        # any words: a plan for a rare word, used for the most frequent one, reads hundreds of
-        # thousands of posting-list entries. Each search is planned for its own words.
-        session.execute(sql_text("SET LOCAL plan_cache_mode = force_custom_plan"))
+    if not postgresql:
+        return _search(session, criteria, query, ids, page, per_page, count_limit)
+    # psycopg prepares a statement run five times on a connection, and PostgreSQL may then plan
+    # it once for any words: a plan made for a rare word, used for the most frequent one, reads
+    # hundreds of thousands of posting-list entries. Each search is planned for its own words.
+    driver = session.connection().connection.driver_connection
+    threshold = getattr(driver, "prepare_threshold", None)
+    if threshold is not None:
+        driver.prepare_threshold = None
+    try:
+        return _search(session, criteria, query, ids, page, per_page, count_limit)
+    finally:
+        if threshold is not None:
+            driver.prepare_threshold = threshold
+
+
+def _search(session: Session, criteria: SearchCriteria, query: Select, ids: Select, page: int,
+            per_page: int, count_limit: int | None) -> SearchPage:
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    share = _expected_share(session, criteria.text) if postgresql and criteria.text.strip() \
+        else None
     if count_limit is None:
         total = session.scalar(select(func.count()).select_from(ids.order_by(None).subquery()))
         capped = False
     else:
-        if postgresql and not (criteria.text.strip()
-                               and _expected_share(session, criteria.text) >= DENSE_SHARE):
+        if postgresql and not (share is not None and share >= DENSE_SHARE):
             # Any count_limit + 1 matches will do: let bitmaps combine. A frequent word is
             # counted newest first instead: count_limit + 1 of them are among the newest few
             # thousand records (a district's, in its covering index).
-            ids = ids.order_by(None)
+            probe = ids.order_by(None)
+        else:
+            probe = ids
         total = session.scalar(select(func.count()).select_from(
-            ids.limit(count_limit + 1).subquery()))
+            probe.limit(count_limit + 1).subquery()))
         capped = total > count_limit
         total = min(total, count_limit)
         page = min(page, max(1, -(-total // per_page)))
@@ -309,9 +327,12 @@ def search(session: Session, criteria: SearchCriteria | dict, page: int = 1, per
         items = list(session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
         return SearchPage(items=items, page=page, per_page=per_page, total=total or 0,
                           capped=capped)
-    if criteria.text.strip() and total <= BITMAP_PAGE_LIMIT and not capped:
-        # Few matches: fetch them through the GIN index and sort them, rather than let the
-        # planner walk the primary key backwards hoping to meet a page of them soon.
+    few = (total <= BITMAP_PAGE_LIMIT if not capped
+           else share is not None and share * _record_estimate(session) <= BITMAP_PAGE_LIMIT)
+    if share is not None and few:
+        # Few matches (counted, or expected past the count cap): fetch them through the GIN
+        # index and sort them, rather than let the planner walk the primary key backwards
+        # hoping to meet a page of them soon.
         ids = ids.order_by(None).order_by((ArchiveRecord.id + 0).desc())
     # The page's numbers first (from indexes where they can), then its records by number.
     numbers = list(session.scalars(ids.limit(per_page).offset((page - 1) * per_page)))

@@ -138,3 +138,25 @@ def test_a_post_event_shows_the_text_the_post_had_at_that_time(
     assert "The post at the time of this event" in page
     assert "Version one of the notice." in page.split("Content as stored")[0]
     assert "Version two" not in page.split("Content as stored")[0]
+
+
+def test_dates_are_the_departments_days(client, factory, db_session, frozen_clock):
+    """9 PM in Chicago on Nov 20 is already Nov 21 in UTC: a search for Nov 20 finds it, one
+    for Nov 21 does not, and the date fields say which zone's days they take."""
+    frozen_clock.now = datetime(2026, 11, 21, 3, 0, tzinfo=UTC)
+    record = archive.append(db_session, record_type="comment", object_id="1", district_id=None,
+                            actor=SYSTEM, content={"body": "Late evening remark",
+                                                   "state": "visible"})
+    db_session.commit()
+    sign_in(client, factory.user(Role.RECORDS))
+
+    def found(day):
+        page = text_of(client.get("/console/archive/", query_string={
+            "text": "remark", "since": day, "until": day}))
+        return f'href="/console/archive/records/{record.id}"' in page, page
+
+    assert found("2026-11-20")[0]
+    assert not found("2026-11-21")[0]
+    page = found("2026-11-20")[1]
+    assert "Recorded from (Central Time, CST/CDT)" in page
+    assert "(UTC" not in page

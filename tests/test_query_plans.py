@@ -14,7 +14,7 @@ import shutil
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import event, func, insert, select, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ClauseElement, Executable
@@ -276,17 +276,88 @@ def test_archive_search_of_a_frequent_value_stops_at_its_limit(big, form):
     _check_archive_plans(session, SearchCriteria(**form), str(form), stopped_by_limit=True)
 
 
-def _check_archive_plans(session, criteria, label, stopped_by_limit=False):
-    query = archive_search.search_query(session, criteria)
-    dialect, lines = plan(session, query.limit(50))
-    assert not full_scans(dialect, lines, stopped_by_limit=stopped_by_limit), (label, lines)
-    ids = query.with_only_columns(ArchiveRecord.id, maintain_column_froms=True)
-    if dialect == "postgresql":
-        ids = ids.order_by(None)  # as ``search`` counts
-    capped = select(func.count()).select_from(
-        ids.limit(archive_search.CONSOLE_COUNT_LIMIT + 1).subquery())
-    dialect, lines = plan(session, capped)
-    assert not full_scans(dialect, lines, stopped_by_limit=stopped_by_limit), (label, lines)
-    result = archive_search.search(session, criteria,
-                                   count_limit=archive_search.CONSOLE_COUNT_LIMIT)
+def _statements_of_search(session, criteria) -> list[tuple[str, object]]:
+    """The SELECT statements ``search`` runs for ``criteria`` as the console does (its count cap),
+    with their parameters, as sent to the database."""
+    ran = []
+    connection = session.connection()
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT"):
+            ran.append((statement, parameters))
+
+    event.listen(connection, "before_cursor_execute", capture)
+    try:
+        result = archive_search.search(session, criteria,
+                                       count_limit=archive_search.CONSOLE_COUNT_LIMIT)
+    finally:
+        event.remove(connection, "before_cursor_execute", capture)
     assert result.total == len(result.items) or result.total > len(result.items) == 50
+    return ran
+
+
+def _check_archive_plans(session, criteria, label, stopped_by_limit=False):
+    """Every statement the search runs (count probe, page of numbers, records) is planned
+    without a full scan, with the words, filters and limits it really ran with."""
+    statements = _statements_of_search(session, criteria)
+    assert statements, label
+    dialect = session.get_bind().dialect.name
+    cursor = session.connection().connection.cursor()
+    for statement, parameters in statements:
+        if dialect == "sqlite":
+            cursor.execute("EXPLAIN QUERY PLAN " + statement, parameters)
+            lines = [row[-1] for row in cursor.fetchall()]
+        else:
+            cursor.execute("EXPLAIN (FORMAT JSON) " + statement, parameters)
+            raw = cursor.fetchone()[0]
+            tree = raw if isinstance(raw, list) else json.loads(raw)
+            lines = []
+
+            def walk(node, parent):
+                lines.append(" ".join(str(node.get(key, "")) for key in
+                                      ("Node Type", "Relation Name", "Index Name")).strip()
+                             + f" [under {parent}]")
+                for child in node.get("Plans", []):
+                    walk(child, node["Node Type"])
+            walk(tree[0]["Plan"], "")
+        assert not full_scans(dialect, lines, stopped_by_limit=stopped_by_limit), (
+            label, statement, lines)
+
+
+def test_a_frequent_word_in_a_district_is_counted_from_the_covering_index(big):
+    """PostgreSQL: the most frequent word in one district is counted by walking the district's
+    newest records in ``ix_archive_records_district_recent`` (words checked in the index), and
+    a rare word in a district by the one GIN index of words and district."""
+    session, _users = big
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("SQLite's FTS5 table carries the district as a token")
+    words = archive_bench.vocabulary(random.Random(7))
+    for word, index in ((words[0], "ix_archive_records_district_recent"),
+                        (words[15000], "ix_archive_records_search_district")):
+        statements = _statements_of_search(session, SearchCriteria(text=word, district_id=4))
+        counts = [s for s, _ in statements if s.lstrip().startswith("SELECT count(*)")]
+        assert len(counts) == 1
+        params = [p for s, p in statements if s.lstrip().startswith("SELECT count(*)")][0]
+        cursor = session.connection().connection.cursor()
+        cursor.execute("EXPLAIN (FORMAT JSON) " + counts[0], params)
+        raw = cursor.fetchone()[0]
+        assert index in json.dumps(raw), (word, raw)
+
+
+def test_each_search_is_planned_for_its_own_words(big):
+    """psycopg prepares a statement run five times, and PostgreSQL may then plan it once for
+    any words; searches are never prepared, so the sixth search of a frequent word after five
+    rare ones still walks newest first instead of reusing a rare word's plan. The connection
+    prepares other statements as before."""
+    session, _users = big
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("SQLite plans each statement anew")
+    words = archive_bench.vocabulary(random.Random(7))
+    for word in [*words[15000:15006], words[0]]:
+        archive_search.search(session, SearchCriteria(text=word, district_id=4),
+                              count_limit=archive_search.CONSOLE_COUNT_LIMIT)
+    prepared = session.scalar(text("SELECT count(*) FROM pg_prepared_statements "
+                                   "WHERE statement LIKE '%archive_records%'"))
+    assert prepared == 0
+    assert session.connection().connection.driver_connection.prepare_threshold == 5
+    session.rollback()

@@ -3,6 +3,7 @@ from wtforms import (DateField, IntegerField, SelectChoice, SelectField, StringF
                      TextAreaField)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
+from beatdesk import clock
 from beatdesk.archive_search import SearchCriteria, search_words
 from beatdesk.models import PeriodUnit
 
@@ -26,6 +27,13 @@ def _has_words(form, field):
         raise ValidationError("Enter at least one word to search for.")
 
 
+def name_zone(form) -> None:
+    """Date labels say which zone's days they take: "Recorded from (Central Time, CST/CDT)"."""
+    zone = clock.zone_label(clock.department_zone())
+    form.since.label.text = f"Recorded from ({zone})"
+    form.until.label.text = f"Recorded to ({zone}, inclusive)"
+
+
 class CriteriaFields:
     """The search filters, shared by the search form and the save-search form."""
 
@@ -37,8 +45,9 @@ class CriteriaFields:
     record_type = SelectField("Record type", validators=[Optional(), Length(max=80)],
                               description="A family (all posts, all comments) or one kind of "
                                           "record.")
-    since = DateField("Recorded from (UTC)", validators=[Optional()])
-    until = DateField("Recorded to (UTC, inclusive)", validators=[Optional(), _until_not_before_since])
+    since = DateField("Recorded from", validators=[Optional()])
+    until = DateField("Recorded to (inclusive)",
+                      validators=[Optional(), _until_not_before_since])
     state = SelectField("State", validators=[Optional(), Length(max=40)],
                         description="The post's or comment's state when the record was made.")
 
@@ -50,6 +59,7 @@ class CriteriaFields:
         self.district_id.choices = districts
         self.record_type.choices = type_choices(self.record_type.data)
         self.state.choices = state_choices(self.state.data)
+        name_zone(self)
 
     def criteria(self) -> SearchCriteria:
         return SearchCriteria(text=(self.text.data or "").strip(),
@@ -87,8 +97,9 @@ class HoldForm(BaseForm):
                                                                     Length(max=80)])
     district_id = SelectField("District", coerce=optional_int, validators=[Optional()])
     record_type = StringField("Record type or family", validators=[Optional(), Length(max=80)])
-    since = DateField("Recorded from (UTC)", validators=[Optional()])
-    until = DateField("Recorded to (UTC, inclusive)", validators=[Optional(), _until_not_before_since])
+    since = DateField("Recorded from", validators=[Optional()])
+    until = DateField("Recorded to (inclusive)",
+                      validators=[Optional(), _until_not_before_since])
     saved_search_id = SelectField("Saved search", coerce=optional_int, validators=[Optional()])
 
 

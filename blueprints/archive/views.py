@@ -17,7 +17,8 @@ from ..access import actor, role_required
 from ..common_forms import ActionForm, attach_error
 from ..database import begin_writing, db, reads_first
 from . import bp, results
-from .forms import HoldForm, ReleaseHoldForm, SaveSearchForm, ScheduleForm, SearchForm
+from .forms import (HoldForm, ReleaseHoldForm, SaveSearchForm, ScheduleForm, SearchForm,
+                    name_zone)
 from .signing import archive_key
 
 ARCHIVE_ROLES = (Role.RECORDS, Role.ADMIN)
@@ -246,6 +247,7 @@ def retire_schedule(schedule_id: int):
 def _hold_form(submitted: bool) -> HoldForm:
     form = HoldForm() if submitted else HoldForm(formdata=None)
     form.district_id.choices = _district_choices("Any district")
+    name_zone(form)
     form.saved_search_id.choices = [SelectChoice("", "None")] + [
         SelectChoice(s.id, s.name) for s in archive_search.list_saved_searches(db())]
     return form
