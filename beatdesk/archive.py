@@ -45,11 +45,11 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import insert, or_, select, text, update
+from sqlalchemy import or_, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session
 
 from . import clock
 from .archive_search import SearchCriteria, search, search_query  # noqa: F401  (this module's interface)
@@ -181,16 +181,10 @@ def append(session: Session, *, record_type: str, object_id: int | str,
                   district_id=district_id, actor_id=user.id if user is not None else None,
                   actor_label=(label or "")[:120], recorded_at=recorded_at, state=state,
                   content_hash=content_hash, prev_hash=prev_hash)
-    values = dict(fields, content=body, search_text=searchable_text(parsed),
-                  record_hash=compute_record_hash(**fields), disposed_at=None,
-                  disposition_run_id=None)
-    session.flush()  # what the caller added first (the record may point at it)
-    # A plain INSERT, then the same values as a persistent object without a second write: the
-    # ORM's unit of work for one new row cost more than the hashing and the SQL together.
-    session.execute(insert(ArchiveRecord.__table__).values(**values))
-    record = ArchiveRecord(**values)
-    make_transient_to_detached(record)
+    record = ArchiveRecord(**fields, content=body, search_text=searchable_text(parsed),
+                           record_hash=compute_record_hash(**fields))
     session.add(record)
+    session.flush()
     if postgresql:
         session.execute(pg_insert(ArchiveHead).values(
             id=1, position=position, record_hash=record.record_hash).on_conflict_do_update(

@@ -374,3 +374,44 @@ def test_post_page_queries_do_not_grow_with_comments(app, client, factory, db_se
                      official=True, staff_author_id=staff.id, author_name="District",
                      author_email="", terms_version=0)
     assert queries_for_page() == few
+
+
+def test_a_comment_post_is_one_short_write_with_one_chain_append_step(app, client, db_session,
+                                                                      post, current_terms):
+    """The comment and its audit event are two archive records, appended under one chain lock
+    (the head is read once); on PostgreSQL the screening reads and the writes are one
+    transaction, on SQLite the writes get their own, which takes the write lock at BEGIN."""
+    from sqlalchemy import event
+
+    engine = app.extensions["beatdesk.engine"]
+    statements: list[str] = []
+    transactions: list[int] = []
+
+    def sql(_conn, _cursor, statement, *_args):
+        statements.append(" ".join(statement.split()))
+
+    def began(_conn):
+        transactions.append(1)
+
+    assert submit(client, post, current_terms.number).status_code == 303  # warm
+    statements.clear()
+    event.listen(engine, "before_cursor_execute", sql)
+    event.listen(engine, "begin", began)
+    try:
+        assert submit(client, post, current_terms.number,
+                      body="A second comment, counted.").status_code == 303
+    finally:
+        event.remove(engine, "before_cursor_execute", sql)
+        event.remove(engine, "begin", began)
+    head_reads = [s for s in statements
+                  if s.startswith("SELECT archive_records.id, archive_records.record_hash")]
+    assert len(head_reads) == 1, statements
+    writes = [s for s in statements if s.startswith(("INSERT", "UPDATE"))]
+    assert sum(s.startswith("INSERT INTO archive_records") for s in writes) == 2
+    postgresql = engine.dialect.name == "postgresql"
+    assert len(transactions) == (1 if postgresql else 2)
+    assert len([s for s in statements if not s.startswith("BEGIN")]) <= 17
+    assert stored(db_session)["Comment"] == 2
+    reread(db_session)
+    from beatdesk import archive
+    assert archive.verify(db_session).ok
