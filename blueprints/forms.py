@@ -130,8 +130,8 @@ class BaseForm(FlaskForm):
 
 
 
-DST_HINT = ("In the department's time zone. A time the clocks skip in spring is refused; a time "
-            "they repeat in autumn is taken at its first occurrence, and you are told.")
+DST_HINT = ("A time the clocks skip in spring is refused; a time they repeat in autumn is taken "
+            "at its first occurrence, and you are told.")
 
 
 class LocalDateTimeField(DateTimeLocalField):

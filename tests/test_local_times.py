@@ -116,6 +116,7 @@ def test_a_post_scheduled_in_the_repeated_hour_goes_out_at_the_first(
     sign_in(client, sergeant)
     form = client.get(f"/console/posts/{post.id}").get_data(as_text=True)
     assert "Publish at (Central Time, CST/CDT)" in form
+    assert "A time the clocks skip in spring is refused" in form  # the rule, shown as a hint
     answer = _schedule(client, post.id, "2026-11-01T01:30")
     assert answer.status_code == 303, answer.get_data(as_text=True)
     reread(db_session)
