@@ -583,6 +583,7 @@ def screen_text(text: str, *, keywords: Sequence[ScreeningKeyword] = (),
     return flags
 
 
+@lru_cache(maxsize=1024)
 def keyword_pattern(phrase: str) -> re.Pattern:
     """An admin phrase matched as whole words on a comment's skeleton: whatever the case,
     spacing, accents or look-alike letters."""

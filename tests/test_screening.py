@@ -368,3 +368,15 @@ def test_admin_keywords_are_matched_past_look_alikes_and_accents():
         [flag] = screening.screen_text(text, keywords=[keyword])
         assert flag.rule == "keyword" and flag.quote in text
     assert screening.screen_text("The tickets were free.", keywords=[keyword]) == []
+
+
+def test_keyword_and_phrase_patterns_are_compiled_once():
+    """Every comment is screened against every active keyword and every post check against
+    the administrator's phrases: each pattern is built once, not per comment."""
+    from beatdesk.checks.rules import compile_phrases
+
+    assert screening.keyword_pattern("speed trap") is screening.keyword_pattern("speed trap")
+    phrases = ("operation nightfall", "roster")
+    assert compile_phrases(phrases) is compile_phrases(tuple(phrases))
+    assert compile_phrases(phrases).search("The Operation  Nightfall list")
+    assert compile_phrases(["roster"]).search("the roster")  # a list still works, uncached

@@ -12,6 +12,7 @@ Curly quotes, non-breaking spaces and typographic dashes are read as their plain
 """
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 
 from .findings import Severity
@@ -534,6 +535,17 @@ def phrases_regex(phrases) -> str | None:
 
 
 def compile_phrases(phrases) -> re.Pattern | None:
-    """One compiled pattern for many phrases; at one place, the longest phrase wins."""
+    """One compiled pattern for many phrases; at one place, the longest phrase wins.
+
+    A tuple of phrases (the rules' lists, an administrator's phrases in a ``CheckContext``) is
+    compiled once and remembered: every post check and comment screening reuses it."""
+    if isinstance(phrases, tuple):
+        return _compiled_phrases(phrases)
+    regex = phrases_regex(phrases)
+    return re.compile(regex, re.IGNORECASE) if regex else None
+
+
+@lru_cache(maxsize=256)
+def _compiled_phrases(phrases: tuple[str, ...]) -> re.Pattern | None:
     regex = phrases_regex(phrases)
     return re.compile(regex, re.IGNORECASE) if regex else None
