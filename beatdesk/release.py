@@ -31,11 +31,12 @@ import json
 import os
 import re
 import secrets
-import textwrap
-import unicodedata
+import shutil
+import tempfile
+import time
 import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from markupsafe import escape
@@ -48,22 +49,23 @@ from beatdesk.errors import Conflict, NotFound, ValidationFailed
 from beatdesk.models.records import (Exemption, RecordsRequest, Redaction, RedactionKind,
                                      Release, RequestEvent, RequestState, SnapshotItem)
 from beatdesk.records import (TRANSITIONS, _require_officer, _require_open, active_redactions,
-                              change_state, private_data_released, private_values,
+                              PRIVATE_KEYS, change_state, private_data_released,
+                              private_values,
                               redacted_content, redacted_passages)
+from beatdesk.release_pdf import Block, PdfVolume, RecordPage
 
 MEDIA_EXTENSIONS = ("jpg", "png", "webp", "gif")
 MEDIA_KEY = re.compile(r"[0-9a-f]{64}\.(?:jpg|png|webp|gif)")
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
-# A monospaced Unicode font when the machine has one (Debian: fonts-dejavu-core); otherwise the
-# PDF core font Courier, with text reduced to Latin-1.
-FONT_CANDIDATES = (
-    "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf",
-    "/usr/share/fonts/dejavu/DejaVuSansMono.ttf",
-    "/usr/share/fonts/TTF/DejaVuSansMono.ttf",
-)
-# Files are read once per pass; a progress unit is one record in one pass.
-PASSES = 5
+# Every file is written in one pass over the records; a progress unit is one record.
+PASSES = 1
 CHUNK = 1024 * 1024
+# zlib level 1: text files a third larger than at 6, written several times faster.
+COMPRESS_LEVEL = 1
+# Keys under which a record may hold an e-mail or network address (records.PRIVATE_KEYS): a
+# record whose JSON has none of them and no "@" holds no private value.
+PRIVATE_HINT = re.compile("|".join(f'"{re.escape(k)}"' for k in PRIVATE_KEYS) + r"|@|\\u",
+                          re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,8 @@ class ReleasedRecord:
     content_hash: str
     content: dict | None  # None when withheld
     exemptions: tuple[str, ...]  # the codes of the exemptions applied to this record
+    recorded_local: str = ""  # the department's time, for people
+    private: tuple = ()  # the e-mail and network addresses withheld by default (log only)
 
     @property
     def withheld(self) -> bool:
@@ -107,22 +111,27 @@ class _HashingWriter(io.RawIOBase):
 
 class _Package:
     def __init__(self, path: Path):
-        self.zip = zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED)
+        self.zip = zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED,
+                                   compresslevel=COMPRESS_LEVEL)
         self.files: list[dict] = []
 
-    def entry(self, name: str):
-        return _Entry(self, name)
+    def entry(self, name: str, compress: bool = True):
+        return _Entry(self, name, compress)
 
     def close(self):
         self.zip.close()
 
 
 class _Entry:
-    def __init__(self, package: _Package, name: str):
-        self.package, self.name = package, name
+    def __init__(self, package: _Package, name: str, compress: bool = True):
+        self.package, self.name, self.compress = package, name, compress
 
     def __enter__(self) -> _HashingWriter:
-        self.raw = self.package.zip.open(self.name, "w", force_zip64=True)
+        info = zipfile.ZipInfo(self.name, date_time=time.gmtime()[:6])
+        # PDFs and images are compressed already: stored as they are.
+        info.compress_type = zipfile.ZIP_DEFLATED if self.compress else zipfile.ZIP_STORED
+        info.external_attr = 0o644 << 16
+        self.raw = self.package.zip.open(info, "w", force_zip64=True)
         self.writer = _HashingWriter(self.raw)
         return self.writer
 
@@ -174,6 +183,7 @@ def released_records(session: Session, request: RecordsRequest,
     Commenters' e-mail and network addresses are withheld unless the officer chose otherwise.
     """
     withhold_private = not private_data_released(session, request)
+    zone = clock.department_zone()
     items = SnapshotItem.__table__.c
     last_id, number = 0, 0
     while True:
@@ -192,11 +202,18 @@ def released_records(session: Session, request: RecordsRequest,
             if not isinstance(original, dict):
                 original = {"value": original}
             own = redactions[row.id]
-            content, withheld_by = redacted_content(original, own,
-                                                    withhold_private=withhold_private)
-            passages = redacted_passages(original, own, withhold_private=withhold_private)
+            private_possible = withhold_private and PRIVATE_HINT.search(row.content)
+            private: tuple = ()
+            if not own and not private_possible:
+                # Nothing to remove: the record as it was (the walk would copy it unchanged).
+                content, passages = original, []
+            else:
+                content, _ = redacted_content(original, own, withhold_private=withhold_private)
+                passages = redacted_passages(original, own, withhold_private=withhold_private)
+                if private_possible and content is not None:
+                    private = tuple(private_values(original))
             actor = row.actor_label or ""
-            if any(sametext.occurs(actor, passage) for passage in passages):
+            if passages and any(sametext.occurs(actor, passage) for passage in passages):
                 actor = "[REDACTED]"
             codes = tuple(dict.fromkeys(r.exemption.code for r in own))
             yield ReleasedRecord(
@@ -205,8 +222,16 @@ def released_records(session: Session, request: RecordsRequest,
                 district_id=row.district_id,
                 recorded_at=_iso(row.recorded_at), actor=actor, state=row.state or "",
                 archive_hash=row.archive_hash, content_hash=row.content_hash,
-                content=content, exemptions=codes), passages
+                content=content, exemptions=codes,
+                recorded_local=clock.local_text(row.recorded_at, zone),
+                private=private), passages
         last_id = rows[-1].id
+
+
+def _copy(source: Path, out) -> None:
+    with open(source, "rb") as handle:
+        while chunk := handle.read(CHUNK):
+            out.write(chunk)
 
 
 def _iso(value) -> str:
@@ -243,82 +268,183 @@ def _media_file(media_root: Path | None, value: str) -> Path | None:
     return None
 
 
-# --- the files ------------------------------------------------------------------------------
+# --- the readable views -----------------------------------------------------------------------
 
-def _title(rec: ReleasedRecord) -> str:
-    return f"{rec.number}. {rec.record_type} · object {rec.object_id}"
-
-
-def _meta(rec: ReleasedRecord) -> list[tuple[str, str]]:
-    return [("Archive record", str(rec.archive_record_id)), ("Recorded", rec.recorded_at),
-            ("District", str(rec.district_id) if rec.district_id is not None else "—"),
-            ("By", rec.actor or "—"), ("State", rec.state or "—"),
-            ("Archive hash", rec.archive_hash)]
-
-
-def _html_value(value, media: dict[str, str], alt: str = "") -> str:
-    """A record's content as nested lists; ``media`` maps a value naming an image to its file
-    name in the package, shown with the ``alt_text`` beside it in the record."""
-    if isinstance(value, dict):
-        own_alt = value.get("alt_text") if isinstance(value.get("alt_text"), str) else ""
-        rows = "".join(f"<dt>{escape(str(k))}</dt><dd>{_html_value(v, media, own_alt)}</dd>"
-                       for k, v in value.items())
-        return f"<dl>{rows}</dl>" if rows else "—"
-    if isinstance(value, list):
-        items = "".join(f"<li>{_html_value(v, media)}</li>" for v in value)
-        return f"<ol>{items}</ol>" if items else "—"
-    if isinstance(value, str) and value in media:
-        name = escape(media[value])
-        return (f'<a href="media/{name}"><img src="media/{name}" '
-                f'alt="{escape(alt or "Image " + media[value])}" class="media"></a>')
-    if value is None:
-        return "—"
-    return f'<span class="text">{escape(str(value))}</span>'
+REDACTED_LABEL = "[REDACTED]"
+HUMAN_TYPES = {"post.revision": "Post", "post.event": "Post history", "post.receipt":
+               "Post delivery", "comment": "Comment", "comment.created": "Comment",
+               "comment.platform": "Comment from a platform", "comment.mirror":
+               "Comment mirrored to a platform", "comment.moderation": "Moderation",
+               "comment.moderated": "Moderation", "records.release": "Records release"}
+STATE_WORDS = {"visible": "shown on the public page", "pending": "waiting for moderation",
+               "held": "held for review", "removed": "removed", "published": "published",
+               "discontinued": "discontinued", "approved": "approved", "rejected": "rejected"}
 
 
-HTML_HEAD = """<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>{title}</title>
-<style>
-body {{ font-family: sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem;
-        color: #1a1a1a; line-height: 1.5; }}
-article {{ border-top: 1px solid #767676; padding: 1rem 0; }}
-dl {{ margin: 0 0 0 1rem; }} dt {{ font-weight: bold; }} dd {{ margin: 0 0 0.5rem 1rem; }}
-.text {{ white-space: pre-wrap; }} img.media {{ max-width: 100%; height: auto; }}
-.withheld {{ font-style: italic; }}
-</style>
-</head>
-<body>
-<main>
-<h1>{title}</h1>
-<p>{intro}</p>
-"""
+def _words(value) -> str:
+    text = str(value or "").replace("_", " ").replace(".", " ").strip()
+    return text[:1].upper() + text[1:] if text else ""
 
 
-def _write_html(out, request, records, media_available, on_record):
-    text = io.TextIOWrapper(out, encoding="utf-8", newline="\n", write_through=True)
-    title = escape(f"Public records release for request {request.id}")
-    text.write(HTML_HEAD.format(title=title, intro=escape(
-        f"Records released in answer to request {request.id}, received "
-        f"{request.received_on.isoformat()}. Redacted passages are marked "
-        "[REDACTED under ...] with the exemption of 5 ILCS 140/7 or other law applied.")))
-    for rec, _ in records:
-        text.write(f'<article>\n<h2>{escape(_title(rec))}</h2>\n<dl class="meta">')
-        for label, value in _meta(rec):
-            text.write(f"<dt>{escape(label)}</dt><dd>{escape(value)}</dd>")
-        text.write("</dl>\n")
-        if rec.withheld:
-            text.write(f'<p class="withheld">Withheld in full under '
-                       f'{escape(", ".join(rec.exemptions))}.</p>\n')
+def _state(value) -> str:
+    return STATE_WORDS.get(str(value), _words(value).lower()) if value else ""
+
+
+class _Reader:
+    """What the readable views look up once per build: district names, staff names and ranks,
+    images in the media store. Looked-up labels never show a passage redacted from the record
+    they appear in."""
+
+    def __init__(self, session: Session, media_root: Path | None):
+        from beatdesk.models.organisation import Department, District
+        self.session, self.media_root = session, media_root
+        self.districts = {row.id: row.name for row in session.execute(
+            select(District.id, District.name))}
+        department = session.scalars(select(Department).limit(1)).first()
+        self.department = department.name if department else "Police Department"
+        self.department_lines = [line for line in (
+            department.contact_address if department else "",
+            " · ".join(v for v in ((department.contact_phone, department.contact_email,
+                                    department.official_website) if department else ()) if v))
+            if line]
+        self.people: dict[int, str] = {}
+        self.media: dict[str, Path | None] = {}
+        self.seen: dict[tuple[str, str], bool] = {}
+
+    def person(self, user_id) -> str:
+        from beatdesk.models.people import User
+        if not isinstance(user_id, int):
+            return ""
+        if user_id not in self.people:
+            if len(self.people) > 10_000:
+                self.people.clear()
+            row = self.session.execute(select(User.full_name, User.rank)
+                                       .where(User.id == user_id)).first()
+            self.people[user_id] = (f"{row.rank} {row.full_name}".strip() if row else "")
+        return self.people[user_id]
+
+    def image(self, value) -> Path | None:
+        if not isinstance(value, str):
+            return None
+        if value not in self.media:
+            if len(self.media) > 50_000:
+                self.media.clear()
+            self.media[value] = _media_file(self.media_root, value)
+        return self.media[value]
+
+    def guard(self, label: str, passages: list[str]) -> str:
+        """``label``, or [REDACTED] when a passage redacted from the record occurs in it."""
+        for passage in passages:
+            key = (label, passage)
+            hit = self.seen.get(key)
+            if hit is None:
+                if len(self.seen) > 10_000:
+                    self.seen.clear()
+                hit = self.seen[key] = sametext.occurs(label, passage)
+            if hit:
+                return REDACTED_LABEL
+        return label
+
+
+def _image_blocks(images, reader: _Reader) -> list[Block]:
+    blocks = []
+    for image in images if isinstance(images, list) else []:
+        if not isinstance(image, dict):
+            continue
+        alt = image.get("alt_text") if isinstance(image.get("alt_text"), str) else ""
+        credit = image.get("credit") if isinstance(image.get("credit"), str) else ""
+        path = reader.image(image.get("sha256")) or reader.image(image.get("key"))
+        if path is not None:
+            blocks.append(Block("image", alt or "Image", image=str(path)))
         else:
-            text.write(f"<h3>Content</h3>\n{_html_value(rec.content, media_available)}\n")
-        text.write("</article>\n")
-        on_record()
-    text.write("</main>\n</body>\n</html>\n")
-    text.flush()
-    text.detach()
+            blocks.append(Block("note", f"Image no longer held: {alt or 'no description'}"))
+        if credit:
+            blocks.append(Block("note", f"Image credit: {credit}"))
+    return blocks
+
+
+def _record_page(rec: ReleasedRecord, reader: _Reader, passages: list[str]) -> RecordPage:
+    """A record as the public saw it: what it is, where and when, who, the text, the images,
+    what moderation did. The raw fields are in records.json and records.csv."""
+    content = rec.content or {}
+    kind = HUMAN_TYPES.get(rec.record_type, _words(rec.record_type))
+    district = ""
+    if rec.district_id is not None:
+        district = reader.guard(reader.districts.get(rec.district_id,
+                                                     f"District {rec.district_id}"), passages)
+    post_id = content.get("post_id")
+    blocks: list[Block] = []
+    if rec.record_type == "post.revision" and not rec.withheld:
+        author = reader.guard(reader.person(content.get("author_id")), passages) or rec.actor
+        title = f"Post #{post_id or rec.object_id}"
+        byline = [district, f"by {author}" if author else "", rec.recorded_local,
+                  f"revision {content['revision']}" if content.get("revision") else "",
+                  _state(content.get("state") or rec.state)]
+        blocks.append(Block("byline", " · ".join(b for b in byline if b)))
+        if content.get("body"):
+            blocks.append(Block("text", str(content["body"])))
+        blocks += _image_blocks(content.get("images"), reader)
+    elif rec.record_type.startswith("comment") and not rec.withheld:
+        comment_id = content.get("comment_id") or rec.object_id
+        author = content.get("author_name") if isinstance(content.get("author_name"), str) \
+            else ""
+        author = author or rec.actor.removeprefix("visitor: ")
+        on = f" on post #{post_id}" if post_id else ""
+        moderation = content.get("moderation")
+        if rec.record_type in ("comment.moderation", "comment.moderated") or moderation:
+            title = f"Moderation of comment #{comment_id}{on}"
+            details = moderation if isinstance(moderation, dict) else content
+            action = _words(details.get("action")) or "Moderated"
+            change = ""
+            if details.get("from") and details.get("to"):
+                change = f" ({_state(details['from'])} → {_state(details['to'])})"
+            elif details.get("state") or rec.state:
+                change = f" (now {_state(details.get('state') or rec.state)})"
+            blocks.append(Block("byline", " · ".join(b for b in (
+                district, f"by {rec.actor}" if rec.actor else "", rec.recorded_local) if b)))
+            blocks.append(Block("history", f"{action}{change}"))
+            if details.get("clause"):
+                blocks.append(Block("history", f"Under the terms of use, clause "
+                                               f"{details['clause']}"))
+            for key in ("reason", "note"):
+                if details.get(key):
+                    blocks.append(Block("history", f"{_words(key)}: {details[key]}"))
+            for entry in details.get("history") or []:
+                if isinstance(entry, dict):
+                    blocks.append(Block("history", " · ".join(
+                        f"{_words(k)}: {v}" for k, v in entry.items() if v not in (None, ""))))
+            if content.get("body"):
+                blocks.append(Block("heading", "The comment"))
+                blocks.append(Block("text", str(content["body"])))
+        else:
+            reply = f" (reply to comment #{content['parent_id']})" \
+                if content.get("parent_id") else ""
+            title = f"Comment #{comment_id}{on}{reply}"
+            who = "Official reply" if content.get("official") else (author or "A visitor")
+            blocks.append(Block("byline", " · ".join(b for b in (
+                who, district, rec.recorded_local,
+                _state(content.get("state") or rec.state)) if b)))
+            if content.get("body"):
+                blocks.append(Block("text", str(content["body"])))
+            for flag in content.get("flags") or []:
+                if isinstance(flag, dict) and flag.get("reason"):
+                    blocks.append(Block("history", f"Screening: {flag['reason']}"))
+    else:
+        title = f"{kind} · {rec.object_id}"
+        blocks.append(Block("byline", " · ".join(b for b in (
+            district, f"by {rec.actor}" if rec.actor else "", rec.recorded_local,
+            _state(rec.state)) if b)))
+        if rec.withheld:
+            blocks.append(Block("note", "Withheld in full under "
+                                        f"{', '.join(rec.exemptions)}."))
+        else:
+            for path, value in _flatten(content):
+                if value and value != "—":
+                    blocks.append(Block("text", f"{_words(path.replace('.', ' '))}: {value}"))
+    blocks.append(Block("note", f"Archive record {rec.archive_record_id} · "
+                                f"{rec.record_type} · SHA-256 {rec.archive_hash[:16]}…"))
+    return RecordPage(anchor=f"record-{rec.number}", title=f"{rec.number}. {title}",
+                      blocks=blocks)
 
 
 def _flatten(value, prefix: str = "") -> Iterator[tuple[str, str]]:
@@ -332,161 +458,231 @@ def _flatten(value, prefix: str = "") -> Iterator[tuple[str, str]]:
         yield prefix[:-1], "—" if value is None else str(value)
 
 
-class _PdfWriter:
-    """One PDF volume at a time: fpdf2 keeps a whole document in memory until output.
+# --- the cover letter -----------------------------------------------------------------------
 
-    Text is set in a monospaced font, wrapped here and placed line by line with ``text()``:
-    fpdf2's own line breaking (``multi_cell``) measures every character again for every
-    candidate break, which made large packages take minutes.
-    """
+@dataclass
+class _Cover:
+    """The cover letter's facts; each text is checked against the passages redacted from the
+    records as they are read, and drawn only after the last record."""
 
-    def __init__(self, title: str):
-        self.title = title
-        self.font_path = next((p for p in FONT_CANDIDATES if os.path.isfile(p)), None)
-        self.columns: dict[int, int] = {}
+    department: str
+    department_lines: list[str]
+    request_label: str
+    requester: str
+    received: str
+    released: str
+    description: str
+    searches: list[str]
+    officer: str
+    total: int = 0
+    withheld: dict[str, int] = field(default_factory=dict)  # exemption code -> records
+    redacted: dict[str, int] = field(default_factory=dict)  # exemption code -> records
+    citations: dict[str, str] = field(default_factory=dict)
+    private_withheld: int = 0
+    checked: set[str] = field(default_factory=set)
 
-    def new(self):
-        from fpdf import FPDF
+    def texts(self) -> list[str]:
+        return [self.requester, self.description, self.officer, *self.searches]
 
-        pdf = FPDF(format="Letter")
-        pdf.set_auto_page_break(True, margin=15)
-        pdf.set_title(self.title)
-        if self.font_path:
-            pdf.add_font("Body", fname=self.font_path)
-            pdf.set_font("Body", size=9)
+    def check(self, passages: list[str]) -> None:
+        for passage in passages:
+            if passage in self.checked or len(self.checked) > 100_000:
+                continue
+            self.checked.add(passage)
+            for name in ("requester", "description", "officer"):
+                if sametext.occurs(getattr(self, name), passage):
+                    setattr(self, name, REDACTED_LABEL)
+            self.searches = [REDACTED_LABEL if sametext.occurs(s, passage) else s
+                             for s in self.searches]
+
+    def count(self, rec: ReleasedRecord) -> None:
+        self.total += 1
+        target = self.withheld if rec.withheld else self.redacted
+        for code in rec.exemptions:
+            target[code] = target.get(code, 0) + 1
+
+    def paragraphs(self) -> list[tuple[str, str]]:
+        """(kind, text): kind is title, text or item."""
+        out = [("text", f"{self.released}"),
+               ("text", f"To: {self.requester}"),
+               ("title", f"Your public records request {self.request_label}"),
+               ("text", f"We received your request on {self.received}. You asked for: "
+                        f"{self.description}"),
+               ("text", f"We searched the department's social media archive"
+                        + (":" if self.searches else ".")),
+               *[("item", s) for s in self.searches],
+               ("text", f"This package holds {self.total:,} record"
+                        f"{'' if self.total == 1 else 's'}: the posts, comments and their "
+                        "moderation history as the public saw them, in index.html and the "
+                        "PDF, and every field in records.json and records.csv.")]
+        if self.withheld or self.redacted or self.private_withheld:
+            out.append(("text", "We withheld the following under the Illinois Freedom of "
+                                "Information Act (5 ILCS 140) or other law:"))
+            for code, n in sorted(self.withheld.items()):
+                out.append(("item", f"{n:,} record{'' if n == 1 else 's'} withheld in full "
+                                    f"under {self._cite(code)}"))
+            for code, n in sorted(self.redacted.items()):
+                out.append(("item", f"passages redacted from {n:,} record"
+                                    f"{'' if n == 1 else 's'} under {self._cite(code)}"))
+            if self.private_withheld:
+                out.append(("item", f"{self.private_withheld:,} commenters' e-mail and network "
+                                    "addresses, under 5 ILCS 140/7(1)(b) and 7(1)(c)"))
+            out.append(("text", "Each redaction is marked [REDACTED under ...] where it was "
+                                "made, and listed in redaction_log.csv. You may ask the Public "
+                                "Access Counselor of the Illinois Attorney General to review "
+                                "this response, or seek judicial review (5 ILCS 140/9)."))
         else:
-            pdf.set_font("Courier", size=9)
-        pdf.add_page()
-        return pdf
+            out.append(("text", "Nothing was withheld: the records are released in full."))
+        out += [("text", "Sincerely,"), ("text", self.officer),
+                ("text", f"Records officer, {self.department}")]
+        return out
 
-    def safe(self, text: str) -> str:
-        if self.font_path:
-            return text
-        # Core fonts know Latin-1 only: strip accents, then replace what is left.
-        plain = unicodedata.normalize("NFKD", text)
-        plain = "".join(c for c in plain if not unicodedata.combining(c))
-        return plain.encode("latin-1", "replace").decode("latin-1")
+    def _cite(self, code: str) -> str:
+        citation = self.citations.get(code, "")
+        return f"{code}" + (f" ({citation})" if citation and citation != code else "")
 
-    def line(self, pdf, text: str, size: int = 9, height: float = 4.5):
-        if pdf.font_size_pt != size:
-            pdf.set_font_size(size)
-        columns = self.columns.get(size)
-        if columns is None:
-            columns = self.columns[size] = max(20, int(pdf.epw / pdf.get_string_width("M")))
-        for paragraph in self.safe(text).splitlines() or [""]:
-            for row in textwrap.wrap(paragraph, columns, replace_whitespace=False,
-                                     drop_whitespace=True) or [""]:
-                if pdf.y + height > pdf.page_break_trigger:
-                    pdf.add_page()
-                pdf.y += height
-                if row:
-                    pdf.text(pdf.l_margin, pdf.y - height * 0.25, row)
 
-    def record(self, pdf, rec: ReleasedRecord, media_root: Path | None):
-        self.line(pdf, _title(rec), size=11, height=6)
-        self.line(pdf, " · ".join(f"{label}: {value}" for label, value in _meta(rec)),
-                  size=8, height=4)
-        if rec.withheld:
-            self.line(pdf, f"Withheld in full under {', '.join(rec.exemptions)}.")
+def _cover_pdf(cover: _Cover, title: str):
+    def draw(volume: PdfVolume) -> None:
+        volume.line(cover.department, size=17, style="B", height=8.5)
+        for line in cover.department_lines:
+            volume.line(line, size=9, color=(85, 85, 85), height=4.6)
+        volume.rule()
+        volume.gap(4)
+        for kind, text in cover.paragraphs():
+            if kind == "title":
+                volume.line(text, size=13, style="B", height=7)
+            elif kind == "item":
+                volume.line(f"• {text}", size=10.5, height=5.4, indent=4)
+            else:
+                volume.line(text, size=10.5, height=5.4)
+            volume.gap(1.5)
+    return draw
+
+
+# --- index.html ----------------------------------------------------------------------------
+
+HTML_HEAD = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>
+body {{ font-family: "Noto Sans", "DejaVu Sans", sans-serif; max-width: 48rem;
+        margin: 2rem auto; padding: 0 1rem; color: #1a1a1a; line-height: 1.5; }}
+header.letterhead {{ border-bottom: 2px solid #1a1a1a; margin-bottom: 1.5rem; }}
+header.letterhead p {{ margin: 0; color: #4a4a4a; }}
+.letter {{ margin-bottom: 2rem; }}
+nav ol {{ padding-left: 1.5rem; }}
+article {{ border: 1px solid #767676; border-radius: 4px; padding: 0.75rem 1rem;
+           margin: 1rem 0; }}
+article h3 {{ margin: 0 0 0.25rem; font-size: 1.1rem; }}
+.byline {{ color: #4a4a4a; font-size: 0.9rem; margin: 0 0 0.5rem; }}
+.body {{ white-space: pre-wrap; margin: 0.5rem 0; font-size: 1.05rem; }}
+.history {{ margin: 0.25rem 0 0.5rem 1rem; padding-left: 0.75rem;
+            border-left: 3px solid #767676; }}
+.note {{ color: #4a4a4a; font-size: 0.85rem; }}
+figure {{ margin: 0.5rem 0; }} img {{ max-width: 100%; height: auto; }}
+</style>
+</head>
+<body>
+"""
+
+
+def _html_cover(cover: _Cover, title: str) -> str:
+    parts = ['<header class="letterhead">',
+             f"<p><strong>{escape(cover.department)}</strong></p>",
+             *[f"<p>{escape(line)}</p>" for line in cover.department_lines], "</header>",
+             f"<main>\n<h1>{escape(title)}</h1>", '<section class="letter" '
+             'aria-labelledby="letter-heading">', '<h2 id="letter-heading">Cover letter</h2>']
+    in_list = False
+    for kind, text in cover.paragraphs():
+        if kind == "item":
+            if not in_list:
+                parts.append("<ul>")
+                in_list = True
+            parts.append(f'<li dir="auto">{escape(text)}</li>')
+            continue
+        if in_list:
+            parts.append("</ul>")
+            in_list = False
+        if kind == "title":
+            parts.append(f"<p><strong>{escape(text)}</strong></p>")
         else:
-            for path, value in _flatten(rec.content):
-                media = _media_file(media_root, value)
-                if media is not None:
-                    self.line(pdf, f"{path}: image {value}")
-                    try:
-                        pdf.set_xy(pdf.l_margin, pdf.y + 1)
-                        pdf.image(str(media), w=60)
-                    except Exception:  # an image fpdf2 cannot read stays a reference
-                        pass
-                else:
-                    self.line(pdf, f"{path}: {value}")
-        pdf.y += 3
+            parts.append(f'<p dir="auto">{escape(text)}</p>')
+    if in_list:
+        parts.append("</ul>")
+    parts.append("</section>")
+    return "\n".join(parts) + "\n"
 
 
-def _write_pdfs(package: _Package, request, records_factory, volume_size: int, total: int,
-                media_root: Path | None, on_record):
-    writer = _PdfWriter(f"Public records release for request {request.id}")
-    volumes = max(1, -(-total // volume_size))
-    pdf, in_volume, volume = None, 0, 0
+def _html_record(page: RecordPage, media_names: dict[str, str]) -> str:
+    out = [f'<article id="{page.anchor}" aria-labelledby="{page.anchor}-h">',
+           f'<h3 id="{page.anchor}-h" dir="auto">{escape(page.title)}</h3>']
+    history: list[str] = []
 
-    def flush():
-        nonlocal pdf, in_volume
-        name = "records.pdf" if volumes == 1 else f"records-{volume:03d}.pdf"
-        with package.entry(name) as out:
-            out.write(pdf.output())
-        pdf, in_volume = None, 0
+    def close_history():
+        if history:
+            out.append('<ul class="history">' + "".join(history) + "</ul>")
+            history.clear()
 
-    for rec, _ in records_factory():
-        if pdf is None:
-            volume += 1
-            pdf = writer.new()
-            writer.line(pdf, f"Public records release for request {request.id}"
-                             f"{f' (volume {volume} of {volumes})' if volumes > 1 else ''}",
-                        size=14, height=8)
-        writer.record(pdf, rec, media_root)
-        in_volume += 1
-        on_record()
-        if in_volume >= volume_size:
-            flush()
-    if pdf is not None:
-        flush()
-    elif volume == 0:
-        pdf = writer.new()
-        writer.line(pdf, "No records.")
-        volume = 1
-        flush()
+    for block in page.blocks:
+        if block.kind == "history":
+            history.append(f'<li dir="auto">{escape(block.text)}</li>')
+            continue
+        close_history()
+        if block.kind == "byline":
+            out.append(f'<p class="byline" dir="auto">{escape(block.text)}</p>')
+        elif block.kind == "heading":
+            out.append(f"<h4>{escape(block.text)}</h4>")
+        elif block.kind == "image" and block.image:
+            name = escape(media_names.get(block.image, Path(block.image).name))
+            out.append(f'<figure><a href="media/{name}"><img src="media/{name}" '
+                       f'alt="{escape(block.text)}"></a></figure>')
+        elif block.kind == "note":
+            out.append(f'<p class="note" dir="auto">{escape(block.text)}</p>')
+        else:
+            out.append(f'<p class="body" dir="auto">{escape(block.text)}</p>')
+    close_history()
+    out.append("</article>\n")
+    return "\n".join(out)
 
 
-def _write_json(out, request, records, on_record):
-    text = io.TextIOWrapper(out, encoding="utf-8", newline="\n", write_through=True)
-    header = {"request": request.id, "received_on": request.received_on.isoformat(),
-              "description": "Records released; see manifest.json for hashes."}
-    text.write('{"release": ' + json.dumps(header, ensure_ascii=False) + ',\n"records": [\n')
-    first = True
-    for rec, _ in records:
-        if not first:
-            text.write(",\n")
-        first = False
-        text.write(json.dumps({
-            "number": rec.number, "archive_record_id": rec.archive_record_id,
-            "record_type": rec.record_type, "object_id": rec.object_id,
-            "district_id": rec.district_id, "recorded_at": rec.recorded_at, "actor": rec.actor,
-            "state": rec.state, "archive_hash": rec.archive_hash,
-            "content_hash": rec.content_hash, "withheld": rec.withheld,
-            "exemptions": list(rec.exemptions), "content": rec.content,
-        }, ensure_ascii=False, sort_keys=True))
-        on_record()
-    text.write("\n]}\n")
-    text.flush()
-    text.detach()
+# --- records.json, records.csv, manifest ---------------------------------------------------
+
+def _json_record(rec: ReleasedRecord) -> str:
+    return json.dumps({
+        "number": rec.number, "archive_record_id": rec.archive_record_id,
+        "record_type": rec.record_type, "object_id": rec.object_id,
+        "district_id": rec.district_id, "recorded_at": rec.recorded_at, "actor": rec.actor,
+        "state": rec.state, "archive_hash": rec.archive_hash,
+        "content_hash": rec.content_hash, "withheld": rec.withheld,
+        "exemptions": list(rec.exemptions), "content": rec.content,
+    }, ensure_ascii=False, sort_keys=True)
 
 
 CSV_COLUMNS = ["number", "archive_record_id", "record_type", "object_id", "district_id",
-               "recorded_at", "actor", "state", "archive_hash", "content_hash", "withheld",
-               "exemptions", "content"]
+               "recorded_at", "recorded_local", "actor", "state", "archive_hash",
+               "content_hash", "withheld", "exemptions", "content"]
 
 
-def _write_csv(out, records, on_record):
-    text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
-    writer = csv.writer(text)
-    writer.writerow(CSV_COLUMNS)
-    for rec, _ in records:
-        writer.writerow([rec.number, rec.archive_record_id, rec.record_type, rec.object_id,
-                         rec.district_id if rec.district_id is not None else "", rec.recorded_at,
-                         rec.actor, rec.state, rec.archive_hash, rec.content_hash,
-                         "yes" if rec.withheld else "no", " ".join(rec.exemptions),
-                         "" if rec.withheld else json.dumps(rec.content, ensure_ascii=False,
-                                                             sort_keys=True)])
-        on_record()
-    text.flush()
-    text.detach()
+def _csv_row(rec: ReleasedRecord) -> list:
+    return [rec.number, rec.archive_record_id, rec.record_type, rec.object_id,
+            rec.district_id if rec.district_id is not None else "", rec.recorded_at,
+            rec.recorded_local, rec.actor, rec.state, rec.archive_hash, rec.content_hash,
+            "yes" if rec.withheld else "no", " ".join(rec.exemptions),
+            "" if rec.withheld else json.dumps(rec.content, ensure_ascii=False,
+                                                sort_keys=True)]
 
 
-def _write_redaction_log(out, session: Session, request, batch_size: int) -> int:
+def _write_redaction_log(out, session: Session, request, batch_size: int,
+                         private_rows: Path) -> None:
     """Record, what, exemption, who, when: never the passage itself, nor the officer's note.
 
     Then each private value withheld by default (field, exemption; never the value), or one
-    line saying the officer chose to release them. Returns how many were withheld by default.
+    line saying the officer chose to release them (``private_rows``: those rows, written while
+    the records were read).
     """
     text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
     writer = csv.writer(text)
@@ -494,23 +690,25 @@ def _write_redaction_log(out, session: Session, request, batch_size: int) -> int
                      "exemption", "citation", "redacted_by", "redacted_at"])
     last_id = 0
     while True:
-        rows = list(session.scalars(
-            select(Redaction).where(Redaction.request_id == request.id,
-                                    Redaction.removed_at.is_(None), Redaction.id > last_id)
-            .order_by(Redaction.id).limit(batch_size)))
+        items = SnapshotItem.__table__.c
+        rows = session.execute(
+            select(Redaction, items.archive_record_id, items.record_type, items.object_id)
+            .join(SnapshotItem.__table__, items.id == Redaction.item_id)
+            .where(Redaction.request_id == request.id,
+                   Redaction.removed_at.is_(None), Redaction.id > last_id)
+            .order_by(Redaction.id).limit(batch_size)).all()
         if not rows:
             break
-        for r in rows:
+        for r, archive_record_id, record_type, object_id in rows:
             what = {RedactionKind.RECORD: "whole record withheld",
                     RedactionKind.RANGE: f"characters {r.start_at}-{r.end_at}",
                     RedactionKind.TEXT: "passage (every occurrence)"}[r.kind]
-            writer.writerow([r.item.archive_record_id, r.item.record_type, r.item.object_id,
+            writer.writerow([archive_record_id, record_type, object_id,
                              what, "every field" if r.kind is RedactionKind.TEXT else r.field,
                              r.exemption.code, r.exemption.citation,
                              r.created_by.login_id if r.created_by else "",
                              _iso(r.created_at)])
-        last_id = rows[-1].id
-    withheld = 0
+        last_id = rows[-1][0].id
     if private_data_released(session, request):
         choice = session.scalars(select(RequestEvent).where(
             RequestEvent.request_id == request.id,
@@ -519,78 +717,68 @@ def _write_redaction_log(out, session: Session, request, batch_size: int) -> int
         writer.writerow(["", "", "", "e-mail and network addresses released at the officer's "
                          "choice", "every record", "", "",
                          choice.actor.login_id if choice.actor else "", _iso(choice.occurred_at)])
+        text.flush()
+        text.detach()
     else:
-        citations = {e.code: e.citation for e in session.scalars(select(Exemption))}
-        items = SnapshotItem.__table__.c
-        last_id = 0
-        while True:
-            rows = session.execute(
-                select(items.id, items.archive_record_id, items.record_type, items.object_id,
-                       items.content)
-                .where(items.request_id == request.id, items.id > last_id)
-                .order_by(items.id).limit(batch_size)).all()
-            if not rows:
-                break
-            withheld_whole = set(session.scalars(select(Redaction.item_id).where(
-                Redaction.item_id.in_([row.id for row in rows]),
-                Redaction.removed_at.is_(None), Redaction.kind == RedactionKind.RECORD.value)))
-            for row in rows:
-                if row.id in withheld_whole:
-                    continue
-                content = json.loads(row.content)
-                for found in private_values(content if isinstance(content, dict)
-                                            else {"value": content}):
-                    withheld += 1
-                    writer.writerow([row.archive_record_id, row.record_type, row.object_id,
-                                     f"{found.label} withheld by default", found.path,
-                                     found.code, citations.get(found.code,
-                                                               f"5 ILCS 140/{found.code}"),
-                                     "", ""])
-            last_id = rows[-1].id
-    text.flush()
-    text.detach()
-    return withheld
-
-
-def _write_manifest(out, request, package: _Package, records, package_name: str, on_record):
-    text = io.TextIOWrapper(out, encoding="utf-8", newline="\n", write_through=True)
-    header = {"request": request.id, "package": package_name,
-              "created_at": _iso(clock.utcnow()), "hash_algorithm": "sha256",
-              "files": package.files}
-    body = json.dumps(header, ensure_ascii=False, sort_keys=True, indent=1)
-    text.write(body[:-2] + ',\n "records": [\n')
-    first = True
-    for rec, _ in records:
-        if not first:
-            text.write(",\n")
-        first = False
-        text.write("  " + json.dumps({"archive_record_id": rec.archive_record_id,
-                                      "archive_hash": rec.archive_hash,
-                                      "content_hash": rec.content_hash,
-                                      "withheld": rec.withheld}, sort_keys=True))
-        on_record()
-    text.write("\n ]\n}\n")
-    text.flush()
-    text.detach()
+        text.flush()
+        text.detach()
+        _copy(private_rows, out)
 
 
 # --- building ------------------------------------------------------------------------------
 
 def count_units(session: Session, request: RecordsRequest) -> int:
-    """Progress units a build reports (records x passes)."""
+    """Progress units a build reports (one a record: every file is written in one pass)."""
     return PASSES * (session.scalar(select(func.count(SnapshotItem.id))
                                     .where(SnapshotItem.request_id == request.id)) or 0)
 
 
+def _cover_facts(session: Session, actor: Actor, request: RecordsRequest, now) -> _Cover:
+    from beatdesk.archive_search import SearchCriteria
+    from beatdesk.models.archive import SavedSearch
+    reader_districts = None
+    searches = []
+    for saved in session.scalars(select(SavedSearch).where(SavedSearch.request_id == request.id)
+                                 .order_by(SavedSearch.id)):
+        criteria = SearchCriteria.from_dict(saved.criteria)
+        parts = []
+        if criteria.text:
+            parts.append(f'the words "{criteria.text}"')
+        if criteria.record_type:
+            parts.append(f"records of type {criteria.record_type}")
+        if criteria.district_id is not None:
+            if reader_districts is None:
+                from beatdesk.models.organisation import District
+                reader_districts = dict(session.execute(select(District.id, District.name)))
+            parts.append(f"district {reader_districts.get(criteria.district_id, criteria.district_id)}")
+        if criteria.author:
+            parts.append(f"by {criteria.author}")
+        if criteria.state:
+            parts.append(f"in the state {criteria.state}")
+        if criteria.since or criteria.until:
+            parts.append("from " + clock.local_date_text(criteria.since, empty="the start")
+                         + " to " + clock.local_date_text(criteria.until, empty="today"))
+        searches.append(", ".join(parts) if parts else "every record")
+    user = actor.user
+    officer = " ".join(p for p in (getattr(user, "rank", ""), getattr(user, "full_name", ""))
+                       if p) or getattr(user, "login_id", "")
+    return _Cover(department="", department_lines=[], request_label=request.label,
+                  requester=request.requester_name or "", description=request.description or "",
+                  received=clock.local_date_text(request.received_on),
+                  released=clock.local_date_text(now), searches=searches, officer=officer,
+                  citations={e.code: e.citation for e in session.scalars(select(Exemption))})
+
+
 def build_release(session: Session, actor: Actor, request: RecordsRequest, *,
                   root: str | Path, released_to: str, media_root: str | Path | None = None,
-                  progress: Callable[[int], None] | None = None, batch_size: int = 500,
-                  pdf_volume_records: int = 500) -> Release:
+                  progress: Callable[[int], None] | None = None, batch_size: int = 1000,
+                  pdf_volume_records: int = 500, timings: dict | None = None) -> Release:
     """Write the release package, record it, archive it and close the request as released.
 
     The request ends released in part when anything was redacted or withheld, in full
     otherwise. Raises PermissionDenied, Conflict (closed, or changed since the officer loaded
-    it) and ValidationFailed (nothing attached, no recipient).
+    it) and ValidationFailed (nothing attached, no recipient). ``timings``, when given, gets
+    the seconds spent on each part (for the benchmark).
     """
     _require_officer(actor)
     _require_open(request)
@@ -628,54 +816,166 @@ def build_release(session: Session, actor: Actor, request: RecordsRequest, *,
     folder = release_root(root) / f"request-{request.id}"
     folder.mkdir(parents=True, exist_ok=True)
     final, partial = folder / package_name, folder / f".{package_name}.part"
+    spool = Path(tempfile.mkdtemp(prefix=f".{package_name}.", dir=folder))
+    spent = timings if timings is not None else {}
 
-    def tick():
-        if progress:
-            progress(1)
-
-    def records():
-        return released_records(session, request, batch_size)
+    def timed(name, started):
+        spent[name] = spent.get(name, 0.0) + time.perf_counter() - started
 
     package = _Package(partial)
     try:
-        media_available: dict[str, str] = {}  # value in a record -> file name under media/
+        started = time.perf_counter()
+        reader = _Reader(session, media_root)
+        cover = _cover_facts(session, actor, request, now)
+        cover.department, cover.department_lines = reader.department, reader.department_lines
+        title = f"Public records release for {request.label}"
+        volumes = max(1, -(-total // pdf_volume_records))
+        pdf_names = (["records.pdf"] if volumes == 1
+                     else [f"records-{n:03d}.pdf" for n in range(1, volumes + 1)])
+        first_volume: PdfVolume | None = None
+        volume: PdfVolume | None = None
+        in_volume = volume_number = 0
+        media_names: dict[str, str] = {}  # file path -> name under media/ (images shown)
+        timed("setup", started)
+
+        def new_volume():
+            nonlocal volume, in_volume, volume_number
+            volume_number += 1
+            expected = min(pdf_volume_records, total - (volume_number - 1) * pdf_volume_records)
+            volume = PdfVolume(
+                title + (f", volume {volume_number} of {volumes}" if volumes > 1 else ""),
+                f"{request.label} · {pdf_names[volume_number - 1]}",
+                cover=_cover_pdf(cover, title) if volume_number == 1 else None,
+                expected_records=expected)
+            in_volume = 0
+
+        def close_volume():
+            nonlocal volume, first_volume
+            if volume_number == 1:
+                first_volume = volume  # drawn last: its cover counts every record
+            else:
+                (spool / pdf_names[volume_number - 1]).write_bytes(volume.output())
+            volume = None
+
+        with open(spool / "body.html", "w", encoding="utf-8", newline="\n") as body, \
+                open(spool / "toc.html", "w", encoding="utf-8", newline="\n") as toc, \
+                open(spool / "records.json", "w", encoding="utf-8", newline="\n") as js, \
+                open(spool / "records.csv", "w", encoding="utf-8", newline="") as cs, \
+                open(spool / "manifest.part", "w", encoding="utf-8", newline="\n") as mf, \
+                open(spool / "private.csv", "w", encoding="utf-8", newline="") as pv:
+            js.write('{"release": ' + json.dumps(
+                {"request": request.id, "received_on": request.received_on.isoformat(),
+                 "description": "Records released; see manifest.json for hashes."},
+                ensure_ascii=False) + ',\n"records": [\n')
+            csv_writer, private_writer = csv.writer(cs), csv.writer(pv)
+            csv_writer.writerow(CSV_COLUMNS)
+            first = True
+            read_started = time.perf_counter()
+            for rec, passages in released_records(session, request, batch_size):
+                started = time.perf_counter()
+                spent["read and redact"] = spent.get("read and redact", 0.0) \
+                    + started - read_started
+                cover.count(rec)
+                if passages:
+                    cover.check(passages)
+                for found in rec.private:
+                    cover.private_withheld += 1
+                    private_writer.writerow([rec.archive_record_id, rec.record_type,
+                                             rec.object_id, f"{found.label} withheld by default",
+                                             found.path, found.code,
+                                             cover.citations.get(found.code,
+                                                                 f"5 ILCS 140/{found.code}"),
+                                             "", ""])
+                page = _record_page(rec, reader, passages)
+                for block in page.blocks:
+                    if block.kind == "image" and block.image not in media_names:
+                        media_names[block.image] = Path(block.image).name
+                timed("views", started)
+                started = time.perf_counter()
+                toc.write(f'<li><a href="#{page.anchor}">{escape(page.title)}</a></li>\n')
+                body.write(_html_record(page, media_names))
+                timed("index.html", started)
+                started = time.perf_counter()
+                if volume is None:
+                    new_volume()
+                volume.record(page)
+                in_volume += 1
+                if in_volume >= pdf_volume_records:
+                    close_volume()
+                timed("pdf", started)
+                started = time.perf_counter()
+                if not first:
+                    js.write(",\n")
+                    mf.write(",\n")
+                first = False
+                js.write(_json_record(rec))
+                csv_writer.writerow(_csv_row(rec))
+                mf.write("  " + json.dumps({"archive_record_id": rec.archive_record_id,
+                                            "archive_hash": rec.archive_hash,
+                                            "content_hash": rec.content_hash,
+                                            "withheld": rec.withheld}, sort_keys=True))
+                if progress:
+                    progress(1)
+                timed("json, csv, manifest", started)
+                read_started = time.perf_counter()
+            js.write("\n]}\n")
+        started = time.perf_counter()
+        if volume is not None:
+            close_volume()
+        (spool / pdf_names[0]).write_bytes(first_volume.output())
+        timed("pdf", started)
+
+        started = time.perf_counter()
         with package.entry("index.html") as out:
-            # Media first seen while rendering are copied afterwards; the set holds keys only.
-            for rec, _ in records():
-                if not rec.withheld:
-                    for value in media_keys(rec.content):
-                        if value not in media_available:
-                            found = _media_file(media_root, value)
-                            if found is not None:
-                                media_available[value] = found.name
-            _write_html(out, request, records(), media_available, tick)
-        _write_pdfs(package, request, records, pdf_volume_records, total, media_root, tick)
-        with package.entry("records.json") as out:
-            _write_json(out, request, records(), tick)
-        with package.entry("records.csv") as out:
-            _write_csv(out, records(), tick)
+            out.write(HTML_HEAD.format(title=escape(title)).encode())
+            out.write(_html_cover(cover, title).encode())
+            out.write(b'<nav aria-labelledby="contents-heading">\n'
+                      b'<h2 id="contents-heading">Contents</h2>\n<ol>\n')
+            _copy(spool / "toc.html", out)
+            out.write(b'</ol>\n</nav>\n<section aria-labelledby="records-heading">\n'
+                      b'<h2 id="records-heading">The records</h2>\n')
+            _copy(spool / "body.html", out)
+            out.write(b"</section>\n</main>\n</body>\n</html>\n")
+        for name in pdf_names:
+            with package.entry(name, compress=False) as out:
+                _copy(spool / name, out)
+        for name in ("records.json", "records.csv"):
+            with package.entry(name) as out:
+                _copy(spool / name, out)
         with package.entry("redaction_log.csv") as out:
-            private_withheld = _write_redaction_log(out, session, request, batch_size)
-        for value, name in sorted(media_available.items(), key=lambda item: item[1]):
-            if any(f["name"] == f"media/{name}" for f in package.files):
+            _write_redaction_log(out, session, request, batch_size, spool / "private.csv")
+        private_withheld = cover.private_withheld
+        done = set()
+        for path, name in sorted(media_names.items(), key=lambda item: item[1]):
+            if name in done:
                 continue  # the same image named by its key and by its hash
-            with package.entry(f"media/{name}") as out, \
-                    open(_media_file(media_root, value), "rb") as source:
-                while chunk := source.read(CHUNK):
-                    out.write(chunk)
+            done.add(name)
+            with package.entry(f"media/{name}", compress=False) as out:
+                _copy(Path(path), out)
         with package.zip.open("manifest.json", "w", force_zip64=True) as raw:
-            _write_manifest(raw, request, package, records(), package_name, tick)
+            header = {"request": request.id, "package": package_name,
+                      "created_at": _iso(clock.utcnow()), "hash_algorithm": "sha256",
+                      "files": package.files}
+            text = json.dumps(header, ensure_ascii=False, sort_keys=True, indent=1)
+            raw.write((text[:-2] + ',\n "records": [\n').encode())
+            _copy(spool / "manifest.part", raw)
+            raw.write(b"\n ]\n}\n")
         package.close()
+        timed("zip", started)
+        started = time.perf_counter()
         digest, size = hashlib.sha256(), 0
         with open(partial, "rb") as handle:
             while chunk := handle.read(CHUNK):
                 digest.update(chunk)
                 size += len(chunk)
         os.replace(partial, final)
+        timed("package hash", started)
     except BaseException:
         package.zip.close()
         partial.unlink(missing_ok=True)
         raise
+    finally:
+        shutil.rmtree(spool, ignore_errors=True)
 
     if private_withheld:
         outcome = RequestState.RELEASED_IN_PART
