@@ -13,10 +13,6 @@ from .common_forms import ActionForm
 from .database import db
 
 
-def format_utc(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M UTC") -> str:
-    return value.strftime(fmt) if value else "—"
-
-
 def department_zone() -> str:
     """The department's time zone (config ``TIMEZONE``)."""
     return clock.department_zone().key
@@ -61,7 +57,6 @@ def state_label(value: str | None) -> str:
 
 
 def register(app: Flask) -> None:
-    app.add_template_filter(format_utc, "utc")  # to go once no template uses it
     app.add_template_filter(department_time, "department_time")
     app.add_template_filter(department_date, "department_date")
     app.add_template_filter(department_day, "department_day")

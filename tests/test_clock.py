@@ -82,3 +82,13 @@ def test_template_filters_use_the_configured_zone(app):
             '|{{ department_zone_label() }}|{{ none|department_time }}', when=instant)
     assert html == ('<time datetime="2026-11-30T09:46:00-05:00">Nov 30, 2026, 9:46 AM EST</time>'
                     '|Nov 30, 2026|Eastern Time, EST/EDT|—')
+
+
+def test_there_is_one_filter_for_times_people_read(app):
+    assert "department_time" in app.jinja_env.filters
+    assert "utc" not in app.jinja_env.filters  # every page shows the department's time
+
+
+def test_every_template_compiles_with_the_filters_it_names(app):
+    for name in app.jinja_env.list_templates(extensions=["html", "txt", "xml"]):
+        app.jinja_env.get_template(name)  # an unknown filter fails here
