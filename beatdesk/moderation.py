@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
-from sqlalchemy import Select, exists, extract, func, select, update
+from sqlalchemy import Select, extract, func, literal, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, aliased, selectinload
 
@@ -231,8 +231,14 @@ def queue_query(user: User, flt: QueueFilter, *columns) -> Select:
         # a partial index over the few flagged comments, and only those are probed for the rule.
         query = query.where(Comment.flagged == True)  # noqa: E712 (the partial index's condition)
     if flt.flag and flt.flag != "any":
-        query = query.where(exists().where(CommentFlag.comment_id == Comment.id,
-                                           CommentFlag.rule == flt.flag))
+        # A correlated probe per comment, in the page's order, rather than EXISTS: PostgreSQL
+        # turns EXISTS into a semi-join, misjudges how many flagged comments carry the rule
+        # (it assumes the flag and the rule are independent), and then reads and sorts every
+        # flagged comment of the state; the probe stops with the page.
+        has_rule = (select(literal(1)).where(CommentFlag.comment_id == Comment.id,
+                                             CommentFlag.rule == flt.flag)
+                    .limit(1).correlate(Comment).scalar_subquery())
+        query = query.where(has_rule.is_not(None))
     if flt.since:
         query = query.where(Comment.created_at >= _start_of(flt.since))
     if flt.until:

@@ -200,6 +200,25 @@ def test_moderation_queue_walks_an_index_in_page_order(big, label, who):
     assert moderation.queue(session, user, flt).page == 1  # and the page itself runs
 
 
+@pytest.mark.parametrize("flt", [QueueFilter(flag="attack"), QueueFilter(state="", flag="threat"),
+                                 QueueFilter(district_id=2, state="", flag="spam")],
+                         ids=["held", "every state", "one district"])
+def test_one_flag_filters_probe_each_comment_in_page_order(big, flt):
+    """A one-rule filter probes the flags of each comment as the walk in the page's order meets
+    it, so the walk stops with the page. Never a semi-join, which reads every flagged comment
+    of the state first: PostgreSQL chose one for EXISTS, misjudging how many flagged comments
+    carry the rule (at 1,000,000 comments, 37 ms instead of 2)."""
+    session, users = big
+    dialect, lines = plan(session, moderation.queue_page_query(users["news_affairs"], flt)
+                          .limit(51))
+    assert not [line for line in lines if "Semi Join" in line], lines
+    if dialect == "postgresql":
+        probes = [line for line in lines if " comment_flags " in line]
+        assert probes and all(line.endswith("[under Limit]") for line in probes), lines
+    else:
+        assert any("CORRELATED SCALAR SUBQUERY" in line for line in lines), lines
+
+
 def test_queue_pages_stop_at_the_cap(big):
     session, users = big
     page = moderation.queue(session, users["news_affairs"], QueueFilter(state=""),
