@@ -574,7 +574,7 @@ body {{ font-family: "Noto Sans", "DejaVu Sans", sans-serif; max-width: 48rem;
 header.letterhead {{ border-bottom: 2px solid #1a1a1a; margin-bottom: 1.5rem; }}
 header.letterhead p {{ margin: 0; color: #4a4a4a; }}
 .letter {{ margin-bottom: 2rem; }}
-nav ol {{ padding-left: 1.5rem; }}
+ul.contents {{ list-style: none; padding-left: 0; }}
 article {{ border: 1px solid #767676; border-radius: 4px; padding: 0.75rem 1rem;
            margin: 1rem 0; }}
 article h3 {{ margin: 0 0 0.25rem; font-size: 1.1rem; }}
@@ -931,9 +931,9 @@ def build_release(session: Session, actor: Actor, request: RecordsRequest, *,
             out.write(HTML_HEAD.format(title=escape(title)).encode())
             out.write(_html_cover(cover, title).encode())
             out.write(b'<nav aria-labelledby="contents-heading">\n'
-                      b'<h2 id="contents-heading">Contents</h2>\n<ol>\n')
+                      b'<h2 id="contents-heading">Contents</h2>\n<ul class="contents">\n')
             _copy(spool / "toc.html", out)
-            out.write(b'</ol>\n</nav>\n<section aria-labelledby="records-heading">\n'
+            out.write(b'</ul>\n</nav>\n<section aria-labelledby="records-heading">\n'
                       b'<h2 id="records-heading">The records</h2>\n')
             _copy(spool / "body.html", out)
             out.write(b"</section>\n</main>\n</body>\n</html>\n")

@@ -87,14 +87,15 @@ class PdfVolume:
     """One PDF file of the package: optional cover letter, contents, then the records."""
 
     def __init__(self, title: str, footer: str, *, cover: Callable[["PdfVolume"], None] | None,
-                 expected_records: int):
+                 expected_records: int = 0):
         from fpdf import FPDF
 
         writer = self
 
         class _Document(FPDF):
-            def footer(self):
-                writer._footer()
+            def _insert_table_of_contents(self):
+                super()._insert_table_of_contents()
+                writer._number_pages()
 
         self.title, self.footer_text = title, footer
         self.pdf = pdf = _Document(format="Letter")
@@ -119,12 +120,11 @@ class PdfVolume:
         self.widths: dict[tuple[str, float], dict[str, float]] = {}
         self.contents: list[tuple[str, int, int]] = []  # title, page, link
         self.cover = cover
-        # The cover letter and the contents are drawn last (when every record's page is known)
-        # on pages reserved here: one line an entry, 45 a page.
-        reserved = (1 if cover else 0) + max(1, -(-expected_records // 45))
+        # The cover letter and the contents are drawn last, when every record's page is known,
+        # on the first page and as many pages inserted after it as they need.
         pdf.add_page()
         pdf.set_page_label(label_style="D")
-        pdf.insert_toc_placeholder(self._front, pages=reserved, allow_extra_pages=True,
+        pdf.insert_toc_placeholder(self._front, pages=1, allow_extra_pages=True,
                                    reset_page_indices=False)
 
     # --- text ------------------------------------------------------------------------------
@@ -264,25 +264,48 @@ class PdfVolume:
     # --- front matter and footer -----------------------------------------------------------
 
     def _front(self, pdf, _outline) -> None:
+        before = len(pdf.pages)
         if self.cover:
             self.cover(self)
             pdf.add_page()
         self.line(self.title, size=12, style="B", height=6.5)
+        if self.missing:
+            self.line("Note: this machine had no font for " + "; ".join(self.missing)
+                      + ". Such characters may show as empty boxes here; index.html, "
+                      "records.json and records.csv hold every record's text in full.",
+                      size=9, color=GREY, height=4.6)
         self.gap(2)
         self.line("Contents", size=15, style="B", height=8)
         self.gap(2)
+        # The records' pages move back by the pages the front inserts: count them first (one
+        # row an entry unless it wraps; titles are plain text).
+        inserted, y = len(pdf.pages) - before, pdf.y
+        for title, _, _ in self.contents:
+            rows = 1 if PLAIN.search(title) else len(
+                self._wrap(f"{title}  ·  page 000000", "", 9.5, pdf.epw))
+            for _ in range(rows):
+                if y + 5 > pdf.page_break_trigger:
+                    inserted += 1
+                    y = pdf.t_margin
+                y += 5
         for title, page, link in self.contents:
-            self.line(f"{title}  ·  page {page}", size=9.5, height=5, link=link)
+            self.line(f"{title}  ·  page {page + inserted}", size=9.5, height=5, link=link)
 
-    def _footer(self) -> None:
+    def _number_pages(self) -> None:
+        """Each page's footer, written once the front pages are in place (a footer written at
+        each page break would keep the number the page had before they were inserted)."""
         pdf = self.pdf
-        # A core font: its text is written as it is, so the total page count ({nb}) is filled
-        # in when the document is complete.
-        pdf.set_font("Helvetica", size=8)
-        pdf.set_text_color(*GREY)
-        text = f"{self.footer_text} · page {pdf.page_no()} of {{nb}}"
-        text = text.encode("latin-1", "replace").decode("latin-1")
-        pdf.text((pdf.w - pdf.get_string_width(text)) / 2, pdf.h - 8, text)
+        page, x, y = pdf.page, pdf.x, pdf.y
+        total = len(pdf.pages)
+        for number in range(1, total + 1):
+            pdf.page = number
+            pdf.font_family = ""  # set the font again on every page
+            pdf.set_font("Helvetica", size=8)
+            pdf.set_text_color(*GREY)
+            text = f"{self.footer_text} · page {number} of {total}"
+            text = text.encode("latin-1", "replace").decode("latin-1")
+            pdf.text((pdf.w - pdf.get_string_width(text)) / 2, pdf.h - 8, text)
+        pdf.page, pdf.x, pdf.y = page, x, y
 
     def output(self) -> bytes:
         return bytes(self.pdf.output())
