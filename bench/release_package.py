@@ -6,7 +6,9 @@
 Each size gets a fresh SQLite database (or the PostgreSQL database in BENCH_DATABASE_URL,
 emptied first), a request with that many attached records (every tenth with a redaction,
 every hundredth withheld), and one build; the script prints the records, the package size,
-the peak of Python allocations during the build (tracemalloc) and the process's peak RSS.
+the peak of Python allocations during the build (tracemalloc) and the process's peak RSS, the
+build's time and the part of it spent laying out the PDF (with every part's seconds below).
+Times are taken under tracemalloc, which slows Python code about twofold.
 The peak should stay flat as the record count grows: files are streamed into the ZIP, the
 snapshot is read in batches, and the PDF is built one volume at a time.
 """
@@ -99,15 +101,17 @@ def measure(url: str, size: int, workdir: Path) -> dict:
     tracemalloc.start()
     tracemalloc.reset_peak()
     started = time.perf_counter()
+    parts: dict[str, float] = {}
     release = build_release(session, Actor(officer), request, root=workdir / "releases",
-                            released_to="Bench Requester")
+                            released_to="Bench Requester", timings=parts)
     elapsed = time.perf_counter() - started
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     session.commit()
     result = {"records": size, "package_bytes": release.package_bytes,
               "peak_python_bytes": peak, "seconds": elapsed,
-              "max_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
+              "max_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+              "parts": parts, "pdf_seconds": parts.get("pdf", 0.0)}
     session.close()
     engine.dispose()
     return result
@@ -117,14 +121,17 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     args = parser.parse_args(argv)
-    print(f"{'records':>9} {'package':>12} {'peak (tracemalloc)':>20} {'max RSS':>10} {'time':>8}")
+    print(f"{'records':>9} {'package':>12} {'peak (tracemalloc)':>20} {'max RSS':>10} {'time':>8}"
+          f" {'PDF':>8} {'rest':>8}")
     for size in args.sizes:
         with tempfile.TemporaryDirectory() as tmp:
             url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{Path(tmp) / 'bench.db'}"
             r = measure(url, size, Path(tmp))
         print(f"{r['records']:>9,} {r['package_bytes'] / 1e6:>10.1f}MB "
               f"{r['peak_python_bytes'] / 1e6:>18.2f}MB {r['max_rss_kib'] / 1024:>8.0f}MB "
-              f"{r['seconds']:>7.1f}s")
+              f"{r['seconds']:>7.1f}s {r['pdf_seconds']:>7.1f}s "
+              f"{r['seconds'] - r['pdf_seconds']:>7.1f}s")
+        print("          " + ", ".join(f"{k} {v:.2f}s" for k, v in r["parts"].items()))
     return 0
 
 
