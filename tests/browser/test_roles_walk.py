@@ -11,6 +11,7 @@ from blueprints.database import db
 
 from ..conftest import make_app
 from .conftest import TIMEOUT_MS, serve
+from .test_login_a11y import assert_no_axe_violations
 
 pytestmark = pytest.mark.browser
 
@@ -150,3 +151,25 @@ def test_each_role_walks_its_main_job_from_the_dashboard(open_as):
     page.get_by_role("button", name="Approve district").click()
     to_dashboard(page)
     assert attention(page) == ["Posts that could not be sent to a platform: 1"]
+
+
+def test_demo_pages_have_no_axe_violations(open_as):
+    """The sign-in page's demo logins, an ended designation's notice, the sergeant's review
+    with its images and folded discontinue forms, and the attention page, at desktop and
+    mobile widths (one demo department for both: seeding it is the slow part)."""
+    for width in (1280, 390):
+        page = open_as("d1.rep2")
+        page.set_viewport_size({"width": width, "height": 900})
+        assert_no_axe_violations(page, "the dashboard of a representative whose designation "
+                                       "ended")
+        page = open_as("d1.sergeant")
+        page.set_viewport_size({"width": width, "height": 900})
+        page.get_by_role("link", name="Review what the district published").click()
+        page.locator("article.review-item details summary").first.click()
+        assert_no_axe_violations(page, "the sergeant's review")
+        page.get_by_role("link", name=re.compile("^Needs attention")).click()
+        assert_no_axe_violations(page, "the attention page")
+        page.get_by_role("button", name="Sign out").click()
+        page.goto("/login")
+        page.get_by_text("Demo logins").click()
+        assert_no_axe_violations(page, "the sign-in page with the demo logins")
