@@ -749,8 +749,8 @@ def _cover_facts(session: Session, actor: Actor, request: RecordsRequest, now) -
         if criteria.district_id is not None:
             if reader_districts is None:
                 from beatdesk.models.organisation import District
-                reader_districts = dict(session.execute(
-                    select(District.id, District.name)).tuples().all())
+                reader_districts = {district_id: name for district_id, name in
+                                    session.execute(select(District.id, District.name))}
             parts.append(f"district {reader_districts.get(criteria.district_id, criteria.district_id)}")
         if criteria.author:
             parts.append(f"by {criteria.author}")
