@@ -121,10 +121,10 @@ def test_a_believable_month(demo_app):
         assert db().scalar(select(func.count(RecordsRequest.id))) >= 5
 
 
-def test_the_sign_in_page_lists_demo_logins_only_in_demo_mode(demo_app, database_url):
+def test_the_sign_in_page_lists_demo_logins_only_in_demo_mode(demo_app):
     page = demo_app.test_client().get("/login").get_data(as_text=True)
     assert "d1.sergeant" in page and demo.DEMO_PASSWORD in page
-    other = make_app(database_url)
+    other = make_app(demo_app.config["DATABASE_URL"])  # the same accounts, out of demo mode
     try:
         page = other.test_client().get("/login").get_data(as_text=True)
     finally:
