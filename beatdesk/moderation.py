@@ -264,18 +264,23 @@ _Named = SimpleNamespace
 _HANDLER = aliased(User, name="handler")
 
 
-def queue_page_query(user: User, flt: QueueFilter) -> Select:
+def queue_page_query(user: User, flt: QueueFilter, limit: int, offset: int = 0) -> Select:
     """The queue's page as plain columns: each comment with its district, its last handler and
-    the post it answers (with the opening of the post's text), joined by primary keys."""
+    the post it answers (with the opening of the post's text), joined by primary keys.
+
+    The page is cut from the comments first (the index walk with LIMIT and OFFSET), and only
+    its rows are joined: the rows a deep page's OFFSET skips are never joined.
+    """
+    page = queue_query(user, flt, *_ROW_COLUMNS).limit(limit).offset(offset).subquery("page")
     handler = _HANDLER
-    return (queue_query(user, flt, *_ROW_COLUMNS, District.number, District.name,
-                        handler.rank, handler.full_name, Post.state, Post.notable,
-                        Post.approved_revision_id, Post.current_revision_id,
-                        func.substr(PostRevision.body, 1, OPENING_CHARS))
-            .join(District, District.id == Comment.district_id)
-            .outerjoin(handler, handler.id == Comment.handled_by_id)
-            .join(Post, Post.id == Comment.post_id)
-            .outerjoin(PostRevision, PostRevision.id == Post.current_revision_id))
+    return (select(*page.c, District.number, District.name, handler.rank, handler.full_name,
+                   Post.state, Post.notable, Post.approved_revision_id,
+                   Post.current_revision_id, func.substr(PostRevision.body, 1, OPENING_CHARS))
+            .join_from(page, District, District.id == page.c.district_id)
+            .outerjoin(handler, handler.id == page.c.handled_by_id)
+            .join(Post, Post.id == page.c.post_id)
+            .outerjoin(PostRevision, PostRevision.id == Post.current_revision_id)
+            .order_by(page.c.created_at.desc(), page.c.id.desc()))
 
 
 def queue(session: Session, user: User, flt: QueueFilter, page: int = 1,
@@ -287,8 +292,8 @@ def queue(session: Session, user: User, flt: QueueFilter, page: int = 1,
     stop at ``MAX_PAGE`` (a larger one shows that page, with no next page).
     """
     page = min(max(1, page), MAX_PAGE)
-    result = session.execute(queue_page_query(user, flt).limit(per_page + 1)
-                             .offset((page - 1) * per_page)).all()
+    result = session.execute(queue_page_query(user, flt, per_page + 1,
+                                              (page - 1) * per_page)).all()
     has_next = len(result) > per_page and page < MAX_PAGE
     columns = len(_ROW_COLUMNS)
     districts: dict[int, str] = {}

@@ -22,7 +22,7 @@ from sqlalchemy.sql.expression import ClauseElement, Executable
 from beatdesk import archive_search, moderation, posts
 from beatdesk.archive_search import SearchCriteria
 from beatdesk.db import make_engine, make_session_factory
-from beatdesk.models import ArchiveRecord, Post, PostRevision, User
+from beatdesk.models import ArchiveRecord, Comment, Post, PostRevision, User
 from beatdesk.moderation import QueueFilter
 from bench import archive_search as archive_bench
 from bench import moderation_queue as queue_bench
@@ -192,11 +192,15 @@ def test_moderation_queue_walks_an_index_in_page_order(big, label, who):
     user = users[who]
     if who == "sergeant" and flt.district_id not in (None, user.district_id):
         flt = QueueFilter(**{**flt.__dict__, "district_id": user.district_id})
-    # The page's own statement: the comments with their district, handler and post joined.
-    query = moderation.queue_page_query(user, flt).limit(51).offset(50)
+    # The walk that cuts the page: an index in the page's order, no sort.
+    query = moderation.queue_query(user, flt, Comment.id).limit(51).offset(50)
     dialect, lines = plan(session, query)
     assert not full_scans(dialect, lines), (label, lines)
     assert not sorts_everything(dialect, lines), (label, lines)
+    # The page's own statement (that page, joined to its districts, handlers and posts): no
+    # full scan; it may sort the page's 51 rows.
+    dialect, lines = plan(session, moderation.queue_page_query(user, flt, 51, 50))
+    assert not full_scans(dialect, lines), (label, lines)
     assert moderation.queue(session, user, flt).page == 1  # and the page itself runs
 
 
@@ -209,8 +213,7 @@ def test_one_flag_filters_probe_each_comment_in_page_order(big, flt):
     of the state first: PostgreSQL chose one for EXISTS, misjudging how many flagged comments
     carry the rule (at 1,000,000 comments, 37 ms instead of 2)."""
     session, users = big
-    dialect, lines = plan(session, moderation.queue_page_query(users["news_affairs"], flt)
-                          .limit(51))
+    dialect, lines = plan(session, moderation.queue_page_query(users["news_affairs"], flt, 51))
     assert not [line for line in lines if "Semi Join" in line], lines
     if dialect == "postgresql":
         probes = [line for line in lines if " comment_flags " in line]
