@@ -124,6 +124,7 @@ def test_the_queue_on_a_phone(chromium, live_server):
     page.get_by_role("link", name=f"Comment #{ids['Angry']} by Angry").click()
     expect(page.get_by_role("heading", name="Act on this comment")).to_be_visible()
     assert not page.locator("input[type=radio]:checked").count()  # nothing chosen beforehand
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert_no_axe_violations(page, "a comment in moderation (mobile)")
     shoot(page, "moderation-comment-mobile")
     context.close()
