@@ -55,7 +55,7 @@ def test_officer_logs_searches_redacts_releases_and_downloads(page, live_server)
         private_id = str(private.id)
 
     sign_in(page, login_id, secret)
-    page.get_by_role("link", name="Records requests").click()
+    page.get_by_role("link", name="Records requests", exact=True).click()
     expect(page.get_by_role("heading", name="Public records requests", level=1)).to_be_visible()
     assert_no_axe_violations(page, "the records dashboard")
 
@@ -67,7 +67,7 @@ def test_officer_logs_searches_redacts_releases_and_downloads(page, live_server)
     page.get_by_label("Records requested").fill("Posts about the parade.")
     page.get_by_role("button", name="Log request").click()
     expect(page).to_have_url(re.compile(r"/console/records/\d+$"))
-    expect(page.get_by_text(re.compile(r"logged; due"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"was logged\. The answer is due"))).to_be_visible()
     assert_no_axe_violations(page, "the request page")
 
     page.get_by_role("link", name="Search the archive").click()
@@ -85,7 +85,7 @@ def test_officer_logs_searches_redacts_releases_and_downloads(page, live_server)
     page.get_by_label("Exact text").fill(PASSAGE)
     page.get_by_label("Exemption").select_option(private_id)
     page.get_by_role("button", name="Redact", exact=True).click()
-    expect(page.get_by_text("Redaction added.")).to_be_visible()
+    expect(page.get_by_text("The redaction was added.")).to_be_visible()
     expect(page.get_by_text("[REDACTED under 7(1)(b)]")).to_be_visible()
 
     # Selecting text in the field fills in the range (static/js/records.js).
@@ -95,7 +95,7 @@ def test_officer_logs_searches_redacts_releases_and_downloads(page, live_server)
     expect(page.locator("#selection-status")).to_contain_text("Selected characters")
     page.get_by_label("Exemption").select_option(private_id)
     page.get_by_role("button", name="Redact", exact=True).click()
-    expect(page.get_by_text("Redaction added.")).to_be_visible()
+    expect(page.get_by_text("The redaction was added.")).to_be_visible()
     expect(page.get_by_text(re.compile(r"characters \d+–\d+"))).to_be_visible()
 
     page.get_by_role("link", name=re.compile("^Back to Request")).click()
@@ -150,6 +150,6 @@ def test_a_selection_after_emoji_redacts_exactly_the_selected_characters(page, l
         str(start + len(ORGANIZER)))
     page.get_by_label("Exemption").select_option(private_id)
     page.get_by_role("button", name="Redact", exact=True).click()
-    expect(page.get_by_text("Redaction added.")).to_be_visible()
+    expect(page.get_by_text("The redaction was added.")).to_be_visible()
     preview = page.locator("dd.prewrap").first
     expect(preview).to_have_text(body.replace(ORGANIZER, "[REDACTED under 7(1)(c)]"))
