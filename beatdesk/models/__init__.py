@@ -15,6 +15,7 @@ from .posts import (CATEGORY_LABELS, TIME_SENSITIVE, Acknowledgement, Category, 
 from .records import (Exemption, ReceivedVia, RecordsRequest, Redaction, RedactionKind, Release,
                       RequestEvent, RequestState, SnapshotItem)
 from .terms import TermsVersion
+from .reading_room import Publication, PublicationScope
 from .published_texts import PublishedText, PublishedTextKind
 from .platforms import (OUTBOX_DONE, AttemptOutcome, CommentPlatformEvent, Delivery, NotificationKind,
                         NotificationPreference, OutboxAttempt, OutboxKind, OutboxRow, OutboxState,
