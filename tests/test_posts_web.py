@@ -356,3 +356,10 @@ def test_sergeant_review_is_suggested_for_items_that_can_wait(client, rep, categ
     page = client.get(f"/console/posts/{post_id}").get_data(as_text=True)
     assert ("consider asking the sergeant" in page) is hinted
     assert "Ask the sergeant to review" in page and "Publish now" in page
+
+
+def test_a_finding_whose_title_is_its_severity_is_named_once(client, rep):
+    response = _compose(client, body="Officers arrested two people near the station on Monday.")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Notable incident" in page
+    assert "Notable incident: Notable incident" not in page
