@@ -25,6 +25,7 @@ from .media import ProcessedImage
 from .models import (Acknowledgement, Category, Department, District, MediaAsset, Post, PostEvent,
                      PostRevision, PostState, RepresentativeDesignation, RevisionImage, User)
 from .permissions import can_view_district
+from .wording import in_sentence
 from .workflow import TRANSITIONS, Action, Party, parties_of, refusal
 
 MAX_BODY = 5000
@@ -315,7 +316,7 @@ def edit_post(session: Session, actor: Actor, post: Post, data: PostData,
     post.sergeant_review_requested = False
     revision = _new_revision(session, actor, post, data, body)
     _event(session, actor, post, "edited", before,
-           note="" if before == S.DRAFT else f"Edited while {before.label.lower()}; "
+           note="" if before == S.DRAFT else f"Edited while {in_sentence(before.label)}; "
                                               "it needs to be submitted again.")
     return revision
 
@@ -512,6 +513,13 @@ def unschedule(session, actor, post, expected_version=None) -> None:
 
 
 def discontinue(session, actor, post, reason, expected_version=None) -> None:
+    """Take a published post off the public pages and the platforms, with the reason.
+
+    Whoever discontinues it (the district's sergeant or News Affairs), the post leaves the
+    sergeant's "since your last review" list: that list holds what is public. The sergeant's
+    own discontinuing is also their review of the post. Raises Conflict or PermissionDenied when
+    the workflow refuses, ValidationFailed without a reason.
+    """
     _check_version(post, expected_version)
     _authorize(session, actor, post, Action.DISCONTINUE)
     reason = reason.strip()
@@ -520,6 +528,9 @@ def discontinue(session, actor, post, reason, expected_version=None) -> None:
     post.discontinued_at = clock.utcnow()
     post.discontinued_by_id = actor.user.id
     post.discontinue_reason = reason[:2000]
+    if post.reviewed_at is None and Party.SERGEANT in _parties(session, actor.user, post):
+        # Recorded by the "discontinued" event itself: the post's history shows who and when.
+        post.reviewed_at, post.reviewed_by_id = post.discontinued_at, actor.user.id
     _simple(session, actor, post, Action.DISCONTINUE, "discontinued", None, reason)
 
 
@@ -605,7 +616,9 @@ def sergeant_pre_review_queue(session: Session, district_id: int) -> list[Post]:
 
 
 def _unreviewed(district_id: int):
-    return (Post.district_id == district_id, Post.state.in_([S.PUBLISHED, S.DISCONTINUED]),
+    """The sergeant's "since your last review": public posts nobody has reviewed. A discontinued
+    post is off the list whoever discontinued it (a review could only discontinue it again)."""
+    return (Post.district_id == district_id, Post.state == S.PUBLISHED,
             Post.reviewed_at.is_(None))
 
 
@@ -648,7 +661,7 @@ def overdue_reviews(session: Session, now: datetime | None = None) -> list[Overd
         select(District, func.count(Post.id), func.min(Post.published_at), last.c.last)
         .join(Post, Post.district_id == District.id)
         .outerjoin(last, last.c.district_id == District.id)
-        .where(Post.state.in_([S.PUBLISHED, S.DISCONTINUED]), Post.reviewed_at.is_(None))
+        .where(Post.state == S.PUBLISHED, Post.reviewed_at.is_(None))
         .group_by(District.id, last.c.last)
         .having(func.min(Post.published_at) <= cutoff)
         .order_by(func.min(Post.published_at))).all()

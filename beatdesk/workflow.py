@@ -120,14 +120,14 @@ def parties_of(user: User, post: Post, designated: bool) -> set[Party]:
 
 
 def refusal(action: Action, post: Post, parties: set[Party], *, is_author: bool) -> str | None:
-    """Why ``action`` is not possible now, or None when it is."""
+    """Why ``action`` is not possible now, as a sentence, or None when it is."""
     rule = TRANSITIONS[action]
     if not parties & rule.parties:
-        return f"You may not {action.label.lower()} this post."
+        return f"You may not {DOING[action]}."
     if rule.not_author and is_author:
         return "Nobody approves or clears their own post."
     if post.state not in rule.sources:
-        return f"A post that is {post.state.label.lower()} can't be {_past(action)}."
+        return f"{A_POST_THAT_IS[post.state]} can't be {DONE[action]}."
     if rule.not_notable and post.notable:
         return "A notable-incident post goes to News Affairs, not to the sergeant."
     if action in (Action.PUBLISH, Action.SCHEDULE) and post.notable and not post.approval_current:
@@ -135,11 +135,35 @@ def refusal(action: Action, post: Post, parties: set[Party], *, is_author: bool)
     return None
 
 
-def _past(action: Action) -> str:
-    return {Action.EDIT: "edited", Action.ACKNOWLEDGE: "acknowledged",
-            Action.SUBMIT: "submitted", Action.REQUEST_SERGEANT_REVIEW: "sent to the sergeant",
-            Action.SERGEANT_CLEAR: "cleared", Action.SERGEANT_RETURN: "returned",
-            Action.APPROVE: "approved", Action.RETURN: "returned", Action.REJECT: "rejected",
-            Action.PUBLISH: "published", Action.SCHEDULE: "scheduled",
-            Action.UNSCHEDULE: "unscheduled", Action.DISCONTINUE: "discontinued",
-            Action.MARK_REVIEWED: "marked reviewed"}[action]
+# How an action and a state read inside a sentence. Labels are for buttons and badges: "You may
+# not clear for release this post" and "A post that is awaiting news affairs" are what lowering
+# them gave.
+DOING = {
+    Action.EDIT: "edit this post", Action.ACKNOWLEDGE: "acknowledge this post's warnings",
+    Action.SUBMIT: "submit this post",
+    Action.REQUEST_SERGEANT_REVIEW: "ask the sergeant to review this post",
+    Action.SERGEANT_CLEAR: "clear this post for release",
+    Action.SERGEANT_RETURN: "return this post to its author",
+    Action.APPROVE: "approve this post", Action.RETURN: "return this post with a note",
+    Action.REJECT: "reject this post", Action.PUBLISH: "publish this post",
+    Action.SCHEDULE: "schedule this post", Action.UNSCHEDULE: "unschedule this post",
+    Action.DISCONTINUE: "discontinue this post", Action.MARK_REVIEWED: "mark this post reviewed",
+}
+
+DONE = {
+    Action.EDIT: "edited", Action.ACKNOWLEDGE: "acknowledged", Action.SUBMIT: "submitted",
+    Action.REQUEST_SERGEANT_REVIEW: "sent to the sergeant", Action.SERGEANT_CLEAR: "cleared",
+    Action.SERGEANT_RETURN: "returned", Action.APPROVE: "approved", Action.RETURN: "returned",
+    Action.REJECT: "rejected", Action.PUBLISH: "published", Action.SCHEDULE: "scheduled",
+    Action.UNSCHEDULE: "unscheduled", Action.DISCONTINUE: "discontinued",
+    Action.MARK_REVIEWED: "marked reviewed",
+}
+
+A_POST_THAT_IS = {
+    S.DRAFT: "A draft", S.CHECKED: "A post that passed the checks",
+    S.AWAITING_SERGEANT: "A post waiting for the sergeant's review",
+    S.AWAITING_NEWS_AFFAIRS: "A post waiting for News Affairs",
+    S.APPROVED: "An approved post", S.SCHEDULED: "A scheduled post",
+    S.HELD: "A post held at release", S.PUBLISHED: "A published post",
+    S.DISCONTINUED: "A discontinued post", S.REJECTED: "A rejected post",
+}

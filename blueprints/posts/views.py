@@ -1,8 +1,6 @@
 """The composer, a post's page and history, the review queues and the workflow actions."""
 from contextlib import ExitStack
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from flask import (abort, current_app, flash, jsonify, redirect, render_template, request,
                    send_file, url_for)
@@ -15,6 +13,7 @@ from beatdesk.permissions import can_view_district
 from beatdesk.roles import Role
 from beatdesk.text import TextRefused, normalise
 from beatdesk.workflow import Action
+from beatdesk.wording import in_sentence
 
 from ..access import actor, require, role_required
 from ..common_forms import ActionForm, attach_error
@@ -62,10 +61,6 @@ def _version(form) -> int | None:
 
 def _store() -> media.MediaStore:
     return media.MediaStore(Path(current_app.config["MEDIA_ROOT"]))
-
-
-def _local_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("TIMEZONE") or "America/Chicago")
 
 
 def _post_data(form: ComposerForm, new_images: list[posts.NewImage]) -> posts.PostData:
@@ -197,14 +192,15 @@ def _done_message(post: Post, action: Action) -> str:
         PostState.DRAFT: f"{number} was returned to its author.",
         PostState.CHECKED: f"{number} passed the checks and is ready to publish.",
     }
-    return by_state.get(post.state, f"{number} is now {post.state.label.lower()}.")
+    return by_state.get(post.state, f"{number} is now {in_sentence(post.state.label)}.")
 
 
 def _render_detail(post: Post, status: int = 200, error: str | None = None, **forms):
     actions = posts.allowed_actions(db(), current_user, post)
     revision = post.current_revision
     acknowledged = {a.rule: a for a in revision.acknowledgements}
-    local = datetime.now(_local_zone()).replace(second=0, microsecond=0, tzinfo=None)
+    local = clock.utcnow().astimezone(clock.department_zone()).replace(second=0, microsecond=0,
+                                                                       tzinfo=None)
     return render_template(
         "posts/detail.html", post=post, revision=revision, actions=actions, Action=Action,
         acknowledged=acknowledged, unmet=posts.unmet_requirements(post), error=error,
@@ -214,7 +210,6 @@ def _render_detail(post: Post, status: int = 200, error: str | None = None, **fo
         schedule_form=forms.get("schedule_form") or ScheduleForm(version=post.version,
                                                                  when=local),
         action_form=ActionForm(), time_sensitive=post.category in TIME_SENSITIVE,
-        zone=current_app.config.get("TIMEZONE") or "America/Chicago",
         events=posts.timeline(db(), post)[-5:]), status
 
 
@@ -274,9 +269,6 @@ def discontinue(post_id: int):
                               note_form=form)
     try:
         posts.discontinue(db(), actor(), post, form.note.data, expected_version=_version(form))
-        if current_user.role is Role.SERGEANT and post.reviewed_at is None:
-            # Discontinuing is the sergeant's review of it: it leaves "since your last review".
-            posts.mark_reviewed(db(), actor(), [post])
     except DomainError as exc:
         return _refused(post_id, exc)
     db().commit()
