@@ -30,6 +30,7 @@ from beatdesk.models.records import (CLOSED_STATES, Exemption, ReceivedVia, Reco
                                      Redaction, RedactionKind, RequestEvent, RequestState,
                                      SnapshotItem)
 from beatdesk.roles import Role
+from beatdesk.wording import in_sentence
 
 S = RequestState
 
@@ -78,7 +79,7 @@ def _require_officer(actor: Actor) -> None:
 
 def _require_open(request: RecordsRequest) -> None:
     if request.state in CLOSED_STATES:
-        raise Conflict(f"{request.label} is closed ({request.state.label.lower()}); "
+        raise Conflict(f"{request.label} is closed ({in_sentence(request.state.label)}); "
                        "nothing more can change.")
 
 
@@ -184,7 +185,7 @@ def change_state(session: Session, actor: Actor, request: RecordsRequest,
     """
     _require_officer(actor)
     if expected_state is not None and request.state != RequestState(expected_state):
-        raise Conflict(f"{request.label} changed to {request.state.label.lower()} meanwhile; "
+        raise Conflict(f"{request.label} changed to {in_sentence(request.state.label)} meanwhile; "
                        "reload the page and try again.")
     _require_open(request)
     try:
@@ -195,8 +196,8 @@ def change_state(session: Session, actor: Actor, request: RecordsRequest,
         raise ValidationFailed("Use the extension form: an extension needs a reason and moves "
                                "the due date.", field="to_state")
     if target not in TRANSITIONS[request.state]:
-        raise ValidationFailed(f"A request that is {request.state.label.lower()} cannot become "
-                               f"{target.label.lower()}.", field="to_state")
+        raise ValidationFailed(f"A request that is {in_sentence(request.state.label)} cannot "
+                               f"become {in_sentence(target.label)}.", field="to_state")
     note = (note or "").strip()
     exemption = None
     if target is S.DENIED:

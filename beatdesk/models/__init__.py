@@ -15,6 +15,7 @@ from .posts import (CATEGORY_LABELS, TIME_SENSITIVE, Acknowledgement, Category, 
 from .records import (Exemption, ReceivedVia, RecordsRequest, Redaction, RedactionKind, Release,
                       RequestEvent, RequestState, SnapshotItem)
 from .redaction_suggestions import RedactionSuggestion, SuggestionKind, SuggestionStatus  # noqa: F401
+from .records_portal import MessageSender, PortalAccess, RequestMessage  # noqa: F401
 from .terms import TermsVersion
 from .reading_room import Publication, PublicationScope
 from .published_texts import PublishedText, PublishedTextKind

@@ -124,7 +124,9 @@ class OutboxRow(Base):
         CheckConstraint("kind <> 'post.create' OR (post_id IS NOT NULL AND revision_id IS NOT NULL "
                         "AND account_id IS NOT NULL)", name="create_names_post"),
         CheckConstraint("kind = 'email' OR account_id IS NOT NULL", name="platform_has_account"),
-        CheckConstraint("kind <> 'email' OR user_id IS NOT NULL", name="email_has_recipient"),
+        # An e-mail goes to a staff member or to a records request's requester.
+        CheckConstraint("kind <> 'email' OR user_id IS NOT NULL OR records_request_id IS NOT NULL",
+                        name="email_has_recipient"),
         CheckConstraint("state <> 'sent' OR sent_at IS NOT NULL", name="sent_has_time"),
         CheckConstraint("state <> 'sending' OR lease_until IS NOT NULL", name="claim_has_lease"),
         CheckConstraint("attempts >= 0", name="attempts_counted"),
@@ -148,6 +150,8 @@ class OutboxRow(Base):
     revision_id: Mapped[int | None] = mapped_column(ForeignKey("post_revisions.id"))
     comment_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    records_request_id: Mapped[int | None] = mapped_column(ForeignKey("records_requests.id"),
+                                                           index=True)
     # A delete waits for its create; a hide waits for nothing.
     depends_on_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"), index=True)
     idempotency_key: Mapped[str] = mapped_column(String(64))

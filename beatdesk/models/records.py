@@ -101,12 +101,12 @@ class RecordsRequest(Base):
     extension_days: Mapped[int | None] = mapped_column(Integer)
     extension_reason: Mapped[str] = mapped_column(Text, default="")
     denial_exemption_id: Mapped[int | None] = mapped_column(ForeignKey("records_exemptions.id"))
-    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: web form
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     denial_exemption: Mapped[Exemption | None] = relationship()
 
     @property
