@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field as dataclass_field
 from datetime import date, datetime
 
 from sqlalchemy import func, select
@@ -46,6 +46,9 @@ TRANSITIONS: dict[RequestState, frozenset[RequestState]] = {
                             S.DENIED, S.WITHDRAWN}),
     S.EXTENDED: frozenset({S.SEARCHING, S.REVIEWING, S.RELEASED_IN_FULL, S.RELEASED_IN_PART,
                            S.DENIED, S.WITHDRAWN}),
+    # Waiting on the requester is entered and left through records_tolling (it stops and
+    # resumes the clock); a plain change may only close the request meanwhile.
+    S.WAITING: frozenset({S.RELEASED_IN_FULL, S.RELEASED_IN_PART, S.DENIED, S.WITHDRAWN}),
     S.RELEASED_IN_FULL: frozenset(),
     S.RELEASED_IN_PART: frozenset(),
     S.DENIED: frozenset(),
@@ -171,7 +174,7 @@ def active_exemptions(session: Session) -> list[Exemption]:
 def allowed_next_states(request: RecordsRequest) -> list[RequestState]:
     """States a plain change may move to (extension has its own operation)."""
     return [state for state in RequestState
-            if state in TRANSITIONS[request.state] and state is not S.EXTENDED]
+            if state in TRANSITIONS[request.state] and state not in (S.EXTENDED, S.WAITING)]
 
 
 def change_state(session: Session, actor: Actor, request: RecordsRequest,
@@ -195,6 +198,9 @@ def change_state(session: Session, actor: Actor, request: RecordsRequest,
     if target is S.EXTENDED:
         raise ValidationFailed("Use the extension form: an extension needs a reason and moves "
                                "the due date.", field="to_state")
+    if target is S.WAITING:
+        raise ValidationFailed("Use the clarification, fee or narrowing forms: waiting for the "
+                               "requester stops the clock.", field="to_state")
     if target not in TRANSITIONS[request.state]:
         raise ValidationFailed(f"A request that is {in_sentence(request.state.label)} cannot "
                                f"become {in_sentence(target.label)}.", field="to_state")
@@ -212,6 +218,9 @@ def change_state(session: Session, actor: Actor, request: RecordsRequest,
     request.updated_at = clock.utcnow()
     if target in CLOSED_STATES:
         request.closed_at = clock.utcnow()
+        if previous is S.WAITING:
+            from beatdesk.records_tolling import end_wait_on_close
+            end_wait_on_close(session, actor, request)
     event = _event(session, actor, request, action, previous, note, exemption)
     session.flush()
     audit.record_event(session, actor, "records.request_state_changed", obj=request,
@@ -232,6 +241,9 @@ def extend_request(session: Session, actor: Actor, request: RecordsRequest, rule
     if request.extended_at is not None:
         raise Conflict(f"{request.label} was already extended once; the law allows one "
                        "extension.")
+    if request.state is S.WAITING:
+        raise Conflict(f"The clock of {request.label} is stopped while waiting for the "
+                       "requester; record the answer first.")
     if not rules.allows_extension():
         raise ValidationFailed(f"{rules.label} provides no extension.", field="days")
     reason = (reason or "").strip()
@@ -269,6 +281,7 @@ class Dashboard:
     due_soon: list[RecordsRequest]
     other_open: list[RecordsRequest]
     recently_closed: list[RecordsRequest]
+    waiting: list[RecordsRequest] = dataclass_field(default_factory=list)  # clock stopped or paused
 
 
 def today_in(timezone: str = DEFAULT_TIMEZONE) -> date:
@@ -277,12 +290,15 @@ def today_in(timezone: str = DEFAULT_TIMEZONE) -> date:
 
 def dashboard(session: Session, rules: RecordsRules,
               timezone: str = DEFAULT_TIMEZONE) -> Dashboard:
-    """Open requests split into overdue, due within two business days, and the rest."""
+    """Open requests split into waiting for the requester (whose lateness the wait explains),
+    overdue, due within two business days, and the rest."""
     today = today_in(timezone)
     soon_limit = add_business_days(today, DUE_SOON_BUSINESS_DAYS, rules)
     open_requests = list(session.scalars(
         select(RecordsRequest).where(RecordsRequest.state.notin_([s.value for s in CLOSED_STATES]))
         .order_by(RecordsRequest.due_on, RecordsRequest.id)))
+    waiting = [r for r in open_requests if r.state is S.WAITING]
+    open_requests = [r for r in open_requests if r.state is not S.WAITING]
     overdue = [r for r in open_requests if r.due_on < today]
     due_soon = [r for r in open_requests if today <= r.due_on <= soon_limit]
     other = [r for r in open_requests if r.due_on > soon_limit]
@@ -290,7 +306,7 @@ def dashboard(session: Session, rules: RecordsRules,
         select(RecordsRequest).where(RecordsRequest.state.in_([s.value for s in CLOSED_STATES]))
         .order_by(RecordsRequest.closed_at.desc(), RecordsRequest.id.desc()).limit(20)))
     return Dashboard(today=today, overdue=overdue, due_soon=due_soon, other_open=other,
-                     recently_closed=closed)
+                     recently_closed=closed, waiting=waiting)
 
 
 def business_days_left(request: RecordsRequest, rules: RecordsRules, today: date) -> int:

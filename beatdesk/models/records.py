@@ -22,6 +22,7 @@ class RequestState(StrEnum):
     RELEASED_IN_PART = "released_in_part"
     DENIED = "denied"
     WITHDRAWN = "withdrawn"
+    WAITING = "waiting_for_requester"  # a clarification, fee or narrowing (records_tolling)
 
     @property
     def label(self) -> str:
