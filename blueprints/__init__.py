@@ -23,3 +23,7 @@ BLUEPRINTS = (public_bp, auth_bp, console_bp, admin_bp, districts_bp, posts_bp, 
               media_bp, terms_bp, checks_bp, records_bp, comments_bp, moderation_bp,
               archive_bp, checkpoints_bp, notification_settings_bp, outbox_bp,
               platform_accounts_bp, reading_room_bp, reading_room_staff_bp)
+
+from .records_tolling import bp as records_tolling_bp  # noqa: E402
+
+BLUEPRINTS += (records_tolling_bp,)
