@@ -1,0 +1,507 @@
+"""Acceptance 4 of issue 12: axe-core finds no WCAG 2.1 AA violations on any page a person sees,
+at desktop (1280x800) and phone (375x812) widths, and no page scrolls sideways on the phone.
+
+Every GET endpoint of the app is either in ``PAGES`` (visited with the demo department's data, as
+the role that works there, or anonymously) or in ``NOT_PAGES`` (what a browser does not show as a
+page); ``test_every_get_endpoint_is_visited_or_excluded`` fails as soon as a new one is neither.
+Besides the endpoints, ``PAGES`` has each role's dashboard, the states of a post, error pages and
+forms sent back with their errors.
+"""
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Callable
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from flask import url_for
+from sqlalchemy import select
+
+from beatdesk import clock, demo, posts, terms
+from beatdesk.context import Actor
+from beatdesk.models import (Category, Comment, CommentState, District, MediaInquiry,
+                             PlatformAccount, Post, PostState, User)
+from beatdesk.models.archive import ArchiveRecord, DispositionRun
+from beatdesk.models.records import RecordsRequest, Release, SnapshotItem
+from beatdesk.models.terms import TermsVersion
+from beatdesk.roles import Role
+from blueprints.database import db
+
+from ..conftest import Factory, _truncate_all, make_app
+from .conftest import CHROMIUM, TIMEOUT_MS, password_step, serve
+
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 375, "height": 812}
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+               "resultTypes": ["violations"]}
+ANONYMOUS = ""
+
+# GET endpoints that are not pages: nothing for axe to read, or nothing a person navigates to.
+NOT_PAGES = {
+    "static": "stylesheets, scripts and icons",
+    "public.healthz": "plain-text health check for the load balancer",
+    "public.department_feed": "Atom and RSS feeds (XML for feed readers)",
+    "public.district_feed": "Atom and RSS feeds (XML for feed readers)",
+    "checkpoints.as_json": "the archive checkpoints as JSON, for scripts",
+    "media.image": "a published image (the bytes of a JPEG or PNG)",
+    "posts.image": "a post's image in the console (the bytes of a JPEG or PNG)",
+    "records.download": "a release package (a ZIP download)",
+}
+
+
+@dataclass
+class World:
+    """Ids of the seeded objects the pages' addresses need."""
+    district: int = 0
+    district_slug: str = ""
+    unapproved_district: int = 0
+    post: dict[str, int] = field(default_factory=dict)  # state -> a post in district 1 (or any)
+    public_post: int = 0
+    edited_post: int = 0  # a post with two revisions
+    held_comment: int = 0
+    inquiry: int = 0
+    request_open: int = 0  # an open records request with items attached
+    item: int = 0
+    request_released: int = 0
+    archive_record: int = 0
+    disposition_run: int = 0
+    user: int = 0
+    platform_account: int = 0
+    terms_published: int = 0
+    terms_number: int = 0
+    terms_draft: int = 0
+    staff_with_code: str = ""  # a non-demo login with an authenticator (the code page)
+    staff_to_enrol: str = ""  # a non-demo login without one (the enrolment page)
+
+
+@dataclass
+class Page:
+    """One page to check: the endpoint it shows, who looks at it, how to get there."""
+    what: str
+    login: str  # a demo login, or ANONYMOUS
+    endpoint: str
+    args: Callable[[World], dict] = lambda w: {}
+    status: int = 200
+    # Instead of opening the address: reach the page by doing something; returns the status.
+    action: Callable[["Visit"], int] | None = None
+
+    @property
+    def id(self) -> str:
+        return re.sub(r"[^a-z0-9]+", "-", self.what.lower()).strip("-")
+
+
+@dataclass
+class Visit:
+    page: object  # the Playwright page, already at the endpoint's address
+    server: object
+    world: World
+    path: str
+
+
+# --- actions that reach pages an address alone does not show ------------------------------------
+
+def submit(button: str) -> Callable[[Visit], int]:
+    """Send the page's form as it stands (empty, mostly) and land on the page with its errors."""
+    def _submit(v: Visit) -> int:
+        v.page.goto(v.path)
+        # The server's messages are the page under test, not the browser's own bubbles.
+        v.page.evaluate("document.querySelectorAll('form').forEach(f => f.noValidate = true)")
+        with v.page.expect_navigation() as nav:
+            v.page.get_by_role("button", name=button, exact=True).first.click()
+        return nav.value.status
+    return _submit
+
+
+def post_without_token(v: Visit) -> int:
+    """A form sent without its CSRF token (an expired form): the refusal page."""
+    v.page.goto(url_of(v.server, "console.dashboard"))
+    with v.page.expect_navigation() as nav:
+        v.page.evaluate("""path => { const f = document.createElement('form');
+            f.method = 'post'; f.action = path; document.body.append(f); f.submit(); }""",
+                        v.path)
+    return nav.value.status
+
+
+def wrong_password(v: Visit) -> int:
+    v.page.context.clear_cookies()
+    v.page.goto(v.path)
+    v.page.get_by_label("Log-on ID", exact=True).fill("d1.rep1")
+    v.page.get_by_label("Password", exact=True).fill("not-the-password")
+    with v.page.expect_navigation() as nav:
+        v.page.get_by_role("button", name="Continue", exact=True).click()
+    return nav.value.status
+
+
+def code_page(wrong: bool) -> Callable[[Visit], int]:
+    def _code(v: Visit) -> int:
+        v.page.context.clear_cookies()
+        password_step(v.page, v.world.staff_with_code)
+        if not wrong:
+            return 200 if v.page.url.endswith("/login/verify") else 0
+        v.page.get_by_label("6-digit code", exact=True).fill("000000")
+        with v.page.expect_navigation() as nav:
+            v.page.get_by_role("button", name="Sign in", exact=True).click()
+        return nav.value.status
+    return _code
+
+
+def enrol_page(v: Visit) -> int:
+    v.page.context.clear_cookies()
+    password_step(v.page, v.world.staff_to_enrol)
+    return 200 if v.page.url.endswith("/login/enroll") else 0
+
+
+def idle_session(v: Visit) -> int:
+    """A session idle for 31 minutes: the console sends its user to unlock it."""
+    app = v.server.app
+    with app.test_request_context():
+        user = db().scalar(select(User).where(User.login_id == "d1.rep1"))
+        now = clock.utcnow().timestamp()
+        cookie = app.session_interface.get_signing_serializer(app).dumps(
+            {"_user_id": user.get_id(), "_fresh": True, "_permanent": True, "auth_at": now - 1900,
+             "last_seen": now - 1860})
+    v.page.context.clear_cookies()
+    v.page.context.add_cookies([{"name": app.config["SESSION_COOKIE_NAME"], "value": cookie,
+                                 "url": v.server.url}])
+    response = v.page.goto(url_of(v.server, "console.dashboard"))
+    return response.status if "/unlock" in v.page.url else 0
+
+
+def untrusted_network(v: Visit) -> int:
+    """The sign-in page asked for from an address outside the trusted networks."""
+    import ipaddress
+    networks = v.server.app.extensions["beatdesk.trusted_networks"]
+    saved = list(networks)
+    networks[:] = [ipaddress.ip_network("198.51.100.0/24")]
+    try:
+        return v.page.goto(v.path).status
+    finally:
+        networks[:] = saved
+
+
+def dashboard(login: str) -> Page:
+    return Page(f"dashboard of {login}", login, "console.dashboard")
+
+
+POST_STATES = ("draft", "awaiting_sergeant", "awaiting_news_affairs", "approved", "scheduled",
+               "held", "published", "discontinued", "rejected")
+
+
+def post_detail(state: str, login: str) -> Page:
+    return Page(f"console post, {state}", login, "posts.detail",
+                lambda w: {"post_id": w.post[state]})
+
+
+PAGES = [
+    # The public site, anonymously.
+    Page("public front page", ANONYMOUS, "public.index"),
+    Page("public district page", ANONYMOUS, "public.district", lambda w: {"slug": w.district_slug}),
+    Page("public post with comments", ANONYMOUS, "public.post",
+         lambda w: {"post_id": w.public_post}),
+    Page("public terms", ANONYMOUS, "public.terms_current"),
+    Page("public terms version", ANONYMOUS, "public.terms_version",
+         lambda w: {"number": w.terms_number}),
+    Page("archive checkpoints", ANONYMOUS, "checkpoints.page"),
+    Page("public not found", ANONYMOUS, "public.district", lambda w: {"slug": "no-such-district"},
+         status=404),
+    # Signing in.
+    Page("sign-in", ANONYMOUS, "auth.login"),
+    Page("sign-in after a wrong password", ANONYMOUS, "auth.login", status=401,
+         action=wrong_password),
+    Page("code step", ANONYMOUS, "auth.verify", action=code_page(wrong=False)),
+    Page("code step after a wrong code", ANONYMOUS, "auth.verify", status=401,
+         action=code_page(wrong=True)),
+    Page("enrolment", ANONYMOUS, "auth.enroll", action=enrol_page),
+    Page("unlock an idle session", ANONYMOUS, "auth.unlock", action=idle_session),
+    Page("console from an untrusted network", ANONYMOUS, "auth.login", status=403,
+         action=untrusted_network),
+    # Every role's start.
+    *(dashboard(login) for login in ("admin", "news", "records", "d1.rep1", "d1.sergeant",
+                                     "d1.commander")),
+    Page("account", "d1.rep1", "console.account"),
+    Page("change password", "d1.rep1", "console.change_password"),
+    Page("change password with errors", "d1.rep1", "console.change_password", status=400,
+         action=submit("Change password")),
+    Page("notification settings", "d1.sergeant", "notification_settings.index"),
+    Page("writing checks", "d1.rep1", "checks.rules"),
+    # Posts.
+    Page("posts list", "d1.sergeant", "posts.index"),
+    Page("needs attention, representative", "d1.rep1", "posts.attention"),
+    Page("needs attention, sergeant", "d1.sergeant", "posts.attention"),
+    Page("needs attention, news affairs", "news", "posts.attention"),
+    Page("new post", "d1.rep1", "posts.new"),
+    Page("new post with errors", "d1.rep1", "posts.new", status=400, action=submit("Save draft")),
+    *(post_detail(state, login) for state, login in zip(POST_STATES, (
+        "d1.rep1", "d1.sergeant", "news", "d1.rep1", "d1.rep1", "d1.sergeant", "d1.commander",
+        "d1.sergeant", "news"))),
+    Page("edit post", "d1.rep1", "posts.edit", lambda w: {"post_id": w.edited_post}),
+    Page("post history", "d1.rep1", "posts.history", lambda w: {"post_id": w.edited_post}),
+    Page("post revision", "d1.rep1", "posts.revision",
+         lambda w: {"post_id": w.edited_post, "number": 1}),
+    Page("post changes between revisions", "d1.rep1", "posts.diff",
+         lambda w: {"post_id": w.edited_post}),
+    Page("news affairs queue", "news", "posts.news_affairs_queue"),
+    Page("sergeant review", "d1.sergeant", "posts.sergeant_queue"),
+    # Media inquiries.
+    Page("media inquiries", "news", "inquiries.index"),
+    Page("media inquiry", "news", "inquiries.detail", lambda w: {"inquiry_id": w.inquiry}),
+    Page("new media inquiry", "d1.rep1", "inquiries.new"),
+    Page("new media inquiry with errors", "d1.rep1", "inquiries.new", status=400,
+         action=submit("Send to News Affairs")),
+    # Comment moderation.
+    Page("moderation queue", "d1.sergeant", "moderation.queue"),
+    Page("comment in moderation", "d1.sergeant", "moderation.comment",
+         lambda w: {"comment_id": w.held_comment}),
+    Page("commenter blocks", "d1.sergeant", "moderation.blocks"),
+    Page("moderation report", "d1.sergeant", "moderation.report"),
+    Page("screening keywords", "admin", "moderation.keywords"),
+    Page("screening keywords with errors", "admin", "moderation.keywords", status=400,
+         action=submit("Add")),
+    # Districts.
+    Page("districts", "admin", "districts.index"),
+    Page("district", "d1.commander", "districts.detail", lambda w: {"district_id": w.district}),
+    Page("district awaiting approval", "admin", "districts.detail",
+         lambda w: {"district_id": w.unapproved_district}),
+    Page("edit district", "admin", "districts.edit", lambda w: {"district_id": w.district}),
+    Page("new district", "admin", "districts.new"),
+    Page("new district with errors", "admin", "districts.new", status=400,
+         action=submit("Create district")),
+    Page("representatives registry", "news", "districts.registry"),
+    # Administration.
+    Page("staff accounts", "admin", "admin.users"),
+    Page("staff account", "admin", "admin.user_detail", lambda w: {"user_id": w.user}),
+    Page("edit staff account", "admin", "admin.edit_user", lambda w: {"user_id": w.user}),
+    Page("reset password", "admin", "admin.reset_password", lambda w: {"user_id": w.user}),
+    Page("new staff account", "admin", "admin.new_user"),
+    Page("new staff account with errors", "admin", "admin.new_user", status=400,
+         action=submit("Create account")),
+    Page("department", "admin", "admin.department"),
+    Page("audit log", "admin", "admin.audit_log"),
+    Page("check phrases", "admin", "checks.terms"),
+    Page("check phrases with errors", "admin", "checks.terms", status=400,
+         action=submit("Add phrase")),
+    Page("terms versions", "admin", "terms.index"),
+    Page("terms version", "admin", "terms.detail", lambda w: {"version_id": w.terms_published}),
+    Page("edit terms draft", "admin", "terms.edit", lambda w: {"version_id": w.terms_draft}),
+    Page("new terms", "admin", "terms.new"),
+    Page("platform accounts", "admin", "platform_accounts.index"),
+    Page("connect a platform account", "admin", "platform_accounts.connect",
+         lambda w: {"name": "mastodon"}),
+    Page("connect a platform account with errors", "admin", "platform_accounts.connect",
+         lambda w: {"name": "mastodon"}, status=400, action=submit("Connect")),
+    Page("replace platform credentials", "admin", "platform_accounts.credentials",
+         lambda w: {"account_id": w.platform_account}),
+    Page("failed sends", "admin", "outbox.dead"),
+    # Records and the archive.
+    Page("records requests", "records", "records.dashboard"),
+    Page("records request, open", "records", "records.detail",
+         lambda w: {"request_id": w.request_open}),
+    Page("records request, released", "records", "records.detail",
+         lambda w: {"request_id": w.request_released}),
+    Page("records item", "records", "records.item",
+         lambda w: {"request_id": w.request_open, "item_id": w.item}),
+    Page("records release", "records", "records.release_package",
+         lambda w: {"request_id": w.request_open}),
+    Page("records archive search", "records", "records.search_archive",
+         lambda w: {"request_id": w.request_open}),
+    Page("new records request", "records", "records.new"),
+    Page("new records request with errors", "records", "records.new", status=400,
+         action=submit("Log request")),
+    Page("archive search", "records", "archive.search"),
+    Page("archive record", "records", "archive.record",
+         lambda w: {"record_id": w.archive_record}),
+    Page("dispositions", "records", "archive.dispositions"),
+    Page("disposition run", "records", "archive.disposition",
+         lambda w: {"run_id": w.disposition_run}),
+    Page("legal holds", "records", "archive.holds"),
+    Page("saved searches", "records", "archive.saved_searches"),
+    Page("verify the archive", "records", "archive.verify_page"),
+    Page("retention schedules", "admin", "archive.schedules"),
+    # Error pages in the console.
+    Page("console not found", "d1.rep1", "posts.detail", lambda w: {"post_id": 999999},
+         status=404),
+    Page("console not allowed", "d1.rep1", "admin.users", status=403),
+    Page("form sent without its token", "d1.rep1", "posts.new", status=400,
+         action=post_without_token),
+]
+
+
+# --- the demo department, served; one signed-in browser context per role --------------------------
+
+def _seed_world(session, media_root, release_root) -> World:
+    demo.seed(session, media_root=media_root, release_root=release_root)
+    session.commit()
+    w = World()
+    first = session.scalar(select(District).where(District.number == 1))
+    w.district, w.district_slug = first.id, first.slug
+    w.unapproved_district = session.scalar(
+        select(District.id).where(District.approved_at.is_(None)))
+    for state in POST_STATES:
+        w.post[state] = session.scalar(
+            select(Post.id).where(Post.state == state)
+            .order_by((Post.district_id != first.id), Post.id))
+    w.public_post = session.scalar(
+        select(Comment.post_id).join(Post, Post.id == Comment.post_id)
+        .where(Comment.state == CommentState.VISIBLE, Post.state == PostState.PUBLISHED)
+        .order_by(Comment.post_id))
+    # A second revision of a district 1 draft, written by its author.
+    draft = session.get(Post, w.post["draft"])
+    author = session.get(User, draft.author_id)
+    posts.edit_post(session, Actor(author, "127.0.0.1"), draft, posts.PostData(
+        category=draft.category, body=draft.current_revision.body + "\n\nUpdated: the time "
+                                       "changed to 7 PM."))
+    w.edited_post = draft.id
+    w.held_comment = session.scalar(select(Comment.id).where(
+        Comment.district_id == first.id, Comment.state == CommentState.HELD).order_by(Comment.id))
+    w.inquiry = session.scalar(select(MediaInquiry.id).order_by(MediaInquiry.id))
+    w.request_released = session.scalar(select(Release.request_id).order_by(Release.id))
+    open_with_items = session.execute(
+        select(SnapshotItem.request_id, SnapshotItem.id)
+        .join(RecordsRequest, RecordsRequest.id == SnapshotItem.request_id)
+        .where(RecordsRequest.id != w.request_released).order_by(SnapshotItem.id)).first()
+    w.request_open, w.item = open_with_items
+    w.archive_record = session.scalar(select(ArchiveRecord.id).order_by(ArchiveRecord.id))
+    w.disposition_run = session.scalar(select(DispositionRun.id).order_by(DispositionRun.id))
+    w.user = session.scalar(select(User.id).where(User.login_id == "d1.rep1"))
+    w.platform_account = session.scalar(select(PlatformAccount.id).order_by(PlatformAccount.id))
+    published = terms.current_terms(session)
+    w.terms_published, w.terms_number = published.id, published.number
+    admin = session.scalar(select(User).where(User.login_id == "admin"))
+    draft_terms = terms.create_draft(session, Actor(admin, "127.0.0.1"), terms.TermsData(
+        title=published.title, source_markdown=published.source_markdown,
+        summary_of_changes="Clearer wording of the rules on links."))
+    session.flush()
+    w.terms_draft = draft_terms.id
+    factory = Factory(session)
+    w.staff_with_code = factory.user(Role.SERGEANT, first).login_id
+    w.staff_to_enrol = factory.user(Role.REPRESENTATIVE, first, totp=False).login_id
+    session.commit()
+    missing = [name for name, value in vars(w).items() if value in (0, None, "")]
+    missing += [state for state, value in w.post.items() if value is None]
+    assert not missing, f"the demo department has nothing for {missing}"
+    return w
+
+
+@pytest.fixture(scope="module")
+def demo_site(database_template, tmp_path_factory):
+    root = tmp_path_factory.mktemp("every-page")
+    if isinstance(database_template, str):
+        _truncate_all(database_template)
+        url = database_template
+    else:
+        import shutil
+        shutil.copyfile(database_template, root / "beatdesk.db")
+        url = f"sqlite:///{root / 'beatdesk.db'}"
+    app = make_app(url, WTF_CSRF_ENABLED=True, SERVER_NAME=None, BEATDESK_ENV="demo",
+                   MEDIA_ROOT=str(root / "media"), RELEASE_ROOT=str(root / "releases"))
+    app.instance_path = str(root)
+    with app.app_context():
+        world = _seed_world(db(), root / "media", root / "releases")
+    for server in serve(app):
+        yield server, world
+
+
+@pytest.fixture(scope="module")
+def browser_pages(demo_site):
+    """``browser_pages(login)``: a page in a context signed in as that demo login (made once)."""
+    from playwright.sync_api import sync_playwright
+    import os
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.skip(f"Chromium not found at {CHROMIUM}")
+    server, _ = demo_site
+    pages = {}
+    with sync_playwright() as p:
+        from .conftest import CHROMIUM_ARGS
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+
+        def _page(login: str):
+            if login not in pages:
+                context = browser.new_context(base_url=server.url, viewport=DESKTOP)
+                context.set_default_timeout(TIMEOUT_MS)
+                context.set_default_navigation_timeout(TIMEOUT_MS)
+                page = context.new_page()
+                if login:
+                    password_step(page, login, demo.DEMO_PASSWORD)
+                    assert page.url.endswith("/console/"), f"{login} could not sign in"
+                pages[login] = page
+            return pages[login]
+
+        yield _page
+        browser.close()
+
+
+def url_of(server, endpoint: str, **args) -> str:
+    with server.app.test_request_context():
+        return url_for(endpoint, **args)
+
+
+# --- the checks ---------------------------------------------------------------------------------
+
+_axe = Axe()
+
+
+def axe_findings(page, width: str) -> list[str]:
+    """axe-core's WCAG 2.1 A and AA rules on the page as it stands, one line per element."""
+    if not page.evaluate("typeof window.axe === 'object'"):  # injected once per document
+        page.evaluate(_axe.axe_script)
+    response = page.evaluate("options => axe.run(document, options)", AXE_OPTIONS)
+    assert response["testEngine"]["name"] == "axe-core" and response["passes"], \
+        f"axe checked nothing on {page.url}"
+    return [f"{width} {v['id']} [{v['impact']}] {' '.join(map(str, node['target']))}: "
+            f"{v['help']}\n      {node['html'][:200]}"
+            for v in response["violations"] for node in v["nodes"]]
+
+
+def sideways_scroll(page) -> list[str]:
+    """What sticks out past the right edge of a phone's screen (empty when nothing does)."""
+    width, inner = page.evaluate(
+        "[document.scrollingElement.scrollWidth, window.innerWidth]")
+    if width <= inner + 1:
+        return []
+    culprits = page.evaluate("""inner => {
+        const past = e => e.getBoundingClientRect().left + Math.max(
+            e.getBoundingClientRect().width, e.scrollWidth) > inner + 1;
+        return [...document.querySelectorAll('body *')]
+        .filter(e => past(e) && ![...e.children].some(past))
+        .slice(0, 5).map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+                         + (e.className && typeof e.className === 'string'
+                            ? '.' + e.className.trim().split(/\\s+/).join('.') : ''));
+        }""", inner)
+    return [f"375x812 scrolls sideways: {width}px wide in a {inner}px screen; "
+            f"past the edge: {', '.join(culprits)}"]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("spec", PAGES, ids=[p.id for p in PAGES])
+def test_page_has_no_axe_violations_at_desktop_and_phone_widths(spec: Page, demo_site,
+                                                                 browser_pages):
+    server, world = demo_site
+    page = browser_pages(spec.login)
+    page.set_viewport_size(DESKTOP)
+    path = url_of(server, spec.endpoint, **spec.args(world))
+    if spec.action:
+        status = spec.action(Visit(page, server, world, path))
+    else:
+        response = page.goto(path)
+        status = response.status
+        assert page.url == server.url + path, f"{spec.what}: {path} went to {page.url}"
+    assert status == spec.status, f"{spec.what}: {path} answered {status}, not {spec.status}"
+
+    findings = axe_findings(page, "1280x800")
+    page.set_viewport_size(PHONE)
+    findings += axe_findings(page, "375x812")
+    findings += sideways_scroll(page)
+    if findings:
+        pytest.fail(f"{spec.what} ({page.url}, as {spec.login or 'a visitor'}):\n  "
+                    + "\n  ".join(findings), pytrace=False)
+
+
+def test_every_get_endpoint_is_visited_or_excluded():
+    """A new page must join ``PAGES`` (or, if it is not a page, ``NOT_PAGES`` with a reason)."""
+    app = make_app("sqlite://")
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if "GET" in rule.methods}
+    visited = {p.endpoint for p in PAGES}
+    assert not endpoints - visited - NOT_PAGES.keys(), \
+        "GET endpoints neither visited by this test nor excluded from it"
+    assert not (visited | NOT_PAGES.keys()) - endpoints, "endpoints that no longer exist"
+    assert not visited & NOT_PAGES.keys(), "endpoints both visited and excluded"
