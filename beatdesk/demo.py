@@ -27,8 +27,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from beatdesk import (accounts, archive_search, checkpoints, clock, comments, districts,
-                      inquiries, media, moderation, passwords, posts, records, release,
-                      representatives, retention, terms)
+                      inquiries, media, moderation, passwords, posts, records, records_tolling,
+                      release, representatives, retention, terms)
 from beatdesk.accounts import UserData
 from beatdesk.archive_search import SearchCriteria
 from beatdesk.checkpoints import ArchiveKey
@@ -38,7 +38,7 @@ from beatdesk.districts import DepartmentData, DistrictData
 from beatdesk.due_dates import add_business_days, due_date, rules_for
 from beatdesk.models import (Category, District, ModerationMode, Platform, Post, PostState,
                              RepresentativeDesignation, User)
-from beatdesk.models.records import ReceivedVia, RequestState
+from beatdesk.models.records import ReceivedVia, RecordsRequest, RequestState
 from beatdesk.models.platforms import (AttemptOutcome, OutboxKind, OutboxRow, OutboxState,
                                        PlatformAccount)
 from beatdesk.platforms import accounts as platform_accounts
@@ -149,6 +149,16 @@ class _Month:
     timezone: str
 
 
+SEED_ADDR = "demo-seed"  # the client address the seed's audit records carry
+# What the department calls its social media directive: policy findings cite it by this name.
+DIRECTIVE_NAME = "Demo City Police General Order G12-04, Social Media"
+
+
+def _as(people: dict[str, User], login: str) -> Actor:
+    """The demo account ``login`` acting during seeding."""
+    return Actor(people[login], SEED_ADDR)
+
+
 def _create(session: Session, month: _Month) -> None:
     month.clock.ago(35)
     admin = accounts.bootstrap_admin(session, UserData(
@@ -156,11 +166,11 @@ def _create(session: Session, month: _Month) -> None:
         login_id="admin", email="admin@demo-pd.example", role=Role.ADMIN, district_id=None),
         DEMO_PASSWORD)
     admin.demo_account = True
-    actor = Actor(user=admin, client_addr="demo-seed")
+    actor = Actor(admin, SEED_ADDR)
     districts.save_department(session, actor, DepartmentData(
         name="Demo City Police Department", official_website="https://police.demo-city.example",
         contact_phone="+1 312-555-0100", contact_email="info@demo-pd.example",
-        contact_address="3510 S Michigan Ave, Demo City"))
+        contact_address="3510 S Michigan Ave, Demo City", directive_name=DIRECTIVE_NAME))
 
     people = [
         ("Noor News", "Director", "", "news", Role.NEWS_AFFAIRS, None),
@@ -170,32 +180,20 @@ def _create(session: Session, month: _Month) -> None:
         district = districts.create_district(session, actor, _district_data(number, name, slug,
                                                                              intro))
         districts.approve_district(session, actor, district)
-        tag = f"d{number}"
-        people += [
-            (f"Casey Commander {number}", "Commander", f"{number}00", f"{tag}.commander",
-             Role.COMMANDER, district.id),
-            (f"Sam Sergeant {number}", "Sergeant", f"{number}01", f"{tag}.sergeant",
-             Role.SERGEANT, district.id),
-            (f"Riley Rep {number}", "Police Officer", f"{number}02", f"{tag}.rep1",
-             Role.REPRESENTATIVE, district.id),
-            (f"Jordan Rep {number}", "Police Officer", f"{number}03", f"{tag}.rep2",
-             Role.REPRESENTATIVE, district.id),
-        ]
-        if number == DISTRICTS[0][0]:  # someone for the commander to rotate in
-            people.append((f"Morgan Standby {number}", "Police Officer", f"{number}04",
-                           f"{tag}.rep3", Role.REPRESENTATIVE, district.id))
-    created = {}
+        people += [(f"{first} {number}", rank, f"{number}{suffix:02d}", f"d{number}.{login}",
+                    role, district.id)
+                   for suffix, (first, rank, login, role) in enumerate(DISTRICT_STAFF)
+                   if login != "rep3" or number == DISTRICTS[0][0]]
+    created = {"admin": admin}
     for index, (name, rank, star, login, role, district_id) in enumerate(people, start=2):
         created[login] = accounts.create_user(session, actor, UserData(
             full_name=name, rank=rank, star_number=star, employee_number=f"D-{index:04d}",
             login_id=login, email=f"{login}@demo-pd.example", role=role,
             district_id=district_id), DEMO_PASSWORD, demo_account=True)
-    created["admin"] = admin
     for number, *_ in DISTRICTS:
-        commander = created[f"d{number}.commander"]
-        district = commander.district
+        commander = _as(created, f"d{number}.commander")
         for rep in ("rep1", "rep2"):
-            representatives.designate(session, Actor(commander, "demo-seed"), district,
+            representatives.designate(session, commander, commander.user.district,
                                       created[f"d{number}.{rep}"].id)
     _demo_platform_accounts(session, actor)
     _demo_posts(session, created, month)
@@ -208,6 +206,17 @@ def _create(session: Session, month: _Month) -> None:
     districts.create_district(session, actor, _district_data(
         19, "Lakeview", "lakeview", "The 19th District page will share safety alerts, beat "
         "meetings and events for Lakeview and the lakefront."))
+
+
+# Each district's staff: (first name, rank, log-on ID after "d<number>.", role); star numbers
+# follow the order. Only Central has a standby representative, for its commander to rotate in.
+DISTRICT_STAFF = [
+    ("Casey Commander", "Commander", "commander", Role.COMMANDER),
+    ("Sam Sergeant", "Sergeant", "sergeant", Role.SERGEANT),
+    ("Riley Rep", "Police Officer", "rep1", Role.REPRESENTATIVE),
+    ("Jordan Rep", "Police Officer", "rep2", Role.REPRESENTATIVE),
+    ("Morgan Standby", "Police Officer", "rep3", Role.REPRESENTATIVE),
+]
 
 
 def _district_data(number: int, name: str, slug: str, intro: str) -> DistrictData:
@@ -326,11 +335,13 @@ POSTS = [
      "Bike rodeo", "held"),
     # Still in the works.
     (1, "rep1", 2, C.SUCCESS_STORY, "Officers arrested a man wanted for a string of armed "
-     "robberies on the riverfront, after a foot chase on Lower Wacker.", None, "returned"),
+     "robberies on the riverfront, after a foot chase on Lower Wacker.", "Arrest made",
+     "returned"),
     (1, "rep1", 1, C.SPECIAL_EVENT, "Officers arrested three people at the Thanksgiving parade "
-     "after a fight near the reviewing stand. No one was seriously hurt.", None, "approved"),
+     "after a fight near the reviewing stand. No one was seriously hurt.", "Parade",
+     "approved"),
     (1, "rep1", 1, C.COMMUNITY_ALERT, "A shooting near Clark and Lake this afternoon left one "
-     "person injured. Avoid the area while officers investigate.", None,
+     "person injured. Avoid the area while officers investigate.", "Avoid the area",
      "awaiting_news_affairs"),
     (7, "rep2", 0.5, C.SUCCESS_STORY, "Officers arrested two people after a string of "
      "catalytic converter thefts near 47th Street. Thank you to the neighbours who called it "
@@ -341,12 +352,12 @@ POSTS = [
     (1, "rep1", 0.2, C.RECRUITMENT, "Cadet program information night: January 8, 6 pm, at "
      "the district station. For ages 16 to 20.", "Cadet night", "scheduled"),
     (7, "rep1", 0.2, C.BEAT_MEETING, "Beat 713 meets next Tuesday at 6:30 pm at the "
-     "Englewood library. Bring your questions about street lighting.", None,
+     "Englewood library. Bring your questions about street lighting.", "Beat meeting",
      "scheduled_soon"),
     (12, "rep1", 0.1, C.COMMUNITY_EVENT, "Coffee with a Cop next month at the Elm Street cafe: "
-     "date to follow.", None, "draft"),
+     "date to follow.", "Coffee with a Cop", "draft"),
     (7, "rep2", 6, C.COMMUNITY_ALERT, "Officers arrested a driver after a police chase that "
-     "ended in a crash on 59th Street. Squad car video to follow.", None, "rejected"),
+     "ended in a crash on 59th Street. Squad car video to follow.", "Squad car", "rejected"),
 ]
 SCENES = {  # picture title -> (background, accent)
     "Beat meeting": ("#1d3557", "#f1faee"), "Lock your car": ("#264653", "#e9c46a"),
@@ -357,7 +368,9 @@ SCENES = {  # picture title -> (background, accent)
     "Winter lights": ("#03045e", "#caf0f8"), "Food drive": ("#386641", "#f2e8cf"),
     "Safety talk": ("#22223b", "#c9ada7"), "Hot chocolate": ("#582f0e", "#ede0d4"),
     "Bike rodeo": ("#023047", "#ffb703"), "Open house": ("#2b2d42", "#edf2f4"),
-    "Cadet night": ("#1b263b", "#e0e1dd"),
+    "Cadet night": ("#1b263b", "#e0e1dd"), "Arrest made": ("#0b090a", "#e5383b"),
+    "Parade": ("#370617", "#ffba08"), "Avoid the area": ("#212529", "#ffd60a"),
+    "Squad car": ("#001d3d", "#ffc300"),
 }
 ACK_REASONS = {
     "advertising": "The business donated to the event; thanking it is not an endorsement.",
@@ -382,25 +395,45 @@ def _picture(title: str, seed: int) -> bytes:
     return out.getvalue()
 
 
+# News Affairs' word on a notable post, by fate (any other notable post is approved as written).
+NEWS_DECISIONS = {
+    "rejected": (posts.reject, "Pursuit video is not released before the review board has "
+                               "seen it; the arrest itself was in the department's statement."),
+    "returned": (posts.return_post, "Please leave out where the chase ended and say only that "
+                                    "the man is in custody; charges are pending. Then send it "
+                                    "back to us."),
+}
+# Who takes a published post down, how many days after it went out, and why.
+DISCONTINUATIONS = {
+    "discontinued_by_sergeant": ("sergeant", 1, "The station front desk is not staffed "
+                                 "overnight this month; the drop-off hours were wrong."),
+    "discontinued_by_news": ("news", 0.5, "Duplicates the department-wide alert published this "
+                             "morning; one post keeps the replies together."),
+}
+# Fates whose post stops where it is once submitted (and News Affairs has had its say).
+UNPUBLISHED = {"awaiting_news_affairs", "returned", "approved", "rejected"}
+SCHEDULED_SOON = timedelta(minutes=5)  # the worker beside `bin/demo` publishes it while you look
+
+
+def _images(store: media.MediaStore | None, picture: str | None, index: int,
+            number: int) -> list[posts.NewImage]:
+    if not picture or store is None:
+        return []
+    processed = media.process_image(_picture(picture, index), f"{picture}.jpg",
+                                    max_bytes=10 * 1024 * 1024)
+    return [posts.NewImage(image=processed, storage_key=store.save(processed),
+                           alt_text=f"Poster: {picture}, {DISTRICT_NAMES[number]} District",
+                           credit="Demo City Police Department", attested=True)]
+
+
 def _demo_posts(session: Session, people: dict[str, User], month: _Month) -> None:
     store = media.MediaStore(Path(month.media_root)) if month.media_root else None
-    sergeant = {number: Actor(people[f"d{number}.sergeant"], "demo-seed")
-                for number, *_ in DISTRICTS}
-    news = Actor(people["news"], "demo-seed")
     later: list[tuple[Post, str]] = []
     for index, (number, who, days, category, body, picture, fate) in enumerate(POSTS):
         month.clock.ago(days, hours=2)
-        author = Actor(people[f"d{number}.{who}"], "demo-seed")
-        new_images = []
-        if picture and store is not None:
-            processed = media.process_image(_picture(picture, index), f"{picture}.jpg",
-                                            max_bytes=10 * 1024 * 1024)
-            new_images.append(posts.NewImage(
-                image=processed, storage_key=store.save(processed),
-                alt_text=f"Poster: {picture}, {DISTRICT_NAMES[number]} District",
-                credit="Demo City Police Department", attested=True))
+        author = _as(people, f"d{number}.{who}")
         post = posts.create_post(session, author, author.user.district, posts.PostData(
-            category=category, body=body, new_images=new_images))
+            category=category, body=body, new_images=_images(store, picture, index, number)))
         session.flush()
         if fate == "draft":
             continue
@@ -408,49 +441,30 @@ def _demo_posts(session: Session, people: dict[str, User], month: _Month) -> Non
             if finding["severity"] == "warning":
                 posts.acknowledge(session, author, post, finding["rule"],
                                   ACK_REASONS.get(finding["rule"], "Checked with the sergeant."))
-        if fate == "held":
-            posts.submit(session, author, post)
-            month.clock.ago(days, hours=1.5)
-            posts.schedule(session, author, post, clock.utcnow() + timedelta(hours=1))
-            later.append((post, fate))
-            continue
+        posts.submit(session, author, post)
         if fate == "awaiting_sergeant":
-            posts.submit(session, author, post)
             posts.request_sergeant_review(session, author, post)
             continue
-        posts.submit(session, author, post)
-        if fate == "rejected":
+        if fate == "held":
+            month.clock.ago(days, hours=1.5)
+            posts.schedule(session, author, post, clock.utcnow() + timedelta(hours=1))
+        if post.state is PostState.AWAITING_NEWS_AFFAIRS and fate != "awaiting_news_affairs":
             month.clock.ago(days, hours=1)
-            posts.reject(session, news, post, "Pursuit video is not released before the review "
-                                              "board has seen it; the arrest itself was in the "
-                                              "department's statement.")
+            decide, note = NEWS_DECISIONS.get(fate, (posts.approve, "Approved as written."))
+            decide(session, _as(people, "news"), post, note)
+        if fate in UNPUBLISHED:
             continue
-        if post.state is PostState.AWAITING_NEWS_AFFAIRS:
-            if fate == "awaiting_news_affairs":
-                continue
-            month.clock.ago(days, hours=1)
-            if fate == "returned":
-                posts.return_post(session, news, post, "Please leave out where the chase ended "
-                                  "and say only that the man is in custody; charges are pending."
-                                  " Then send it back to us.")
-                continue
-            posts.approve(session, news, post, "Approved as written.")
-            if fate == "approved":
-                continue
-        if fate in ("scheduled", "scheduled_soon"):
+        if fate in ("held", "scheduled", "scheduled_soon"):
             later.append((post, fate))
             continue
         month.clock.ago(days, hours=0.5)
         held = posts.publish(session, author, post)
         assert held is None, held
-        if fate == "discontinued_by_sergeant":
-            month.clock.ago(days - 1)
-            posts.discontinue(session, sergeant[number], post, "The station front desk is not "
-                              "staffed overnight this month; the drop-off hours were wrong.")
-        elif fate == "discontinued_by_news":
-            month.clock.ago(days - 0.5)
-            posts.discontinue(session, news, post, "Duplicates the department-wide alert "
-                              "published this morning; one post keeps the replies together.")
+        if fate in DISCONTINUATIONS:
+            who, after, reason = DISCONTINUATIONS[fate]
+            month.clock.ago(days - after)
+            login = "news" if who == "news" else f"d{number}.{who}"
+            posts.discontinue(session, _as(people, login), post, reason)
     _failed_send(session, month)
     # The sergeants of Englewood and Near West keep up; Central's review is overdue.
     for number in (7, 12):
@@ -458,22 +472,21 @@ def _demo_posts(session: Session, people: dict[str, User], month: _Month) -> Non
         due = [p for p in posts.review_queue(session, _district_id(people, number))
                if p.published_at is not None and clock.as_utc(p.published_at)
                < clock.utcnow() - timedelta(days=1)]
-        posts.mark_reviewed(session, sergeant[number], due)
-    admin = Actor(people["admin"], "demo-seed")
+        posts.mark_reviewed(session, _as(people, f"d{number}.sergeant"), due)
     for post, fate in later:
-        author = Actor(post.author, "demo-seed")
         if fate == "held":
             # A campaign committee the administrator lists after the post was scheduled: the
             # release check at its time holds it (political content, directive 4.4.d).
             month.clock.ago(1, hours=0.2)
-            check_terms.add_term(session, admin, "political", "Friends of Alderman Ruiz")
+            check_terms.add_term(session, _as(people, "admin"), "political",
+                                 "Friends of Alderman Ruiz")
             month.clock.ago(1, hours=-1.5)
             posts.publish_due(session, SCHEDULER)
         else:
             month.clock.today()
-            when = clock.utcnow() + (timedelta(minutes=10) if fate == "scheduled_soon"
+            when = clock.utcnow() + (SCHEDULED_SOON if fate == "scheduled_soon"
                                      else timedelta(days=2, hours=3))
-            held = posts.schedule(session, author, post, when)
+            held = posts.schedule(session, Actor(post.author, SEED_ADDR), post, when)
             assert held is None, held
 
 
@@ -531,6 +544,8 @@ COMMENTS = [
      "stealing packages, his number is 312-555-0199.", ""),
     ("Beat 122", 1, "Pat", "", "Whoever runs this page is a moron.", ""),
     ("Beat 122", 1, "Sal", "", "Somebody should burn the precinct down.", ""),
+    ("Several garage burglaries", 0.4, "Concerned Neighbor", "", "All immigrants are "
+     "criminals, and it's time this page said so.", ""),
     ("Holiday safety talk", 1, "Kim", "", "What a load of bullshit, nobody reads this.", ""),
     ("Beat 122", 0.8, "Work From Home", "", "Earn $500 a day from home! http://jobs.example "
      "http://jobs.example/a http://jobs.example/b http://jobs.example/c", ""),
@@ -564,15 +579,14 @@ REPLIES = {
 def _demo_comments(session: Session, people: dict[str, User], month: _Month) -> None:
     """Visitor comments across the month in every moderation state, with official replies."""
     version = terms.current_terms(session).number
-    admin = Actor(people["admin"], "demo-seed")
     month.clock.ago(30)
-    moderation.add_keyword(session, admin, "towing scam", "hold")
+    moderation.add_keyword(session, _as(people, "admin"), "towing scam", "hold")
     published = {p.current_revision.body: p for p in session.scalars(
         select(Post).where(Post.state == PostState.PUBLISHED))}
     for index, (starts, days, name, email, body, outcome) in enumerate(COMMENTS):
         post = next(p for text, p in published.items() if text.startswith(starts))
         number = post.district.number
-        sergeant = Actor(people[f"d{number}.sergeant"], "demo-seed")
+        sergeant = _as(people, f"d{number}.sergeant")
         month.clock.ago(days, hours=1)
         comment = comments.submit_comment(
             session, Actor(None, f"203.0.113.{index + 10}"), post.id,
@@ -585,8 +599,8 @@ def _demo_comments(session: Session, people: dict[str, User], month: _Month) -> 
             if comment.state.value == "held":
                 moderation.moderate(session, sergeant, comment.id, "approve", comment.version)
         if outcome.endswith("reply"):
-            moderation.reply_as_district(session, Actor(people[f"d{number}.rep1"], "demo-seed"),
-                                         comment.id, REPLIES[name])
+            moderation.reply_as_district(session, _as(people, f"d{number}.rep1"), comment.id,
+                                         REPLIES[name])
         elif outcome.startswith(("hide:", "remove:")):
             action, clause = outcome.split(":")
             moderation.moderate(session, sergeant, comment.id, action, comment.version,
@@ -601,39 +615,39 @@ def _demo_comments(session: Session, people: dict[str, User], month: _Month) -> 
 
 # --- media inquiries -----------------------------------------------------------------------------
 
-def _demo_inquiries(session: Session, people: dict[str, User], month: _Month) -> None:
-    def find(starts: str) -> Post:
-        return next(p for p in session.scalars(select(Post))
-                    if p.current_revision.body.startswith(starts))
+# (days ago, hours, logged by, outlet, reporter, contact, question, post it is about (text starts
+# with) or None, News Affairs' answer a day later or None)
+INQUIRIES = [
+    (21, 0, "d1.rep1", "Demo City Tribune", "Alex Moreno", "amoreno@tribune.example",
+     "How many catalytic converter thefts has Central had this year?",
+     "Officers arrested two people after a string of catalytic converter thefts near the "
+     "riverfront", "Central recorded 212 catalytic converter thefts through October, down 18% "
+     "on last year. Figures come from the department's public data portal."),
+    (7, 3, "d7.sergeant", "WDCT Channel 5", "Priya Shah", "+1 312-555-0142",
+     "Can you confirm the age of the man wounded near 63rd and Halsted, and whether anyone is "
+     "in custody?", "Officers responded to a shooting", None),
+    (1, 2, "d1.rep1", "Riverfront Weekly", "Dee Carter", "dcarter@rfweekly.example",
+     "How many officers will be on foot patrol for the Riverwalk winter lights?",
+     "The Riverwalk winter lights", None),
+    (0.4, 0, "d12.rep1", "Near West Gazette", "Tom Becker", "tbecker@gazette.example",
+     "Is the district planning extra patrols in the alleys off Loomis after the garage "
+     "burglaries?", None, None),
+]
 
-    month.clock.ago(21)
-    answered = inquiries.log_inquiry(session, Actor(people["d1.rep1"], "demo-seed"),
-                                     inquiries.InquiryData(
-        outlet="Demo City Tribune", reporter="Alex Moreno", contact="amoreno@tribune.example",
-        question="How many catalytic converter thefts has Central had this year?",
-        post_id=find("Officers arrested two people after a string of catalytic converter "
-                     "thefts near the riverfront").id))
-    month.clock.ago(20)
-    inquiries.respond(session, Actor(people["news"], "demo-seed"), answered,
-                      "Central recorded 212 catalytic converter thefts through October, down "
-                      "18% on last year. Figures come from the department's public data portal.")
-    month.clock.ago(7, hours=3)
-    inquiries.log_inquiry(session, Actor(people["d7.sergeant"], "demo-seed"),
-                          inquiries.InquiryData(
-        outlet="WDCT Channel 5", reporter="Priya Shah", contact="+1 312-555-0142",
-        question="Can you confirm the age of the man wounded near 63rd and Halsted, and "
-                 "whether anyone is in custody?",
-        post_id=find("Officers responded to a shooting").id))
-    month.clock.ago(1, hours=2)
-    inquiries.log_inquiry(session, Actor(people["d1.rep1"], "demo-seed"), inquiries.InquiryData(
-        outlet="Riverfront Weekly", reporter="Dee Carter", contact="dcarter@rfweekly.example",
-        question="How many officers will be on foot patrol for the Riverwalk winter lights?",
-        post_id=find("The Riverwalk winter lights").id))
-    month.clock.ago(0.4)
-    inquiries.log_inquiry(session, Actor(people["d12.rep1"], "demo-seed"), inquiries.InquiryData(
-        outlet="Near West Gazette", reporter="Tom Becker", contact="tbecker@gazette.example",
-        question="Is the district planning extra patrols in the alleys off Loomis after the "
-                 "garage burglaries?"))
+
+def _demo_inquiries(session: Session, people: dict[str, User], month: _Month) -> None:
+    """Media inquiries logged by district staff: one answered, the rest open for News Affairs."""
+    bodies = {p.current_revision.body: p.id for p in session.scalars(select(Post))}
+    for days, hours, login, outlet, reporter, contact, question, about, answer in INQUIRIES:
+        month.clock.ago(days, hours=hours)
+        post_id = next(i for body, i in bodies.items() if body.startswith(about)) \
+            if about else None
+        inquiry = inquiries.log_inquiry(session, _as(people, login), inquiries.InquiryData(
+            outlet=outlet, reporter=reporter, contact=contact, question=question,
+            post_id=post_id))
+        if answer:
+            month.clock.ago(days - 1, hours=hours)
+            inquiries.respond(session, _as(people, "news"), inquiry, answer)
 
 
 # --- records -------------------------------------------------------------------------------------
@@ -651,46 +665,63 @@ def _received_for_due(month: _Month, due_on, earliest_days: int = 30) -> datetim
 
 
 def _demo_records(session: Session, people: dict[str, User], month: _Month) -> None:
-    officer = Actor(people["records"], "demo-seed")
+    """Requests at every stage: received, searching (overdue), waiting for the requester,
+    under review (due the next business day), extended, released in full and in part (with
+    their packages), denied under an exemption and withdrawn; a legal hold, a saved search and
+    a proposed disposition."""
+    officer = _as(people, "records")
     rules, zone = month.rules, month.timezone
 
     def request(received_at: datetime, name: str, contact: str, description: str,
-                via: ReceivedVia = ReceivedVia.EMAIL):
+                via: ReceivedVia = ReceivedVia.EMAIL) -> RecordsRequest:
         month.clock.now = max(received_at, month.clock.now or received_at)
         return records.create_request(session, officer, records.RequestData(
             requester_name=name, requester_contact=contact, received_via=via,
             received_at=received_at, description=description), rules, zone)
 
+    def gather(request: RecordsRequest, criteria: SearchCriteria) -> None:
+        """Search the archive, attach what it finds and review it."""
+        records.change_state(session, officer, request, RequestState.SEARCHING)
+        records.attach_search_results(session, officer, request, criteria)
+        records.change_state(session, officer, request, RequestState.REVIEWING)
+
+    def release_to(request: RecordsRequest, recipient: str) -> None:
+        if month.release_root is not None:
+            release.build_release(session, officer, request, root=month.release_root,
+                                  released_to=recipient, media_root=month.media_root)
+
+    exemptions = records.active_exemptions(session)
+    # Illinois 5 ILCS 140/7(1)(b): private information (home addresses, personal phones).
+    private = next((e for e in exemptions if e.code == "7(1)(b)"), exemptions[0])
     # Released in full, with its package.
     released = request(month.clock.ago(26), "Jamie Fuller, Demo City Tribune",
                        "jfuller@tribune.example", "Every post and comment on the Englewood "
                        "district page about the bike safety day.")
-    records.change_state(session, officer, released, RequestState.SEARCHING)
     month.clock.ago(25)
-    englewood = _district_id(people, 7)
-    records.attach_search_results(session, officer, released, SearchCriteria(
-        text="bike safety", district_id=englewood))
-    records.change_state(session, officer, released, RequestState.REVIEWING)
-    if month.release_root is not None:
-        month.clock.ago(24)
-        release.build_release(session, officer, released, root=month.release_root,
-                              released_to="Jamie Fuller (by e-mail)",
-                              media_root=month.media_root)
+    gather(released, SearchCriteria(text="bike safety", district_id=_district_id(people, 7)))
+    month.clock.ago(24)
+    release_to(released, "Jamie Fuller (by e-mail)")
     # Denied under an exemption.
     denied = request(month.clock.ago(23), "R. Vance", "rvance@example.net",
                      "The home addresses of every officer who posted on the Central page.",
                      ReceivedVia.WEB_FORM)
     month.clock.ago(22)
-    exemption = records.active_exemptions(session)[0]
     records.change_state(session, officer, denied, RequestState.DENIED,
                          "Officers' home addresses are private information.",
-                         exemption_id=exemption.id)
+                         exemption_id=private.id)
     # Overdue: still being searched.
     overdue = request(month.clock.ago(16), "Community Policing Council, Beat 111",
                       "council111@example.org", "Comments removed from the Central page in "
                       "October, with the clause cited for each.", ReceivedVia.MAIL)
     month.clock.ago(15)
     records.change_state(session, officer, overdue, RequestState.SEARCHING)
+    # Withdrawn by its requester.
+    withdrawn = request(month.clock.ago(12), "Jordan Ellis", "jellis@example.com",
+                        "Any video of the holiday parade posted by the department.")
+    month.clock.ago(11)
+    records.change_state(session, officer, withdrawn, RequestState.WITHDRAWN,
+                         "The requester wrote that the department's published posts answered "
+                         "the question, and withdrew the request.")
     # Extended once, due later.
     extended = request(month.clock.ago(6), "Legal Aid Clinic", "intake@legalaid.example",
                        "All media inquiries logged about the 63rd and Halsted shooting.")
@@ -699,17 +730,35 @@ def _demo_records(session: Session, people: dict[str, User], month: _Month) -> N
     if rules.allows_extension():
         records.extend_request(session, officer, extended, rules,
                                "The records need review by the department's counsel.")
+    # Waiting for the requester: a request too broad to answer in time, narrowing offered.
+    broad = request(month.clock.ago(3), "Open Data Collective", "foia@opendata.example",
+                    "Every comment ever posted on any district page, with its moderation "
+                    "history.", ReceivedVia.WEB_FORM)
+    month.clock.ago(2)
+    records.change_state(session, officer, broad, RequestState.SEARCHING)
+    records_tolling.offer_narrowing(
+        session, officer, broad, rules, "The archive holds every comment since the pages "
+        "opened; we can send this year's comments of one district, or the removed ones only, "
+        "within the time the law gives. Which would you like?", timezone=zone)
     # Due the next business day, under review with records attached.
-    zone_info = clock.zone(zone)
-    today = month.clock.real_now.astimezone(zone_info).date()
-    tomorrow = add_business_days(today, 1, rules)
-    due_soon = request(_received_for_due(month, tomorrow), "Maria Lopez",
-                       "+1 312-555-0177", "Posts and replies about the Riverwalk winter lights.",
-                       ReceivedVia.IN_PERSON)
-    records.change_state(session, officer, due_soon, RequestState.SEARCHING)
-    records.attach_search_results(session, officer, due_soon, SearchCriteria(
-        text="winter lights"))
-    records.change_state(session, officer, due_soon, RequestState.REVIEWING)
+    today = month.clock.real_now.astimezone(clock.zone(zone)).date()
+    due_soon = request(_received_for_due(month, add_business_days(today, 1, rules)),
+                       "Maria Lopez", "+1 312-555-0177", "Posts and replies about the Riverwalk "
+                       "winter lights.", ReceivedVia.IN_PERSON)
+    gather(due_soon, SearchCriteria(text="winter lights"))
+    # Released in part: a visitor's comment gave a neighbour's address and phone number.
+    in_part = request(month.clock.ago(0.45), "Beat 111 Block Club", "blockclub111@example.org",
+                      "Every comment on the Central post about the holiday safety talk, "
+                      "including comments not shown on the page.")
+    gather(in_part, SearchCriteria(text="Fulton", district_id=_district_id(people, 1)))
+    item = next(i for i in records.snapshot_page(session, in_part, per_page=500).items
+                if "1432 W Fulton St" in str(records.item_content(i)))
+    for passage in ("1432 W Fulton St", "312-555-0199"):
+        records.add_redaction(session, officer, in_part, item,
+                              exemption_id=private.id, kind="text",
+                              text=passage, note="A private person's address and phone.")
+    month.clock.ago(0.35)
+    release_to(in_part, "Beat 111 Block Club (by e-mail)")
     # Just received.
     request(month.clock.ago(0, hours=3), "Ken Adams", "kadams@example.com",
             "The moderation report for the Near West page, last quarter.", ReceivedVia.WEB_FORM)
@@ -724,10 +773,10 @@ def _demo_records(session: Session, people: dict[str, User], month: _Month) -> N
     archive_search.save_search(session, officer, "Removed comments, all districts",
                                SearchCriteria(record_type="comment", state="removed"))
     # Routine media contacts are kept two weeks in the demo, so a disposition is proposed.
-    admin = Actor(people["admin"], "demo-seed")
-    retention.create_schedule(session, admin, record_type="media_inquiry", period_amount=14,
-                              period_unit="days", authority="Demo City records schedule, "
-                              "item 12 (routine media contacts), demo value")
+    retention.create_schedule(session, _as(people, "admin"), record_type="media_inquiry",
+                              period_amount=14, period_unit="days",
+                              authority="Demo City records schedule, item 12 (routine media "
+                                        "contacts), demo value")
     month.clock.today()
     retention.propose_run(session, officer)
 
@@ -743,6 +792,6 @@ def _demo_rotation(session: Session, people: dict[str, User], month: _Month) -> 
     designation = session.scalar(select(RepresentativeDesignation).where(
         RepresentativeDesignation.user_id == leaving.id,
         RepresentativeDesignation.ended_at.is_(None)))
-    representatives.end_designation(session, Actor(commander, "demo-seed"), commander.district,
+    representatives.end_designation(session, Actor(commander, SEED_ADDR), commander.district,
                                     designation.id, "Transferred to the district's tactical "
                                     "team from December 1.")

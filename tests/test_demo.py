@@ -1,14 +1,18 @@
 """The demo department: seeded once, every role's dashboard has something to do and every
 console list has rows (acceptance 6 of issue 12)."""
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from beatdesk import demo, notifications
-from beatdesk.models import Comment, CommentState, Post, PostRevision, PostState, User
-from beatdesk.models.records import RecordsRequest, Release
+from beatdesk import clock, demo, districts, notifications, records, release, retention, screening
+from beatdesk.due_dates import add_business_days, rules_for
+from beatdesk.models import (ArchiveRecord, Comment, CommentState, District, InquiryState,
+                             MediaInquiry, Post, PostRevision, PostState, User)
+from beatdesk.models.records import RecordsRequest, Release, RequestState
 from blueprints.database import db
+from blueprints.outbox.commands import build_worker
 
 from .conftest import _truncate_all, make_app, sign_in
 
@@ -34,6 +38,7 @@ LISTS = [
     ("admin", "/console/moderation/keywords", "towing scam"),
     ("admin", "/console/archive/retention", "routine media contacts"),
     ("records", "/console/records/", "Maria Lopez"),
+    ("records", "/console/records/", "Beat 111 Block Club"),
     ("records", "/console/archive/?text=bike", "helmets"),
     ("records", "/console/archive/dispositions", "Run 1"),
     ("records", "/console/archive/holds", "2026-CV-04127"),
@@ -72,6 +77,11 @@ def demo_app(database_template, tmp_path_factory):
     app.extensions["beatdesk.engine"].dispose()
 
 
+def _district(app, number: int) -> int:
+    with app.app_context():
+        return db().scalar(select(District.id).where(District.number == number))
+
+
 def _user(app, login_id: str) -> User:
     with app.app_context():
         user = db().scalar(select(User).where(User.login_id == login_id))
@@ -101,24 +111,94 @@ def test_every_console_list_has_rows(demo_app, login_id, path, marker):
     assert marker in response.get_data(as_text=True)
 
 
-def test_a_believable_month(demo_app):
+def test_dozens_of_posts_with_images_in_every_state(demo_app):
     with demo_app.app_context():
         states = dict(db().execute(select(Post.state, func.count(Post.id))
                                    .group_by(Post.state)).all())
-        assert set(PostState) <= set(states) | {PostState.CHECKED}
-        assert sum(states.values()) >= 30
-        with_images = db().scalar(select(func.count(Post.id)).where(
-            Post.state == PostState.PUBLISHED, Post.current_revision.has(
-                PostRevision.images.any())))
-        assert with_images >= 10
-        comment_states = set(db().scalars(select(Comment.state).distinct()))
-        assert comment_states == set(CommentState)
-        held_flags = {flag.rule for c in db().scalars(select(Comment).where(
-            Comment.state == CommentState.HELD)) for flag in c.flags}
-        assert {"obscenity", "threat", "attack", "personal_info", "spam", "keyword"} <= held_flags
-        assert db().scalar(select(func.count(Comment.id)).where(Comment.official.is_(True)))
-        assert db().scalar(select(func.count(Release.id))) == 1
-        assert db().scalar(select(func.count(RecordsRequest.id))) >= 5
+        with_images = dict(db().execute(
+            select(Post.state, func.count(Post.id))
+            .where(Post.current_revision.has(PostRevision.images.any()))
+            .group_by(Post.state)).all())
+    assert sum(states.values()) >= 30
+    assert with_images[PostState.PUBLISHED] >= 10
+    # "checked" is a post between its checks and its next step: the demo has none waiting there
+    assert set(with_images) == set(PostState) - {PostState.CHECKED}
+
+
+def test_comments_in_every_moderation_state_with_official_replies(demo_app):
+    with demo_app.app_context():
+        states = set(db().scalars(select(Comment.state).where(Comment.official.is_(False))
+                                  .distinct()))
+        replies = db().scalars(select(Comment).where(Comment.official.is_(True))).all()
+    assert states == set(CommentState)
+    assert len(replies) >= 4
+    assert {reply.district_id for reply in replies} >= {_district(demo_app, n) for n in (1, 7)}
+
+
+@pytest.mark.parametrize("rule", [rule.code for rule in screening.RULES])
+def test_a_comment_held_for_each_screening_reason(demo_app, rule):
+    """Each rule has a comment it alone holds, so the queue shows every reason."""
+    with demo_app.app_context():
+        flagged = [c for c in db().scalars(select(Comment).where(
+            Comment.state == CommentState.HELD)) if rule in {f.rule for f in c.flags}]
+        assert flagged, f"no held comment for {rule}"
+        assert any({f.rule for f in c.flags} == {rule} for c in flagged)
+
+
+def test_media_inquiries_open_and_answered(demo_app):
+    with demo_app.app_context():
+        states = [i.state for i in db().scalars(select(MediaInquiry))]
+    assert InquiryState.CLOSED in states and states.count(InquiryState.OPEN) >= 3
+
+
+def test_records_requests_at_every_stage(demo_app):
+    with demo_app.app_context():
+        states = set(db().scalars(select(RecordsRequest.state)))
+    assert states == set(RequestState)
+
+
+def test_one_request_due_the_next_business_day_and_one_overdue(demo_app):
+    rules, zone = rules_for("IL"), demo_app.config.get("TIMEZONE") or "America/Chicago"
+    with demo_app.app_context():
+        today = records.today_in(zone)
+        open_requests = [r for r in db().scalars(select(RecordsRequest)) if r.state.is_open]
+        left = sorted(records.business_days_left(r, rules, today) for r in open_requests)
+        board = records.dashboard(db(), rules, zone)
+    assert add_business_days(today, 1, rules) in {r.due_on for r in open_requests}
+    assert 1 in left and left[0] < 0  # due tomorrow (in business days), and overdue
+    assert board.overdue and board.due_soon
+
+
+def test_finished_releases_in_full_and_in_part(demo_app):
+    root = demo_app.config["RELEASE_ROOT"]
+    with demo_app.app_context():
+        made = {r.outcome: r for r in db().scalars(select(Release))}
+        assert set(made) == {RequestState.RELEASED_IN_FULL, RequestState.RELEASED_IN_PART}
+        for outcome, made_release in made.items():
+            request = db().get(RecordsRequest, made_release.request_id)
+            assert request.state == outcome and made_release.record_count > 0
+            package = release.package_path(root, made_release)
+            assert package.stat().st_size == made_release.package_bytes
+        assert made[RequestState.RELEASED_IN_PART].redaction_count == 2
+        assert made[RequestState.RELEASED_IN_FULL].redaction_count == 0
+
+
+def test_a_legal_hold_freezes_records(demo_app):
+    with demo_app.app_context():
+        holds = retention.list_holds(db())
+        frozen = db().scalar(select(func.count(ArchiveRecord.id))
+                             .where(retention.held_condition(db())))
+    assert [h.case_number for h in holds if h.released_at is None] == ["2026-CV-04127"]
+    assert frozen > 0
+
+
+def test_findings_cite_the_departments_directive_by_name(demo_app):
+    with demo_app.app_context():
+        assert districts.get_department(db()).directive_name == demo.DIRECTIVE_NAME
+        clauses = [f["clause"] for revision in db().scalars(select(PostRevision))
+                   for f in revision.findings]
+    assert clauses and all(c.startswith(demo.DIRECTIVE_NAME) for c in clauses if
+                           not c.startswith("WCAG"))
 
 
 def test_the_sign_in_page_lists_demo_logins_only_in_demo_mode(demo_app):
@@ -130,3 +210,22 @@ def test_the_sign_in_page_lists_demo_logins_only_in_demo_mode(demo_app):
     finally:
         other.extensions["beatdesk.engine"].dispose()
     assert "Demo logins" not in page and demo.DEMO_PASSWORD not in page
+
+
+def test_the_worker_publishes_the_post_scheduled_a_few_minutes_ahead(demo_app):
+    """``bin/demo`` runs the worker: the post due minutes after seeding goes out (last here:
+    it changes the demo's data)."""
+    with demo_app.app_context():
+        soon = db().scalars(select(Post).where(Post.state == PostState.SCHEDULED)
+                            .order_by(Post.scheduled_for)).first()
+        due = clock.as_utc(soon.scheduled_for)
+        assert due - clock.utcnow() <= demo.SCHEDULED_SOON
+        post_id = soon.id
+        clock.set_source(lambda: due + timedelta(seconds=1))
+        try:
+            result = build_worker("demo-test").run_once()
+        finally:
+            clock.set_source(None)
+        db().rollback()  # end the read that saw it scheduled
+        assert result.published == 1 and not result.errors
+        assert db().get(Post, post_id).state == PostState.PUBLISHED
