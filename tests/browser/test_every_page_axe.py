@@ -17,11 +17,12 @@ from axe_playwright_python.sync_playwright import Axe
 from flask import url_for
 from sqlalchemy import select
 
-from beatdesk import clock, demo, posts, terms
+from beatdesk import clock, demo, posts, reading_room, terms
 from beatdesk.context import Actor
 from beatdesk.models import (Category, Comment, CommentState, District, MediaInquiry,
                              PlatformAccount, Post, PostState, User)
 from beatdesk.models.archive import ArchiveRecord, DispositionRun
+from beatdesk.models.reading_room import Publication, PublicationScope
 from beatdesk.models.records import RecordsRequest, Release, SnapshotItem
 from beatdesk.models.terms import TermsVersion
 from beatdesk.roles import Role
@@ -46,6 +47,8 @@ NOT_PAGES = {
     "media.image": "a published image (the bytes of a JPEG or PNG)",
     "posts.image": "a post's image in the console (the bytes of a JPEG or PNG)",
     "records.download": "a release package (a ZIP download)",
+    "reading_room_staff.reports_csv": "the records reports as a CSV file",
+    "reading_room.download": "a file of a reading-room publication (a download)",
 }
 
 
@@ -63,6 +66,7 @@ class World:
     request_open: int = 0  # an open records request with items attached
     item: int = 0
     request_released: int = 0
+    release: int = 0
     archive_record: int = 0
     disposition_run: int = 0
     user: int = 0
@@ -70,6 +74,7 @@ class World:
     terms_published: int = 0
     terms_number: int = 0
     terms_draft: int = 0
+    publication: int = 0  # a release published in the reading room
     staff_with_code: str = ""  # a non-demo login with an authenticator (the code page)
     staff_to_enrol: str = ""  # a non-demo login without one (the enrolment page)
 
@@ -202,6 +207,9 @@ PAGES = [
     Page("public terms version", ANONYMOUS, "public.terms_version",
          lambda w: {"number": w.terms_number}),
     Page("archive checkpoints", ANONYMOUS, "checkpoints.page"),
+    Page("reading room", ANONYMOUS, "reading_room.index"),
+    Page("reading room publication", ANONYMOUS, "reading_room.detail",
+         lambda w: {"publication_id": w.publication}),
     Page("public not found", ANONYMOUS, "public.district", lambda w: {"slug": "no-such-district"},
          status=404),
     # Signing in.
@@ -304,6 +312,7 @@ PAGES = [
          lambda w: {"request_id": w.request_open}),
     Page("records archive search", "records", "records.search_archive",
          lambda w: {"request_id": w.request_open}),
+    Page("records reports", "records", "reading_room_staff.reports"),
     Page("new records request", "records", "records.new"),
     Page("new records request with errors", "records", "records.new", status=400,
          action=submit("Log request")),
@@ -354,7 +363,8 @@ def _seed_world(session, media_root, release_root) -> World:
     w.held_comment = session.scalar(select(Comment.id).where(
         Comment.district_id == first.id, Comment.state == CommentState.HELD).order_by(Comment.id))
     w.inquiry = session.scalar(select(MediaInquiry.id).order_by(MediaInquiry.id))
-    w.request_released = session.scalar(select(Release.request_id).order_by(Release.id))
+    released = session.scalar(select(Release).order_by(Release.id))
+    w.request_released, w.release = released.request_id, released.id
     open_with_items = session.execute(
         select(SnapshotItem.request_id, SnapshotItem.id)
         .join(RecordsRequest, RecordsRequest.id == SnapshotItem.request_id)
@@ -372,6 +382,17 @@ def _seed_world(session, media_root, release_root) -> World:
         summary_of_changes="Clearer wording of the rules on links."))
     session.flush()
     w.terms_draft = draft_terms.id
+    publication = session.scalar(select(Publication).where(Publication.withdrawn_at.is_(None))
+                                 .order_by(Publication.id))
+    if publication is None:
+        officer = session.scalar(select(User).where(User.login_id == "records"))
+        publication = reading_room.publish(
+            session, Actor(officer, "127.0.0.1"), session.get(Release, w.release),
+            subject="Bicycle thefts near the Loop, 2026", summary="Incident reports of bicycle "
+            "thefts downtown, with the names of private persons redacted.",
+            scope=PublicationScope.PUBLIC_PARTS, root=release_root, media_root=media_root)
+        session.flush()
+    w.publication = publication.id
     factory = Factory(session)
     w.staff_with_code = factory.user(Role.SERGEANT, first).login_id
     w.staff_to_enrol = factory.user(Role.REPRESENTATIVE, first, totp=False).login_id
