@@ -356,6 +356,8 @@ def attach_records(session: Session, actor: Actor, request: RecordsRequest,
                note or f"{added} archive record{'s' if added != 1 else ''} attached.")
         audit.record_event(session, actor, "records.records_attached", obj=request,
                            details={"added": added})
+        from beatdesk import redaction_suggestions  # private data in them: suggest redactions
+        redaction_suggestions.suggest_attached(session, actor, request, attached_at=now)
     return added
 
 

@@ -44,6 +44,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from beatdesk import archive, audit, clock, sametext
+from beatdesk import redaction_suggestions
 from beatdesk.context import Actor
 from beatdesk.errors import Conflict, NotFound, ValidationFailed
 from beatdesk.models.records import (Exemption, RecordsRequest, Redaction, RedactionKind,
@@ -709,6 +710,8 @@ def _write_redaction_log(out, session: Session, request, batch_size: int,
                              r.created_by.login_id if r.created_by else "",
                              _iso(r.created_at)])
         last_id = rows[-1][0].id
+    for row in redaction_suggestions.rejected_log_rows(session, request):
+        writer.writerow(row)  # passages released on the officer's decision
     if private_data_released(session, request):
         choice = session.scalars(select(RequestEvent).where(
             RequestEvent.request_id == request.id,
@@ -790,6 +793,7 @@ def build_release(session: Session, actor: Actor, request: RecordsRequest, *,
                            .where(SnapshotItem.request_id == request.id)) or 0
     if total == 0:
         raise ValidationFailed("Attach the records to release first (search the archive).")
+    redaction_suggestions.require_decided(session, request)
     redaction_count = session.scalar(select(func.count(Redaction.id)).where(
         Redaction.request_id == request.id, Redaction.removed_at.is_(None))) or 0
     withheld_count = session.scalar(select(func.count(func.distinct(Redaction.item_id))).where(

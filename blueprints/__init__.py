@@ -16,13 +16,14 @@ from .posts.public_media import bp as media_bp
 from .platform_accounts import bp as platform_accounts_bp
 from .public import bp as public_bp
 from .records import bp as records_bp
+from .redaction_suggestions import bp as redaction_suggestions_bp
 from .reading_room import bp as reading_room_bp, staff_bp as reading_room_staff_bp
 from .terms import bp as terms_bp
 
 BLUEPRINTS = (public_bp, auth_bp, console_bp, admin_bp, districts_bp, posts_bp, inquiries_bp,
               media_bp, terms_bp, checks_bp, records_bp, comments_bp, moderation_bp,
               archive_bp, checkpoints_bp, notification_settings_bp, outbox_bp,
-              platform_accounts_bp, reading_room_bp, reading_room_staff_bp)
+              platform_accounts_bp, redaction_suggestions_bp, reading_room_bp, reading_room_staff_bp)
 
 from .records_tolling import bp as records_tolling_bp  # noqa: E402
 

@@ -12,7 +12,7 @@ from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import insert, select
 
-from beatdesk import archive, records, release
+from beatdesk import archive, records, redaction_suggestions, release
 from beatdesk.context import Actor
 from beatdesk.due_dates import ILLINOIS
 from beatdesk.models import (ArchiveRecord, AuditEvent, Exemption, RecordsRequest, Redaction,
@@ -188,6 +188,10 @@ def test_without_redactions_the_release_is_in_full(app, db_session, prepared):
     for redaction in db_session.scalars(select(Redaction)):
         records.remove_redaction(db_session, Actor(prepared["officer"]), prepared["request"],
                                  redaction.id)
+    # What the lifted redactions held is now suggested again: released on the officer's word.
+    for suggestion in redaction_suggestions.undecided(db_session, prepared["request"]):
+        redaction_suggestions.reject(db_session, Actor(prepared["officer"]),
+                                     prepared["request"], suggestion.id, "Released in full.")
     db_session.commit()
     built, path = _build(app, db_session, prepared)
     assert built.outcome == "released_in_full"
