@@ -5,7 +5,7 @@ were closed), how many of the answered ones (released or denied) were closed on 
 due date and how many after it, withdrawn requests, the median number of calendar days from
 receipt to closing, the exemptions cited in the requests closed that month (each exemption
 counted once per request: the exemption of a denial and those of the redactions in force), and
-the fees charged when requests record fees.
+fees: estimates sent (by the day sent), fees paid (by the day paid) and fees waived.
 """
 from __future__ import annotations
 
@@ -21,19 +21,11 @@ from sqlalchemy.orm import Session
 
 from beatdesk import clock
 from beatdesk.models.records import (Exemption, RecordsRequest, Redaction, RequestState)
+from beatdesk.models.records_tolling import TollingPeriod, WaitOutcome, WaitReason
 from beatdesk.records import CLOSED_STATES
 
 MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
                "September", "October", "November", "December")
-# The attribute of a request that holds its fee in cents, when requests record fees.
-FEE_ATTRIBUTES = ("fee_charged_cents", "fee_paid_cents", "fee_cents")
-
-
-def fee_attribute() -> str | None:
-    """The request attribute holding a fee in cents, or None when fees are not recorded."""
-    return next((name for name in FEE_ATTRIBUTES if hasattr(RecordsRequest, name)), None)
-
-
 @dataclass
 class MonthRow:
     year: int
@@ -45,7 +37,9 @@ class MonthRow:
     withdrawn: int = 0
     days_to_close: list[int] = field(default_factory=list)
     exemptions: Counter = field(default_factory=Counter)
-    fees_cents: int | None = None
+    fees_estimated_cents: int = 0
+    fees_paid_cents: int = 0
+    fees_waived: int = 0
 
     @property
     def key(self) -> str:
@@ -79,7 +73,6 @@ class Report:
     year: int | None
     months: list[MonthRow]
     exemptions: list[tuple[str, str, int]]  # code, citation and label, count
-    fees_recorded: bool
     years: list[int]
 
     @property
@@ -94,8 +87,9 @@ class Report:
             total.withdrawn += row.withdrawn
             days += row.days_to_close
             total.exemptions.update(row.exemptions)
-            if row.fees_cents is not None:
-                total.fees_cents = (total.fees_cents or 0) + row.fees_cents
+            total.fees_estimated_cents += row.fees_estimated_cents
+            total.fees_paid_cents += row.fees_paid_cents
+            total.fees_waived += row.fees_waived
         total.days_to_close = days
         return total
 
@@ -106,8 +100,8 @@ def format_days(value: float | None) -> str:
     return f"{value:g}"
 
 
-def format_fee(cents: int | None) -> str:
-    return "—" if cents is None else f"${cents / 100:,.2f}"
+def format_fee(cents: int) -> str:
+    return f"${cents / 100:,.2f}"
 
 
 def _month_of(day: date) -> tuple[int, int]:
@@ -117,12 +111,9 @@ def _month_of(day: date) -> tuple[int, int]:
 def monthly_report(session: Session, year: int | None = None) -> Report:
     """Per month of ``year`` (every month with a request when None), oldest first."""
     zone = clock.department_zone()
-    fee_name = fee_attribute()
-    columns = [RecordsRequest.id, RecordsRequest.received_on, RecordsRequest.closed_at,
-               RecordsRequest.state, RecordsRequest.due_on, RecordsRequest.denial_exemption_id]
-    if fee_name:
-        columns.append(getattr(RecordsRequest, fee_name).label("fee"))
-    rows = session.execute(select(*columns)).all()
+    rows = session.execute(select(
+        RecordsRequest.id, RecordsRequest.received_on, RecordsRequest.closed_at,
+        RecordsRequest.state, RecordsRequest.due_on, RecordsRequest.denial_exemption_id)).all()
     exemptions = {e.id: e for e in session.scalars(select(Exemption))}
     cited: dict[int, set[int]] = {}
     for request_id, exemption_id in session.execute(
@@ -134,7 +125,7 @@ def monthly_report(session: Session, year: int | None = None) -> Report:
 
     def month(key: tuple[int, int]) -> MonthRow:
         if key not in months:
-            months[key] = MonthRow(*key, fees_cents=0 if fee_name else None)
+            months[key] = MonthRow(*key)
         return months[key]
 
     for row in rows:
@@ -163,8 +154,17 @@ def monthly_report(session: Session, year: int | None = None) -> Report:
         for exemption_id in ids:
             if exemption_id in exemptions:
                 target.exemptions[exemption_id] += 1
-        if fee_name and row.fee:
-            target.fees_cents += int(row.fee)
+    for started_on, estimate, ended_on, outcome, paid in session.execute(
+            select(TollingPeriod.started_on, TollingPeriod.fee_cents, TollingPeriod.ended_on,
+                   TollingPeriod.outcome, TollingPeriod.fee_paid_cents)
+            .where(TollingPeriod.reason == WaitReason.FEE.value)):
+        if year is None or started_on.year == year:
+            month(_month_of(started_on)).fees_estimated_cents += estimate or 0
+        if ended_on is not None and (year is None or ended_on.year == year):
+            if outcome == WaitOutcome.PAID:
+                month(_month_of(ended_on)).fees_paid_cents += paid or 0
+            elif outcome == WaitOutcome.WAIVED:
+                month(_month_of(ended_on)).fees_waived += 1
     if year is not None:  # every month of the year up to the last one with a request
         last = max((m for (y, m) in months), default=0)
         for m in range(1, last + 1):
@@ -176,7 +176,7 @@ def monthly_report(session: Session, year: int | None = None) -> Report:
     listed = [(exemptions[i].code, f"{exemptions[i].citation}: {exemptions[i].label}", n)
               for i, n in sorted(total.items(), key=lambda item: (-item[1],
                                                                   exemptions[item[0]].code))]
-    return Report(year=year, months=ordered, exemptions=listed, fees_recorded=bool(fee_name),
+    return Report(year=year, months=ordered, exemptions=listed,
                   years=sorted(years, reverse=True))
 
 
@@ -192,7 +192,7 @@ def exemption_codes(row: MonthRow, session_exemptions: dict[int, Exemption]) -> 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 CSV_COLUMNS = ["month", "month_name", "received", "closed", "closed_on_time", "closed_late",
                "withdrawn", "median_days_to_close", "exemptions_cited", "exemptions",
-               "fees"]
+               "fees_estimated", "fees_paid", "fees_waived"]
 
 
 def safe_cell(value) -> str:
@@ -216,13 +216,11 @@ def report_csv(session: Session, report: Report) -> str:
             "total" if is_total else row.key, "All months" if is_total else row.label,
             row.received, row.closed, row.on_time, row.late, row.withdrawn,
             "" if row.median_days is None else row.median_days, row.exemptions_cited,
-            exemption_codes(row, exemptions),
-            "" if row.fees_cents is None else f"{row.fees_cents / 100:.2f}")])
+            exemption_codes(row, exemptions), f"{row.fees_estimated_cents / 100:.2f}",
+            f"{row.fees_paid_cents / 100:.2f}", row.fees_waived)])
     writer.writerow([])
     writer.writerow([safe_cell(v) for v in (
         "generated", clock.department_text(clock.utcnow()),
         "Months and times are in the department's time zone "
-        f"({clock.department_zone().key}).")])
-    if not report.fees_recorded:
-        writer.writerow(["fees", "Requests do not record fees; the fees column is empty."])
+        f"({clock.department_zone().key}); fees are in dollars.")])
     return buffer.getvalue()

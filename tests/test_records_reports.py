@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from beatdesk import records_reports
 from beatdesk.models import (Exemption, RecordsRequest, Redaction, RedactionKind, RequestState,
-                             SnapshotItem)
+                             SnapshotItem, TollingPeriod, WaitOutcome, WaitReason)
 from beatdesk.roles import Role
 
 from .routes.requests import ensure_exemptions
@@ -35,6 +35,16 @@ def _request(session, officer, received_on: date, *, closed_at=None, due_on=None
 
 
 _records = iter(range(1, 10_000))
+
+
+def _fee(session, req, estimate, started_on, *, outcome=None, ended_on=None, paid=None):
+    session.add(TollingPeriod(
+        request_id=req.id, reason=WaitReason.FEE, stops_clock=True, resume_state="searching",
+        fee_cents=estimate, started_on=started_on,
+        started_at=datetime(started_on.year, started_on.month, started_on.day, 16, tzinfo=UTC),
+        ended_on=ended_on, outcome=outcome, fee_paid_cents=paid,
+        ended_at=datetime(ended_on.year, ended_on.month, ended_on.day, 16, tzinfo=UTC)
+        if ended_on else None))
 
 
 def _redact(session, req, exemption, *, removed_by=None):
@@ -69,7 +79,13 @@ def data(db_session, factory):
     _redact(s, late, code["7(1)(c)"])
     _request(s, officer, date(2026, 11, 4), closed_at=datetime(2026, 11, 5, 15, tzinfo=UTC),
              state=RequestState.WITHDRAWN)
-    _request(s, officer, date(2026, 11, 20))  # still open
+    still_open = _request(s, officer, date(2026, 11, 20))
+    # Fees: $12.50 estimated in November and paid in December; $4 estimated and waived in
+    # November; $7.25 estimated in December, not answered yet.
+    _fee(s, on_time, 1250, date(2026, 11, 3), outcome=WaitOutcome.PAID,
+         ended_on=date(2026, 12, 2), paid=1250)
+    _fee(s, late, 400, date(2026, 11, 4), outcome=WaitOutcome.WAIVED, ended_on=date(2026, 11, 5))
+    _fee(s, still_open, 725, date(2026, 12, 1))
     _request(s, officer, date(2026, 12, 1), due_on=date(2026, 12, 8),
              closed_at=datetime(2026, 12, 8, 23, tzinfo=UTC),  # Dec 8, 5 PM: on time
              state=RequestState.RELEASED_IN_FULL)
@@ -98,6 +114,11 @@ def test_monthly_counts_in_the_department_zone(app, db_session, data):
     total = report.totals
     assert (total.received, total.closed, total.on_time, total.late) == (5, 4, 2, 1)
     assert 2025 in report.years and 2026 in report.years
+    assert (november.fees_estimated_cents, november.fees_paid_cents, november.fees_waived) == \
+        (1650, 0, 1)
+    assert (december.fees_estimated_cents, december.fees_paid_cents, december.fees_waived) == \
+        (725, 1250, 0)
+    assert (total.fees_estimated_cents, total.fees_paid_cents) == (2375, 1250)
     with app.app_context():
         every = records_reports.monthly_report(db_session, None)
     assert [row.key for row in every.months][:1] == ["2025-06"]
@@ -123,6 +144,9 @@ def test_reports_page_table_chart_and_csv(app, client, db_session, data, login_a
     assert any(r and r[0] == "generated" and ("CST" in r[1] or "CDT" in r[1]) for r in rows)
     total = next(r for r in rows if r and r[0] == "total")
     assert total[2:6] == ["5", "4", "2", "1"]
+    assert rows[0][10:] == ["fees_estimated", "fees_paid", "fees_waived"]
+    assert november[10:] == ["16.50", "0.00", "1"] and total[10:] == ["23.75", "12.50", "1"]
+    assert "$12.50" in html and "$16.50" in html
 
 
 def test_csv_cells_never_run_as_formulas(app, client, db_session, data, login_as):
