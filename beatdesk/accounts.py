@@ -17,6 +17,7 @@ from beatdesk.models import District, Outcome, RepresentativeDesignation, User
 from beatdesk.models.people import new_session_token
 from beatdesk.permissions import can_manage_users
 from beatdesk.roles import Role
+from beatdesk.wording import in_sentence
 
 LOGIN_ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,38}[a-z0-9]$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -69,7 +70,7 @@ def _validate(session: Session, data: UserData, existing: User | None) -> None:
     if data.role.is_district_role:
         district = session.get(District, data.district_id) if data.district_id else None
         if district is None:
-            raise ValidationFailed(f"A {data.role.label.lower()} needs a district.",
+            raise ValidationFailed(f"A {in_sentence(data.role.label)} needs a district.",
                                    field="district_id")
         if not district.is_approved:
             raise ValidationFailed(f"{district.label} is not approved yet; approve it first.",

@@ -41,8 +41,9 @@ from . import clock
 from .audit import Page, record_event
 from .context import Actor
 from .errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from .models import ArchiveRecord, LegalHold, SavedSearch, User
+from .models import ArchiveRecord, CommentState, LegalHold, PostState, SavedSearch, User
 from .roles import Role
+from .wording import in_sentence
 
 WORD = re.compile(r"\w+", re.UNICODE)
 MAX_WORDS = 20
@@ -112,8 +113,18 @@ class SearchCriteria:
         if self.since or self.until:
             parts.append(f"from {self.since or '…'} to {self.until or '…'}")
         if self.state:
-            parts.append(f"state {self.state}")
+            parts.append(f"state “{state_words(self.state)}”")
         return ", ".join(parts) or "all records"
+
+
+def state_words(value: str) -> str:
+    """A record's state as people read it ("awaiting_news_affairs" -> "awaiting News Affairs")."""
+    for states in (PostState, CommentState):
+        try:
+            return in_sentence(states(value).label)
+        except ValueError:
+            continue
+    return value.replace("_", " ")
 
 
 def search_words(text: str) -> list[str]:

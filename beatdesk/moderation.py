@@ -44,6 +44,7 @@ from beatdesk.models import (Comment, CommenterBlock, CommentFlag, CommentState,
                              KeywordAction, ModerationAction, ModerationKind, Post,
                              PostRevision, PostState, PublishedTextKind, ScreeningKeyword, User)
 from beatdesk.roles import Role
+from beatdesk.wording import in_sentence
 
 MODERATOR_ROLES = frozenset({Role.REPRESENTATIVE, Role.SERGEANT, Role.NEWS_AFFAIRS})
 READER_ROLES = MODERATOR_ROLES | {Role.COMMANDER}
@@ -388,9 +389,9 @@ def _load(session: Session, comment_id: int) -> Comment:
 
 def _already_handled(comment: Comment) -> Conflict:
     who = comment.handled_by.display_name if comment.handled_by else "another moderator"
-    when = f" at {comment.handled_at:%Y-%m-%d %H:%M} UTC" if comment.handled_at else ""
+    when = f" at {clock.department_text(comment.handled_at)}" if comment.handled_at else ""
     return Conflict(f"Comment #{comment.id} was already handled by {who}{when}; it is now "
-                    f"{comment.state.label.lower()}. Nothing was changed.")
+                    f"{in_sentence(comment.state.label)}. Nothing was changed.")
 
 
 def moderate(session: Session, actor: Actor, comment_id: int, action: Action | str,
@@ -418,8 +419,8 @@ def moderate(session: Session, actor: Actor, comment_id: int, action: Action | s
         raise _already_handled(comment)
     sources, target = TRANSITIONS[action]
     if comment.state not in sources:
-        raise ValidationFailed(f"A comment that is {comment.state.label.lower()} can't be "
-                               f"{action.label.lower()}d.")
+        raise ValidationFailed(f"A comment that is {in_sentence(comment.state.label)} can't be "
+                               f"{action.done}.")
 
     from_state = comment.state
     now = clock.utcnow()

@@ -44,6 +44,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from beatdesk import archive, audit, clock, sametext
+from beatdesk.archive_search import state_words
 from beatdesk import redaction_suggestions
 from beatdesk.context import Actor
 from beatdesk.errors import Conflict, NotFound, ValidationFailed
@@ -288,7 +289,7 @@ def _words(value) -> str:
 
 
 def _state(value) -> str:
-    return STATE_WORDS.get(str(value), _words(value).lower()) if value else ""
+    return STATE_WORDS.get(str(value)) or state_words(str(value)) if value else ""
 
 
 class _Reader:
@@ -748,7 +749,8 @@ def _cover_facts(session: Session, actor: Actor, request: RecordsRequest, now) -
         if criteria.text:
             parts.append(f'the words "{criteria.text}"')
         if criteria.record_type:
-            parts.append(f"records of type {criteria.record_type}")
+            parts.append("records of type “" + HUMAN_TYPES.get(
+                criteria.record_type, _words(criteria.record_type)) + "”")
         if criteria.district_id is not None:
             if reader_districts is None:
                 from beatdesk.models.organisation import District
@@ -758,7 +760,7 @@ def _cover_facts(session: Session, actor: Actor, request: RecordsRequest, now) -
         if criteria.author:
             parts.append(f"by {criteria.author}")
         if criteria.state:
-            parts.append(f"in the state {criteria.state}")
+            parts.append(f"in the state “{state_words(criteria.state)}”")
         if criteria.since or criteria.until:
             parts.append("from " + clock.local_date_text(criteria.since, empty="the start")
                          + " to " + clock.local_date_text(criteria.until, empty="today"))

@@ -51,6 +51,7 @@ from beatdesk.models import (Comment, CommentFlag, CommentPlatformEvent, Comment
                              ModerationAction, ModerationKind, ModerationMode, OutboxKind,
                              OutboxRow, OutboxState, Platform, PlatformAccount,
                              PlatformEventKind, Post)
+from beatdesk.wording import in_sentence
 
 from .base import Connector, ConnectorError, InboundItem
 
@@ -680,7 +681,7 @@ def queue_author_block(session: Session, actor: Actor, comment_id: int) -> Outbo
     earlier = _already_queued(session, OutboxKind.AUTHOR_BLOCK, account, comment)
     if earlier is not None:
         raise Conflict(f"Blocking {comment.author_handle or comment.author_name} from "
-                       f"{account.label} is already {earlier.state.label.lower()} "
+                       f"{account.label} is already {in_sentence(earlier.state.label)} "
                        f"(outbox #{earlier.id}).")
     row = _queue(session, OutboxKind.AUTHOR_BLOCK, comment)
     details = {"outbox_id": row.id, "account_id": account.id, "author_ref": comment.author_ref,

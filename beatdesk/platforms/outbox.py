@@ -42,6 +42,7 @@ from beatdesk.models import Post, PostRevision, User
 from beatdesk.models.platforms import (OUTBOX_DONE, AttemptOutcome, OutboxAttempt, OutboxKind,
                                        OutboxRow, OutboxState, Platform, PlatformAccount)
 from beatdesk.roles import Role
+from beatdesk.wording import in_sentence
 
 from . import base
 
@@ -543,7 +544,7 @@ def _dead_row(session: Session, actor: Actor, row_id: int) -> OutboxRow:
     if row is None:
         raise NotFound("There is no such outbox row.")
     if row.state != S.DEAD:
-        raise Conflict(f"This row is {row.state.label.lower()} now, not failed; reload the page.")
+        raise Conflict(f"This row is {in_sentence(row.state.label)} now, not failed; reload the page.")
     return row
 
 

@@ -19,6 +19,7 @@ from wtforms import SelectChoice
 from beatdesk.archive_search import search_words
 from beatdesk.models import (ArchiveRecord, Category, CommentState, InquiryState, PostRevision,
                              PostState, User)
+from beatdesk.wording import in_sentence
 
 # Record types and families a search can ask for, as people call them.
 RECORD_TYPES: dict[str, str] = {
@@ -36,13 +37,11 @@ RECORD_TYPES: dict[str, str] = {
 }
 
 STATES: dict[str, str] = {
-    **{s.value: f"Post: {s.label.lower() if s.value != 'awaiting_news_affairs' else s.label}"
-       for s in PostState},
-    **{s.value: f"Comment: {s.label.lower()}" for s in CommentState},
+    **{s.value: f"Post: {in_sentence(s.label)}" for s in PostState},
+    **{s.value: f"Comment: {in_sentence(s.label)}" for s in CommentState},
     **{s.value: f"Media inquiry: {s.value}" for s in InquiryState},
 }
 STATES["held"] = "Held (post or comment)"
-STATES["awaiting_news_affairs"] = "Post: awaiting News Affairs"
 STATES["awaiting_sergeant"] = "Post: awaiting the sergeant"
 
 

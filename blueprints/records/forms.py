@@ -1,5 +1,5 @@
 """Forms of the public records pages."""
-from blueprints.forms import BaseForm, LocalDateTimeField
+from blueprints.forms import DST_HINT, BaseForm, LocalDateTimeField
 from wtforms import (BooleanField, HiddenField, IntegerField, SelectChoice,
                      SelectField, StringField, TextAreaField)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
@@ -23,8 +23,8 @@ class RequestForm(BaseForm):
     received_at = LocalDateTimeField(
         "Received at",
         validators=[InputRequired(message="Enter when the request was received.")],
-        description="The department's local time. A request received after hours still counts "
-                    "as received that day.")
+        description="A request received after hours still counts as received that day. "
+                    + DST_HINT)
     description = TextAreaField("Records requested", validators=[
         InputRequired(message="Describe the records requested."), Length(max=10000)])
     commercial = BooleanField("Commercial request (5 ILCS 140/3.1: 21 business days)")

@@ -16,6 +16,7 @@ from beatdesk.errors import DomainError, ValidationFailed
 from beatdesk.models import District
 from beatdesk.records import RequestData
 from beatdesk.roles import Role
+from beatdesk.wording import in_sentence
 
 from ..access import actor, require, role_required
 from ..common_forms import ActionForm, attach_error
@@ -158,7 +159,7 @@ def change_state(request_id: int):
         attach_error(form, exc)
         return _render_detail(req, state_form=form, status=exc.status_code)
     db().commit()
-    flash(f"{req.label} is now {req.state.label.lower()}.", "success")
+    flash(f"{req.label} is now {in_sentence(req.state.label)}.", "success")
     return redirect(url_for("records.detail", request_id=req.id), 303)
 
 
