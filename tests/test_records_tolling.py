@@ -381,13 +381,13 @@ def test_officer_pages_ask_answer_and_explain_the_due_date(client, login_as, db_
     assert "5 ILCS 140/3(e)" in page and "5 ILCS 140/3(g)" in page
     # A bad date is refused with the form kept.
     bad = client.post(f"{url}/wait/clarification",
-                      data={"clarification-question": "Which parade?",
-                            "clarification-sent_on": "2026-11-30"})
+                      data={"wait-clarification-question": "Which parade?",
+                            "wait-clarification-sent_on": "2026-11-30"})
     assert bad.status_code == 400
     text = bad.get_data(as_text=True)
     assert "That date is in the future." in text and "Which parade?" in text
     ok = client.post(f"{url}/wait/clarification",
-                     data={"clarification-question": "Which parade?"})
+                     data={"wait-clarification-question": "Which parade?"})
     assert ok.status_code == 303 and ok.headers["Location"] == f"{url}#clock"
     page = client.get(url).get_data(as_text=True)
     assert "Waiting for the requester" in page and "The clock is stopped (5 ILCS 140/3(e))" in page
@@ -395,12 +395,12 @@ def test_officer_pages_ask_answer_and_explain_the_due_date(client, login_as, db_
     board = client.get("/console/records/").get_data(as_text=True)
     assert "Waiting for the requester" in board and "Stopped (5 ILCS 140/3(e))" in board
     # The wrong answer for a clarification is refused.
-    wrong = client.post(f"{url}/wait/answer", data={"answer-outcome": "paid"})
+    wrong = client.post(f"{url}/wait/answer", data={"wait-answer-outcome": "paid"})
     assert wrong.status_code == 400
     frozen_clock.now = datetime(2026, 11, 27, 16, 0, tzinfo=UTC)
     sign_in(client, officer)  # a new day, a new session
-    done = client.post(f"{url}/wait/answer", data={"answer-outcome": "answered",
-                                                   "answer-answered_on": "2026-11-26"})
+    done = client.post(f"{url}/wait/answer", data={"wait-answer-outcome": "answered",
+                                                   "wait-answer-answered_on": "2026-11-26"})
     assert done.status_code == 303
     reread(db_session)
     assert db_session.get(RecordsRequest, req.id).due_on == date(2026, 12, 1)
@@ -413,7 +413,7 @@ def test_a_fee_estimate_page_refuses_a_bad_amount(client, login_as, db_session, 
     officer = login_as(Role.RECORDS)
     req = _request(db_session, officer, received=datetime(2026, 11, 17, 15, 0, tzinfo=UTC))
     response = client.post(f"/console/records/{req.id}/wait/fee",
-                           data={"fee-amount": "12.505"})
+                           data={"wait-fee-amount": "12.505"})
     assert response.status_code == 400
     assert "Enter the amount in dollars and cents" in response.get_data(as_text=True)
     assert db_session.scalars(select(TollingPeriod)).all() == []
@@ -425,5 +425,5 @@ def test_an_administrator_may_read_but_not_start_a_wait(client, login_as, db_ses
     login_as(Role.ADMIN)
     assert "How the due date is counted" in client.get(
         f"/console/records/{req.id}").get_data(as_text=True)
-    response = client.post(f"/console/records/{req.id}/wait/fee", data={"fee-amount": "1"})
+    response = client.post(f"/console/records/{req.id}/wait/fee", data={"wait-fee-amount": "1"})
     assert response.status_code == 403

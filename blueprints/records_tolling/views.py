@@ -32,12 +32,12 @@ def tolling_section(req) -> dict:
     if can_manage:
         if status.waiting is not None:
             forms["answer"] = (failed if failed_name == "answer" else
-                               AnswerForm(formdata=None, prefix="answer-")
+                               AnswerForm(formdata=None, prefix="wait-answer-")
                                ).for_reason(status.waiting.reason)
         else:
             for name, cls in START_FORMS.items():
                 forms[name] = failed if failed_name == name else cls(formdata=None,
-                                                                      prefix=f"{name}-")
+                                                                      prefix=f"wait-{name}-")
     own = records_tolling.rules_of(req, rules)
     return {"status": status, "rules": own, "can_manage": can_manage, "forms": forms,
             "open_form": failed_name, "skipped": records_tolling.due_explanation(req, rules),
@@ -62,7 +62,7 @@ def start(request_id: int, name: str):
     """Ask for a clarification, send a fee estimate, or offer to narrow the request."""
     req = _request_or_404(request_id)
     require(records.can_manage_requests(current_user))
-    form = START_FORMS[name](prefix=f"{name}-")
+    form = START_FORMS[name](prefix=f"wait-{name}-")
     if not form.validate():
         return _refused(req, name, form, 400)
     try:
@@ -97,7 +97,7 @@ def answer(request_id: int):
     req = _request_or_404(request_id)
     require(records.can_manage_requests(current_user))
     waiting = records_tolling.open_wait(db(), req)
-    form = AnswerForm(prefix="answer-")
+    form = AnswerForm(prefix="wait-answer-")
     form.for_reason(waiting.reason if waiting else WaitReason.CLARIFICATION)
     if not form.validate():
         return _refused(req, "answer", form, 400)
