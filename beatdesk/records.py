@@ -112,9 +112,18 @@ def _event(session: Session, actor: Actor, request: RecordsRequest, action: str,
 
 
 def create_request(session: Session, actor: Actor, data: RequestData, rules: RecordsRules,
-                   timezone: str = DEFAULT_TIMEZONE) -> RecordsRequest:
-    """Log a request and compute its due date. Raises PermissionDenied, ValidationFailed."""
-    _require_officer(actor)
+                   timezone: str = DEFAULT_TIMEZONE, *,
+                   filed_by_requester: bool = False) -> RecordsRequest:
+    """Log a request and compute its due date. Raises PermissionDenied, ValidationFailed.
+
+    ``filed_by_requester``: the requester filed it on the public site (``records_portal``),
+    received by web form, with no staff creator.
+    """
+    if not filed_by_requester:
+        _require_officer(actor)
+    elif data.received_via != ReceivedVia.WEB_FORM:
+        raise PermissionDenied("Only a records officer may log a request received otherwise "
+                               "than by the web form.")
     name, contact = data.requester_name.strip(), data.requester_contact.strip()
     description = data.description.strip()
     if not name:
@@ -139,7 +148,7 @@ def create_request(session: Session, actor: Actor, data: RequestData, rules: Rec
         requester_name=name, requester_contact=contact, received_via=via,
         received_at=data.received_at, received_on=received_on, description=description,
         commercial=bool(data.commercial), rules_key=rules.key, state=S.RECEIVED,
-        original_due_on=due, due_on=due, created_by_id=actor.user.id,
+        original_due_on=due, due_on=due, created_by_id=actor.user.id if actor.user else None,
         created_at=clock.utcnow(), updated_at=clock.utcnow())
     session.add(request)
     session.flush()

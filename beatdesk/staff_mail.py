@@ -83,6 +83,7 @@ AUTHOR_EVENTS = {
 }
 DEFAULT_DIGEST_HOUR = 7
 DEFAULT_BASE_URL = "http://localhost:5000"
+SEALED_LINK_MARK = "[private link]"  # in an e-mail's text: where its sealed link goes
 SETTINGS_PATH = "/console/notifications"
 
 
@@ -489,6 +490,14 @@ def build_message(row: OutboxRow, config: Mapping) -> EmailMessage:
     to, subject, text = payload.get("to"), payload.get("subject"), payload.get("text")
     if not to or not subject or not text:
         raise PermanentError("The e-mail row lacks a recipient, subject or text.")
+    if payload.get("sealed_link"):
+        # A requester's private tracking link is kept sealed and opened only to send it.
+        from .sealing import SealingError, unseal
+
+        try:
+            text = text.replace(SEALED_LINK_MARK, unseal(payload["sealed_link"]), 1)
+        except SealingError as exc:
+            raise PermanentError(f"The sealed link does not open: {exc}") from exc
     sender = _setting(config, "MAIL_FROM", "beatdesk@localhost")
     # Long subjects stay on one line (a folded one reads back with a leading space).
     message = EmailMessage(policy=email_policy.SMTP.clone(max_line_length=998))

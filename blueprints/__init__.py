@@ -28,3 +28,7 @@ BLUEPRINTS = (public_bp, auth_bp, console_bp, admin_bp, districts_bp, posts_bp, 
 from .records_tolling import bp as records_tolling_bp  # noqa: E402
 
 BLUEPRINTS += (records_tolling_bp,)
+
+from .records_portal import bp as records_portal_bp  # noqa: E402
+
+BLUEPRINTS += (records_portal_bp,)

@@ -30,7 +30,8 @@ MESSAGES = {
                                   "contact Information Services."),
 }
 # Blueprints of the public site (None: an address no route matched).
-PUBLIC_BLUEPRINTS = frozenset({None, "public", "comments", "media", "checkpoints", "reading_room"})
+PUBLIC_BLUEPRINTS = frozenset({None, "public", "comments", "media", "checkpoints", "reading_room",
+                               "records_portal"})
 
 
 def _page(status: int, message: str | None = None):

@@ -23,3 +23,4 @@ def _check_settings(state) -> None:
 
 
 from . import views  # noqa: E402,F401
+from . import messages  # noqa: E402,F401
