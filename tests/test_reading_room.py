@@ -8,7 +8,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from beatdesk import archive, reading_room, records, release
+from beatdesk import archive, reading_room, records, redaction_suggestions, release
 from beatdesk.context import Actor
 from beatdesk.due_dates import ILLINOIS
 from beatdesk.errors import Conflict, PermissionDenied, ValidationFailed
@@ -55,6 +55,10 @@ def released_request(db_session, factory, officer, *, description="Posts about t
     if SECRET in (body or SECRET):
         records.add_redaction(db_session, actor, req, item, exemption_id=code.id, kind="text",
                               text=SECRET)
+    # The officer releases what Beatdesk suggested redacting (the requester wrote it).
+    for suggestion in redaction_suggestions.undecided(db_session, req):
+        redaction_suggestions.reject(db_session, actor, req, suggestion.id,
+                                     "The requester's own words.")
     db_session.commit()
     return req
 
@@ -342,3 +346,52 @@ def test_search_and_pages_past_the_first(app, db_session, officer):
     assert "page 2 of 2" in paged and "q=records" in paged
     assert anonymous.get("/reading-room?q=" + "x" * 201).status_code == 400
     assert anonymous.get("/reading-room?page=99").status_code == 200
+
+
+def test_withdrawal_in_one_instance_reaches_the_others_cached_pages(database_url, tmp_path,
+                                                                    monkeypatch):
+    """Two instances on one database, each keeping public pages for an hour: a withdrawal
+    made through the first is archived, so the second stops showing the publication at its
+    next check of the archive head (``PUBLIC_CACHE_CHECK_SECONDS``)."""
+    from blueprints.public import cache
+
+    from .conftest import Factory, make_app
+
+    # Each instance would be its own process: only the database may empty the other's cache.
+    monkeypatch.setattr(cache, "invalidate", lambda: None)
+    first = make_app(database_url, PUBLIC_CACHE_SECONDS=3600)
+    second = make_app(database_url, PUBLIC_CACHE_SECONDS=3600)
+    first.instance_path = second.instance_path = str(tmp_path / "instance")
+    session = first.extensions["beatdesk.sessionmaker"]()
+    try:
+        ensure_exemptions(session)
+        officer = Factory(session).user(Role.RECORDS)
+        with first.app_context():
+            req = released_request(session, Factory(session), officer)
+            rel = release.build_release(session, Actor(officer), req,
+                                        root=first.instance_path + "/releases",
+                                        released_to=REQUESTER)
+            publication = reading_room.publish(
+                session, Actor(officer), rel, subject="Parade records", summary="Posts.",
+                scope="public_parts", root=first.instance_path + "/releases")
+            session.commit()
+        reader = second.test_client()
+        path = f"/reading-room/{publication.id}"
+        assert reader.get(path).status_code == 200
+        assert "Parade records" in reader.get("/reading-room").get_data(as_text=True)
+        later = cache.time.monotonic() + 1
+        monkeypatch.setattr(cache.time, "monotonic", lambda: later)
+        assert reader.get(path).status_code == 200  # kept, and checked against the head
+
+        with first.app_context():
+            reading_room.withdraw(session, Actor(officer), publication, "Withdrawn.")
+            session.commit()
+        later += cache.DEFAULT_CHECK_SECONDS / 2
+        assert reader.get(path).status_code == 200  # within the bound: not checked yet
+        later += cache.DEFAULT_CHECK_SECONDS / 2 + 0.001
+        assert reader.get(path).status_code == 410
+        assert "Parade records" not in reader.get("/reading-room").get_data(as_text=True)
+    finally:
+        session.close()
+        for app in (first, second):
+            app.extensions["beatdesk.engine"].dispose()

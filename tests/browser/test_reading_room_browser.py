@@ -1,6 +1,7 @@
 """The reading room and the records reports in a browser: the officer publishes a release from
 the request page, a visitor finds, reads and downloads it, the officer reads the reports and
 withdraws the publication; axe-core (WCAG 2.1 AA) on every new page at desktop and phone widths."""
+import os
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -8,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from beatdesk import archive, records, release
+from beatdesk import archive, records, redaction_suggestions, release
 from beatdesk.context import Actor
 from beatdesk.due_dates import ILLINOIS
 from beatdesk.records import RequestData
@@ -21,16 +22,21 @@ from .conftest import TIMEOUT_MS, sign_in
 from .test_login_a11y import assert_no_axe_violations
 
 DESKTOP, MOBILE = {"width": 1280, "height": 900}, {"width": 375, "height": 740}
+SHOTS = Path(os.environ.get("BEATDESK_SCREENSHOTS", "/tmp/beatdesk-screenshots"))
 REQUESTER = "Philippa Requester-Danvers"
 SUBJECT = "Comments on the parade posts, November 2026"
 
 
 def _both_widths(page, what: str, *, fits: bool = True) -> None:
     """axe at both widths; with ``fits``, the page also fits a phone's width (wide tables
-    scroll in their own region)."""
+    scroll in their own region). Screenshots of both go to ``SHOTS``."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    name = re.sub(r"[^a-z0-9]+", "-", what.lower()).strip("-")
     assert_no_axe_violations(page, what)
+    page.screenshot(path=str(SHOTS / f"reading-room-{name}-desktop.png"), full_page=True)
     page.set_viewport_size(MOBILE)
     assert_no_axe_violations(page, f"{what} on a phone")
+    page.screenshot(path=str(SHOTS / f"reading-room-{name}-mobile.png"), full_page=True)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert not fits or width <= MOBILE["width"] + 1, f"{what} is {width}px wide on a phone"
     page.set_viewport_size(DESKTOP)
@@ -53,6 +59,8 @@ def test_publish_find_download_report_and_withdraw(page, chromium, live_server):
             REQUESTER, "philippa@example.org", "email", datetime(2026, 11, 16, 15, tzinfo=UTC),
             "Comments about the parade."), ILLINOIS)
         records.attach_records(session, Actor(officer), req, [record])
+        for suggestion in redaction_suggestions.undecided(session, req):
+            redaction_suggestions.reject(session, Actor(officer), req, suggestion.id)
         release.build_release(session, Actor(officer), req,
                               root=Path(app.instance_path) / "releases",
                               released_to=REQUESTER)
