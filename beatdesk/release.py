@@ -11,6 +11,7 @@ The package holds
   and each e-mail or network address withheld by default (or the officer's choice to release
   them);
 - ``media/<key>``: the images the records refer to that the media store still holds;
+- ``letters/<kind>-<n>.pdf``: the letters made for the request so far (:mod:`beatdesk.letters`);
 - ``manifest.json``: the SHA-256 and size of every other file, and the archive hashes of every
   record included.
 
@@ -48,13 +49,14 @@ from beatdesk.archive_search import state_words
 from beatdesk import redaction_suggestions
 from beatdesk.context import Actor
 from beatdesk.errors import Conflict, NotFound, ValidationFailed
+from beatdesk.letters import package_files as letter_files
 from beatdesk.models.records import (Exemption, RecordsRequest, Redaction, RedactionKind,
                                      Release, RequestEvent, RequestState, SnapshotItem)
 from beatdesk.records import (TRANSITIONS, _require_officer, _require_open, active_redactions,
                               PRIVATE_KEYS, change_state, private_data_released,
                               private_values,
                               redacted_content, redacted_passages)
-from beatdesk.release_pdf import Block, PdfVolume, RecordPage
+from beatdesk.release_pdf import Block, PdfVolume, RecordPage, draw_letterhead
 
 MEDIA_EXTENSIONS = ("jpg", "png", "webp", "gif")
 MEDIA_KEY = re.compile(r"[0-9a-f]{64}\.(?:jpg|png|webp|gif)")
@@ -298,17 +300,11 @@ class _Reader:
     they appear in."""
 
     def __init__(self, session: Session, media_root: Path | None):
-        from beatdesk.models.organisation import Department, District
+        from beatdesk.models.organisation import District
         self.session, self.media_root = session, media_root
         self.districts = {row.id: row.name for row in session.execute(
             select(District.id, District.name))}
-        department = session.scalars(select(Department).limit(1)).first()
-        self.department = department.name if department else "Police Department"
-        self.department_lines = [line for line in (
-            department.contact_address if department else "",
-            " · ".join(v for v in ((department.contact_phone, department.contact_email,
-                                    department.official_website) if department else ()) if v))
-            if line]
+        self.department, self.department_lines = department_letterhead(session)
         self.people: dict[int, str] = {}
         self.media: dict[str, Path | None] = {}
         self.seen: dict[tuple[str, str], bool] = {}
@@ -346,6 +342,20 @@ class _Reader:
             if hit:
                 return REDACTED_LABEL
         return label
+
+
+def department_letterhead(session: Session) -> tuple[str, list[str]]:
+    """The department's name and the lines under it on a letterhead (address; phone, e-mail
+    and website)."""
+    from beatdesk.models.organisation import Department
+    department = session.scalars(select(Department).limit(1)).first()
+    name = department.name if department else "Police Department"
+    lines = [line for line in (
+        department.contact_address if department else "",
+        " · ".join(v for v in ((department.contact_phone, department.contact_email,
+                                department.official_website) if department else ()) if v))
+        if line]
+    return name, lines
 
 
 def _image_blocks(images, reader: _Reader) -> list[Block]:
@@ -546,11 +556,7 @@ class _Cover:
 
 def _cover_pdf(cover: _Cover, title: str):
     def draw(volume: PdfVolume) -> None:
-        volume.line(cover.department, size=17, style="B", height=8.5)
-        for line in cover.department_lines:
-            volume.line(line, size=9, color=(85, 85, 85), height=4.6)
-        volume.rule()
-        volume.gap(4)
+        draw_letterhead(volume, cover.department, cover.department_lines)
         for kind, text in cover.paragraphs():
             if kind == "title":
                 volume.line(text, size=13, style="B", height=7)
@@ -959,6 +965,10 @@ def build_release(session: Session, actor: Actor, request: RecordsRequest, *,
             done.add(name)
             with package.entry(f"media/{name}", compress=False) as out:
                 _copy(Path(path), out)
+        # The letters sent to the requester so far, as they were stored.
+        for name, data in letter_files(session, request):
+            with package.entry(name, compress=False) as out:
+                out.write(data)
         with package.zip.open("manifest.json", "w", force_zip64=True) as raw:
             header = {"request": request.id, "package": package_name,
                       "created_at": _iso(clock.utcnow()), "hash_algorithm": "sha256",

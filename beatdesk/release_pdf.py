@@ -87,7 +87,7 @@ class PdfVolume:
     """One PDF file of the package: optional cover letter, contents, then the records."""
 
     def __init__(self, title: str, footer: str, *, cover: Callable[["PdfVolume"], None] | None,
-                 expected_records: int = 0):
+                 expected_records: int = 0, contents: bool = True):
         from fpdf import FPDF
 
         writer = self
@@ -124,8 +124,11 @@ class PdfVolume:
         # on the first page and as many pages inserted after it as they need.
         pdf.add_page()
         pdf.set_page_label(label_style="D")
-        pdf.insert_toc_placeholder(self._front, pages=1, allow_extra_pages=True,
-                                   reset_page_indices=False)
+        # A letter (contents=False) is drawn from the top of its first page, with no contents.
+        self.with_contents = contents
+        if contents:
+            pdf.insert_toc_placeholder(self._front, pages=1, allow_extra_pages=True,
+                                       reset_page_indices=False)
 
     # --- text ------------------------------------------------------------------------------
 
@@ -308,4 +311,16 @@ class PdfVolume:
         pdf.page, pdf.x, pdf.y = page, x, y
 
     def output(self) -> bytes:
+        if not self.with_contents:
+            self._number_pages()  # with contents, numbered once the front is in place
         return bytes(self.pdf.output())
+
+
+def draw_letterhead(volume: PdfVolume, name: str, lines: list[str]) -> None:
+    """The department's letterhead: its name, address and contacts, and a rule under them
+    (the release's cover letter and every letter to a requester)."""
+    volume.line(name, size=17, style="B", height=8.5)
+    for line in lines:
+        volume.line(line, size=9, color=GREY, height=4.6)
+    volume.rule()
+    volume.gap(4)

@@ -19,6 +19,8 @@ sent, so a fresh install and the demo work offline.
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 import smtplib
 import socket
@@ -510,6 +512,16 @@ def build_message(row: OutboxRow, config: Mapping) -> EmailMessage:
     message["Message-ID"] = f"<{row.idempotency_key}@{domain}>"
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(text)
+    # Files sent with the message (a letter's PDF): name, type and the bytes in base64.
+    for attachment in payload.get("attachments") or []:
+        try:
+            data = base64.b64decode(attachment["data"], validate=True)
+            maintype, _, subtype = attachment.get("content_type", "").partition("/")
+            filename = attachment["filename"]
+        except (KeyError, TypeError, ValueError, binascii.Error) as exc:
+            raise PermanentError(f"The e-mail row has an unreadable attachment: {exc}") from exc
+        message.add_attachment(data, maintype=maintype or "application",
+                               subtype=subtype or "octet-stream", filename=filename)
     return message
 
 

@@ -120,3 +120,28 @@ def scrub(text: str) -> str:
     becomes U+FFFD, so an old row can't break a feed or an export for everybody.
     """
     return _FORBIDDEN.sub(REPLACEMENT, text)
+
+
+# --- Markdown a person wrote, as HTML fit to show ----------------------------------------------
+
+MARKDOWN_TAGS = frozenset({"p", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "strong", "em",
+                           "a", "blockquote", "code", "pre", "br", "hr"})
+MARKDOWN_ATTRIBUTES = {"a": ["href", "title"], "ol": ["start"]}
+
+
+def markdown_html(source: str) -> str:
+    """CommonMark to HTML that may be shown as it is: raw HTML in the source is text, level-1
+    headings become level 2 (the page's title is its only h1), and only an allowlist of tags
+    and attributes is kept (links: http, https and mailto). Call it once, when the text is
+    saved, and store the result."""
+    import bleach
+    from markdown_it import MarkdownIt
+
+    markdown = MarkdownIt("commonmark", {"html": False, "typographer": False})
+    tokens = markdown.parse(source)
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close") and token.tag == "h1":
+            token.tag = "h2"
+    html = markdown.renderer.render(tokens, markdown.options, {})
+    return bleach.clean(html, tags=MARKDOWN_TAGS, attributes=MARKDOWN_ATTRIBUTES,
+                        protocols={"http", "https", "mailto"}, strip=True)

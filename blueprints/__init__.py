@@ -32,3 +32,7 @@ BLUEPRINTS += (records_tolling_bp,)
 from .records_portal import bp as records_portal_bp  # noqa: E402
 
 BLUEPRINTS += (records_portal_bp,)
+
+from .letters import bp as letters_bp  # noqa: E402
+
+BLUEPRINTS += (letters_bp,)

@@ -20,7 +20,7 @@ from .extensions import login_manager
 # Blueprints whose every page is for signed-in staff.
 STAFF_BLUEPRINTS = frozenset({"console", "admin", "districts", "posts", "inquiries", "terms",
                               "checks", "records", "moderation", "archive", "outbox",
-                              "platform_accounts", "redaction_suggestions", "reading_room_staff"})
+                              "platform_accounts", "redaction_suggestions", "reading_room_staff", "letters"})
 # Blueprints only reachable from trusted networks when those are configured.
 CONSOLE_BLUEPRINTS = STAFF_BLUEPRINTS | {"auth"}
 

@@ -16,6 +16,7 @@ from .records import (Exemption, ReceivedVia, RecordsRequest, Redaction, Redacti
                       RequestEvent, RequestState, SnapshotItem)
 from .redaction_suggestions import RedactionSuggestion, SuggestionKind, SuggestionStatus  # noqa: F401
 from .records_portal import MessageSender, PortalAccess, RequestMessage  # noqa: F401
+from .letters import Letter, LetterKind, LetterTemplate  # noqa: F401
 from .records_tolling import OUTCOMES_FOR, TollingPeriod, WaitOutcome, WaitReason  # noqa: F401
 from .terms import TermsVersion
 from .reading_room import Publication, PublicationScope

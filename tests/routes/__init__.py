@@ -14,8 +14,9 @@ from importlib import import_module
 
 AREAS = ("posts", "checks", "public", "comments", "archive", "requests",
          "notification_settings", "inbound", "outbox", "platform_accounts", "reading_room")
-AREAS += ("redaction_suggestions",)
 AREAS += ("records_portal",)
+AREAS += ("letters",)
+AREAS += ("redaction_suggestions",)
 _modules = [import_module(f"{__name__}.{area}") for area in AREAS]
 
 STAFF_ROUTES = {k: v for m in _modules for k, v in m.STAFF_ROUTES.items()}
