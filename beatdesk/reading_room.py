@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import json
 import shutil
 import zipfile
@@ -27,14 +26,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from markupsafe import escape
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from beatdesk import archive, audit, clock, sametext, text
 from beatdesk.context import Actor
 from beatdesk.errors import Conflict, NotFound, ValidationFailed
 from beatdesk.models.reading_room import Publication, PublicationScope
-from beatdesk.models.records import Exemption, Release, RecordsRequest, RequestEvent
+from beatdesk.models.records import (Exemption, RecordsRequest, Release, RequestEvent,
+                                     SnapshotItem)
 from beatdesk.records import CLOSED_STATES, _require_officer, can_manage_requests
 from beatdesk.release import (CSV_COLUMNS, HTML_HEAD, ReleasedRecord, _Cover, _cover_pdf,
                               _csv_row, _html_cover, _html_record, _json_record, _Reader,
@@ -47,6 +47,7 @@ SUMMARY_MAX = 4000
 REASON_MAX = 2000
 REQUESTER_MARK = "[REQUESTER]"
 PDF_VOLUME_RECORDS = 500
+CHUNK = 1024 * 1024
 FOLDER = "reading-room"
 RELEASED = frozenset(s for s in CLOSED_STATES if s.value.startswith("released"))
 
@@ -187,9 +188,19 @@ class BuiltFile:
         return {"name": self.name, "sha256": self.sha256, "bytes": self.bytes}
 
 
-def _store(folder: Path, name: str, data: bytes) -> BuiltFile:
-    (folder / name).write_bytes(data)
-    return BuiltFile(name, hashlib.sha256(data).hexdigest(), len(data))
+def _hashed(folder: Path, name: str) -> BuiltFile:
+    digest, size = hashlib.sha256(), 0
+    with open(folder / name, "rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return BuiltFile(name, digest.hexdigest(), size)
+
+
+def _append(target, source: Path) -> None:
+    with open(source, "rb") as handle:
+        while chunk := handle.read(CHUNK):
+            target.write(chunk)
 
 
 def build_public_edition(session: Session, request: RecordsRequest, release: Release, *,
@@ -197,7 +208,12 @@ def build_public_edition(session: Session, request: RecordsRequest, release: Rel
                          media_root: str | Path | None = None,
                          pdf_volume_records: int = PDF_VOLUME_RECORDS) -> tuple[list[BuiltFile],
                                                                                 int]:
-    """Write the public edition's files into ``folder``; returns them and the record count."""
+    """Write the public edition's files into ``folder``; returns them and the record count.
+
+    Like the release package, memory stays flat whatever the number of records: the records
+    are read in batches and written as they come, and a PDF volume holds at most
+    ``pdf_volume_records`` records (the first volume, with the cover page that counts every
+    record, is drawn last)."""
     identity = requester_identity(request)
     reader = _Reader(session, Path(media_root) if media_root else None)
     now = clock.utcnow()
@@ -212,58 +228,95 @@ def build_public_edition(session: Session, request: RecordsRequest, release: Rel
     cover.outcome = "released in full" if release.outcome == "released_in_full" \
         else "released in part"
     title = f"Released records: {subject}"
-    pages, media_names, json_rows, csv_rows = [], {}, [], []
-    html_records: list[str] = []
-    for rec, passages in released_records(session, request):
-        cover.count(rec)
-        public = _public_record(rec, identity)
-        page = _record_page(public, reader, list(passages) + identity)
-        for block in page.blocks:
-            if block.kind == "image" and block.image not in media_names:
-                media_names[block.image] = Path(block.image).name
-        pages.append(page)
-        html_records.append(_html_record(page, media_names))
-        if scope is PublicationScope.PACKAGE:
-            json_rows.append(_json_record(public))
-            csv_rows.append(_csv_row(public))
-    files: list[BuiltFile] = []
-    html = [HTML_HEAD.format(title=escape(title)), _html_cover(cover, title),
-            '<section aria-labelledby="records-heading">\n'
-            '<h2 id="records-heading">The records</h2>\n', *html_records,
-            "</section>\n</main>\n</body>\n</html>\n"]
-    files.append(_store(folder, "index.html", "".join(html).encode()))
-    volumes = max(1, -(-len(pages) // pdf_volume_records))
-    for number in range(1, volumes + 1):
-        name = "records.pdf" if volumes == 1 else f"records-{number:03d}.pdf"
-        chunk = pages[(number - 1) * pdf_volume_records:number * pdf_volume_records]
-        volume = PdfVolume(title + (f", volume {number} of {volumes}" if volumes > 1 else ""),
-                           f"{request.label} · {name}",
-                           cover=_cover_pdf(cover, title) if number == 1 else None,
-                           expected_records=len(chunk))
-        for page in chunk:
-            volume.record(page)
-        files.append(_store(folder, name, volume.output()))
-    if scope is PublicationScope.PACKAGE:
-        files.append(_store(folder, "records.json", (json.dumps(
-            {"publication": {"subject": subject, "request": request.id,
-                             "released_on": clock.local_date_text(release.created_at)}},
-            ensure_ascii=False)[:-1] + ', "records": [\n' + ",\n".join(json_rows)
-            + "\n]}\n").encode()))
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
+    total = session.scalar(select(func.count(SnapshotItem.id))
+                           .where(SnapshotItem.request_id == request.id)) or 0
+    volumes = max(1, -(-total // pdf_volume_records))
+    pdf_names = (["records.pdf"] if volumes == 1
+                 else [f"records-{n:03d}.pdf" for n in range(1, volumes + 1)])
+    whole = scope is PublicationScope.PACKAGE
+    media_names: dict[str, str] = {}
+    state = {"volume": None, "number": 0, "in_volume": 0, "first": None}
+
+    def new_volume():
+        state["number"] += 1
+        number = state["number"]
+        expected = min(pdf_volume_records, total - (number - 1) * pdf_volume_records)
+        state["volume"] = PdfVolume(
+            title + (f", volume {number} of {volumes}" if volumes > 1 else ""),
+            f"{request.label} · {pdf_names[number - 1]}",
+            cover=_cover_pdf(cover, title) if number == 1 else None,
+            expected_records=max(expected, 0))
+        state["in_volume"] = 0
+
+    def close_volume():
+        if state["number"] == 1:
+            state["first"] = state["volume"]
+        else:
+            (folder / pdf_names[state["number"] - 1]).write_bytes(state["volume"].output())
+        state["volume"] = None
+
+    body_path = folder / ".records.html"
+    with open(body_path, "w", encoding="utf-8", newline="\n") as body, \
+            open(folder / "records.json", "w", encoding="utf-8", newline="\n") as js, \
+            open(folder / "records.csv", "w", encoding="utf-8", newline="") as cs:
+        js.write(json.dumps({"publication": {
+            "subject": subject, "request": request.id,
+            "released_on": clock.local_date_text(release.created_at)}},
+            ensure_ascii=False)[:-1] + ', "records": [\n')
+        writer = csv.writer(cs)
         writer.writerow(CSV_COLUMNS)
-        writer.writerows(csv_rows)
-        files.append(_store(folder, "records.csv", buffer.getvalue().encode()))
-    bundle = io.BytesIO()
-    with zipfile.ZipFile(bundle, "w", compression=zipfile.ZIP_DEFLATED) as package:
+        first = True
+        for rec, passages in released_records(session, request):
+            cover.count(rec)
+            public = _public_record(rec, identity)
+            page = _record_page(public, reader, list(passages) + identity)
+            for block in page.blocks:
+                if block.kind == "image" and block.image not in media_names:
+                    media_names[block.image] = Path(block.image).name
+            body.write(_html_record(page, media_names))
+            if state["volume"] is None:
+                new_volume()
+            state["volume"].record(page)
+            state["in_volume"] += 1
+            if state["in_volume"] >= pdf_volume_records:
+                close_volume()
+            if whole:
+                js.write(("" if first else ",\n") + _json_record(public))
+                writer.writerow(_csv_row(public))
+            first = False
+        js.write("\n]}\n")
+    if state["volume"] is None and state["first"] is None:
+        new_volume()  # nothing attached: the cover alone
+    if state["volume"] is not None:
+        close_volume()
+    (folder / pdf_names[0]).write_bytes(state["first"].output())
+    with open(folder / "index.html", "wb") as out:
+        out.write(HTML_HEAD.format(title=escape(title)).encode())
+        out.write(_html_cover(cover, title).encode())
+        out.write(b'<section aria-labelledby="records-heading">\n'
+                  b'<h2 id="records-heading">The records</h2>\n')
+        _append(out, body_path)
+        out.write(b"</section>\n</main>\n</body>\n</html>\n")
+    body_path.unlink()
+    names = ["index.html", *pdf_names]
+    if whole:
+        names += ["records.json", "records.csv"]
+    else:
+        (folder / "records.json").unlink()
+        (folder / "records.csv").unlink()
+    files = [_hashed(folder, name) for name in names]
+    with zipfile.ZipFile(folder / "publication.zip", "w",
+                         compression=zipfile.ZIP_DEFLATED) as package:
         for built in files:
-            package.write(folder / built.name, built.name)
+            package.write(folder / built.name, built.name,
+                          compress_type=zipfile.ZIP_STORED if built.name.endswith(".pdf")
+                          else zipfile.ZIP_DEFLATED)
         for path, name in sorted(media_names.items(), key=lambda item: item[1]):
-            package.write(path, f"media/{name}")
+            package.write(path, f"media/{name}", compress_type=zipfile.ZIP_STORED)
         package.writestr("manifest.json", json.dumps(
             {"title": title, "created_at": clock.iso(now), "hash_algorithm": "sha256",
              "files": [f.as_dict() for f in files]}, ensure_ascii=False, indent=1))
-    files.append(_store(folder, "publication.zip", bundle.getvalue()))
+    files.append(_hashed(folder, "publication.zip"))
     return files, cover.total
 
 

@@ -395,3 +395,23 @@ def test_withdrawal_in_one_instance_reaches_the_others_cached_pages(database_url
         session.close()
         for app in (first, second):
             app.extensions["beatdesk.engine"].dispose()
+
+
+def test_a_large_edition_is_split_into_pdf_volumes(app, db_session, built, tmp_path):
+    req, rel = built
+    with app.app_context():
+        files, count = reading_room.build_public_edition(
+            db_session, req, rel, folder=tmp_path, subject="Parade", summary="Posts.",
+            scope=reading_room.PublicationScope.PUBLIC_PARTS, pdf_volume_records=1)
+    assert count == 2
+    assert [f.name for f in files] == ["index.html", "records-001.pdf", "records-002.pdf",
+                                       "publication.zip"]
+    first = _pdf_text((tmp_path / "records-001.pdf").read_bytes())
+    second = _pdf_text((tmp_path / "records-002.pdf").read_bytes())
+    assert "This edition holds 2 records" in first and KEPT in first
+    assert "[REQUESTER]" in second and REQUESTER not in second
+    assert not (tmp_path / "records.json").exists()
+    with zipfile.ZipFile(tmp_path / "publication.zip") as bundle:
+        manifest = json.loads(bundle.read("manifest.json"))
+    assert [f["name"] for f in manifest["files"]] == ["index.html", "records-001.pdf",
+                                                      "records-002.pdf"]
