@@ -49,6 +49,7 @@ NOT_PAGES = {
     "records.download": "a release package (a ZIP download)",
     "reading_room_staff.reports_csv": "the records reports as a CSV file",
     "reading_room.download": "a file of a reading-room publication (a download)",
+    "records_portal.download": "a release package through the tracking link (a ZIP download)",
 }
 
 
@@ -75,6 +76,8 @@ class World:
     terms_number: int = 0
     terms_draft: int = 0
     publication: int = 0  # a release published in the reading room
+    portal_request: int = 0  # a request filed on the public site, with a message
+    portal_token: str = ""  # its tracking token
     staff_with_code: str = ""  # a non-demo login with an authenticator (the code page)
     staff_to_enrol: str = ""  # a non-demo login without one (the enrolment page)
 
@@ -208,6 +211,13 @@ PAGES = [
          lambda w: {"number": w.terms_number}),
     Page("archive checkpoints", ANONYMOUS, "checkpoints.page"),
     Page("reading room", ANONYMOUS, "reading_room.index"),
+    Page("records request form", ANONYMOUS, "records_portal.new"),
+    Page("records request form with errors", ANONYMOUS, "records_portal.new", status=400,
+         action=submit("Send the request")),
+    Page("records request tracking", ANONYMOUS, "records_portal.track",
+         lambda w: {"request_id": w.portal_request, "token": w.portal_token}),
+    Page("withdraw a records request", ANONYMOUS, "records_portal.withdraw",
+         lambda w: {"request_id": w.portal_request, "token": w.portal_token}),
     Page("reading room publication", ANONYMOUS, "reading_room.detail",
          lambda w: {"publication_id": w.publication}),
     Page("public not found", ANONYMOUS, "public.district", lambda w: {"slug": "no-such-district"},
@@ -393,6 +403,19 @@ def _seed_world(session, media_root, release_root) -> World:
             scope=PublicationScope.PUBLIC_PARTS, root=release_root, media_root=media_root)
         session.flush()
     w.publication = publication.id
+    from beatdesk import records_portal
+    from beatdesk.due_dates import rules_for
+
+    filed = records_portal.submit_request(session, Actor(None, "127.0.0.1"),
+                                          records_portal.PortalSubmission(
+        name="Jordan Avery", email="jordan@example.org", delivery="email",
+        description="Every post and comment about the Main Street parade in November 2026."),
+        rules_for(None))
+    w.portal_request = filed.id
+    w.portal_token = records_portal.tracking_link(filed).rsplit("/", 1)[1]
+    records_portal.post_message(
+        session, filed, sender="officer", body="Which district's parade do you mean?",
+        actor=Actor(session.scalar(select(User).where(User.login_id == "records")), "127.0.0.1"))
     factory = Factory(session)
     w.staff_with_code = factory.user(Role.SERGEANT, first).login_id
     w.staff_to_enrol = factory.user(Role.REPRESENTATIVE, first, totp=False).login_id
