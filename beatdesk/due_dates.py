@@ -37,6 +37,18 @@ class TollingRule:
     citation: str
     explanation: str
     restarts: bool = False  # the answer starts the period over instead of resuming it
+    # Without an answer this many days after the question the request counts as withdrawn
+    # (None: the law sets no such limit); business days when ``lapse_business_days``.
+    lapse_days: int | None = None
+    lapse_business_days: bool = False
+
+    def lapses_on(self, started_on: date, rules: "RecordsRules") -> date | None:
+        """The last day for the requester's answer, after which the request is withdrawn."""
+        if self.lapse_days is None:
+            return None
+        if self.lapse_business_days:
+            return add_business_days(started_on, self.lapse_days, rules)
+        return started_on + timedelta(days=self.lapse_days)
 
 
 @dataclass(frozen=True)
@@ -114,10 +126,12 @@ ILLINOIS = RecordsRules(
 TEXAS_TOLLING = (
     TollingRule("clarification", "Tex. Gov't Code 552.222(b), (d)",
                 "The period starts over on the day the clarification is received; without an "
-                "answer by the 61st day the request is withdrawn.", restarts=True),
+                "answer by the 61st day the request is withdrawn.", restarts=True,
+                lapse_days=61),
     TollingRule("fee", "Tex. Gov't Code 552.2615",
                 "The clock stops while the requester considers the itemized estimate of charges; "
-                "without a written answer within 10 business days the request is withdrawn."),
+                "without a written answer within 10 business days the request is withdrawn.",
+                lapse_days=10, lapse_business_days=True),
     TollingRule("narrowing", "Tex. Gov't Code 552.222(b)",
                 "The period starts over on the day the narrowed request is received.",
                 restarts=True),

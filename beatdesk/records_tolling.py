@@ -97,20 +97,23 @@ class ClockStatus:
     rule: TollingRule | None  # the law that stops the clock for the wait in progress
     days_after_answer: int | None  # business days to respond once the answer arrives
     periods: list[TollingPeriod]
+    lapses_on: date | None = None  # no answer by then: the request counts as withdrawn
 
 
 def clock_status(session: Session, request: RecordsRequest, rules: RecordsRules) -> ClockStatus:
     periods = periods_of(session, request)
     waiting = next((p for p in periods if p.is_open), None)
-    rule = days = None
+    rule = days = lapses_on = None
     if waiting is not None:
         own = rules_of(request, rules)
         rule = own.tolling_for(waiting.reason.value) if waiting.stops_clock else None
+        lapses_on = rule.lapses_on(waiting.started_on, own) if rule is not None else None
         if rule is not None and rule.restarts:
             days = own.days_for(request.commercial) + (request.extension_days or 0)
         elif rule is not None:
             days = max(0, business_days_between(waiting.started_on, request.due_on, own))
-    return ClockStatus(waiting=waiting, rule=rule, days_after_answer=days, periods=periods)
+    return ClockStatus(waiting=waiting, rule=rule, days_after_answer=days, periods=periods,
+                       lapses_on=lapses_on)
 
 
 # --- input -------------------------------------------------------------------------------------

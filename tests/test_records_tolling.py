@@ -457,3 +457,24 @@ def test_a_wait_without_the_form_token_is_refused(database_url, app, db_session,
         assert [p.fee_cents for p in db_session.scalars(select(TollingPeriod))] == [300]
     finally:
         csrf_app.extensions["beatdesk.engine"].dispose()
+
+
+def test_texas_waits_lapse_and_the_page_says_when(db_session, officer, client, login_as,
+                                                  frozen_clock):
+    """Texas: no answer to a clarification by the 61st day, or to a cost estimate within 10
+    business days, and the request counts as withdrawn (552.222(d), 552.2615(b))."""
+    asked = date(2026, 11, 20)
+    assert TEXAS.tolling_for("clarification").lapses_on(asked, TEXAS) == date(2027, 1, 20)
+    # Nov 23, 24, 25, 30, Dec 1, 2, 3, 4, 7, 8 (Thanksgiving and the day after skipped).
+    assert TEXAS.tolling_for("fee").lapses_on(asked, TEXAS) == date(2026, 12, 8)
+    assert ILLINOIS.tolling_for("fee").lapses_on(asked, ILLINOIS) is None
+    frozen_clock.now = datetime(2026, 11, 20, 16, 0, tzinfo=UTC)
+    officer = login_as(Role.RECORDS)
+    req = _request(db_session, officer, rules=TEXAS)
+    records_tolling.send_fee_estimate(db_session, Actor(officer), req, TEXAS, "60")
+    db_session.commit()
+    status = records_tolling.clock_status(db_session, req, ILLINOIS)
+    assert status.lapses_on == date(2026, 12, 8) and status.rule.reason == "fee"
+    page = client.get(f"/console/records/{req.id}").get_data(as_text=True)
+    assert "Without the requester's answer by Tuesday, Dec 8, 2026" in page
+    assert "Tex. Gov&#39;t Code 552.2615" in page
