@@ -1,11 +1,14 @@
 """A demo department with a believable month behind it, so every role has work waiting.
 
-Three approved districts (and one waiting for approval), one or more users of every role, and
-a month of activity: posts with images in every state (draft, returned, waiting for the
-sergeant or News Affairs, approved, scheduled, held, published, discontinued), visitor comments
-in every moderation state (held ones for each screening reason), official replies, media
-inquiries, records requests at each stage (one due the next business day, one overdue, one
-released with its package), a legal hold, a retention schedule with a proposed disposition.
+Three approved districts (and one waiting for approval), one or more users of every role, the
+department's name for its social media directive (which policy findings cite), and a month of
+activity: posts with images in every state (draft, returned, waiting for the sergeant or News
+Affairs, approved, rejected, scheduled, held, published, discontinued; one scheduled five
+minutes after seeding, for the worker beside ``bin/demo`` to publish), visitor comments in
+every moderation state (held ones for each screening reason), official replies, media
+inquiries, records requests at every stage (one due the next business day, one overdue, one
+waiting for the requester, releases in full and in part with their packages), a legal hold,
+a retention schedule with a proposed disposition.
 
 Demo accounts are flagged; only while demo mode is on may they sign in without a second factor.
 Seeding moves the domain clock through the month (``beatdesk.clock``), so every row carries the
@@ -679,6 +682,11 @@ def _demo_records(session: Session, people: dict[str, User], month: _Month) -> N
             requester_name=name, requester_contact=contact, received_via=via,
             received_at=received_at, description=description), rules, zone)
 
+    def step(request: RecordsRequest, days: float, state: RequestState, note: str = "",
+             **extra) -> None:
+        month.clock.ago(days)
+        records.change_state(session, officer, request, state, note, **extra)
+
     def gather(request: RecordsRequest, criteria: SearchCriteria) -> None:
         """Search the archive, attach what it finds and review it."""
         records.change_state(session, officer, request, RequestState.SEARCHING)
@@ -705,28 +713,22 @@ def _demo_records(session: Session, people: dict[str, User], month: _Month) -> N
     denied = request(month.clock.ago(23), "R. Vance", "rvance@example.net",
                      "The home addresses of every officer who posted on the Central page.",
                      ReceivedVia.WEB_FORM)
-    month.clock.ago(22)
-    records.change_state(session, officer, denied, RequestState.DENIED,
-                         "Officers' home addresses are private information.",
-                         exemption_id=private.id)
+    step(denied, 22, RequestState.DENIED, "Officers' home addresses are private information.",
+         exemption_id=private.id)
     # Overdue: still being searched.
     overdue = request(month.clock.ago(16), "Community Policing Council, Beat 111",
                       "council111@example.org", "Comments removed from the Central page in "
                       "October, with the clause cited for each.", ReceivedVia.MAIL)
-    month.clock.ago(15)
-    records.change_state(session, officer, overdue, RequestState.SEARCHING)
+    step(overdue, 15, RequestState.SEARCHING)
     # Withdrawn by its requester.
     withdrawn = request(month.clock.ago(12), "Jordan Ellis", "jellis@example.com",
                         "Any video of the holiday parade posted by the department.")
-    month.clock.ago(11)
-    records.change_state(session, officer, withdrawn, RequestState.WITHDRAWN,
-                         "The requester wrote that the department's published posts answered "
-                         "the question, and withdrew the request.")
+    step(withdrawn, 11, RequestState.WITHDRAWN, "The requester wrote that the department's "
+         "published posts answered the question, and withdrew the request.")
     # Extended once, due later.
     extended = request(month.clock.ago(6), "Legal Aid Clinic", "intake@legalaid.example",
                        "All media inquiries logged about the 63rd and Halsted shooting.")
-    month.clock.ago(5)
-    records.change_state(session, officer, extended, RequestState.SEARCHING)
+    step(extended, 5, RequestState.SEARCHING)
     if rules.allows_extension():
         records.extend_request(session, officer, extended, rules,
                                "The records need review by the department's counsel.")
@@ -734,8 +736,7 @@ def _demo_records(session: Session, people: dict[str, User], month: _Month) -> N
     broad = request(month.clock.ago(3), "Open Data Collective", "foia@opendata.example",
                     "Every comment ever posted on any district page, with its moderation "
                     "history.", ReceivedVia.WEB_FORM)
-    month.clock.ago(2)
-    records.change_state(session, officer, broad, RequestState.SEARCHING)
+    step(broad, 2, RequestState.SEARCHING)
     records_tolling.offer_narrowing(
         session, officer, broad, rules, "The archive holds every comment since the pages "
         "opened; we can send this year's comments of one district, or the removed ones only, "
@@ -754,9 +755,9 @@ def _demo_records(session: Session, people: dict[str, User], month: _Month) -> N
     item = next(i for i in records.snapshot_page(session, in_part, per_page=500).items
                 if "1432 W Fulton St" in str(records.item_content(i)))
     for passage in ("1432 W Fulton St", "312-555-0199"):
-        records.add_redaction(session, officer, in_part, item,
-                              exemption_id=private.id, kind="text",
-                              text=passage, note="A private person's address and phone.")
+        records.add_redaction(session, officer, in_part, item, exemption_id=private.id,
+                              kind="text", text=passage,
+                              note="A private person's address and phone number.")
     month.clock.ago(0.35)
     release_to(in_part, "Beat 111 Block Club (by e-mail)")
     # Just received.
