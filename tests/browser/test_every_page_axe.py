@@ -76,6 +76,7 @@ class World:
     terms_number: int = 0
     terms_draft: int = 0
     publication: int = 0  # a release published in the reading room
+    suggestion: int = 0  # an accepted suggested redaction in the open request
     portal_request: int = 0  # a request filed on the public site, with a message
     portal_token: str = ""  # its tracking token
     staff_with_code: str = ""  # a non-demo login with an authenticator (the code page)
@@ -323,6 +324,10 @@ PAGES = [
     Page("records archive search", "records", "records.search_archive",
          lambda w: {"request_id": w.request_open}),
     Page("records reports", "records", "reading_room_staff.reports"),
+    Page("suggested redactions", "records", "redaction_suggestions.review",
+         lambda w: {"request_id": w.request_open}),
+    Page("apply a redaction across records", "records", "redaction_suggestions.across",
+         lambda w: {"request_id": w.request_open, "suggestion_id": w.suggestion}),
     Page("new records request", "records", "records.new"),
     Page("new records request with errors", "records", "records.new", status=400,
          action=submit("Log request")),
@@ -346,6 +351,26 @@ PAGES = [
 
 
 # --- the demo department, served; one signed-in browser context per role --------------------------
+
+def _accepted_suggestion(session, request_id: int) -> int:
+    """A comment with a caller's phone number attached to the open request, and the suggested
+    redaction of the number accepted (the suggestions list then shows every decision)."""
+    from beatdesk import archive, records, redaction_suggestions
+    from beatdesk.models import RedactionSuggestion
+
+    officer = Actor(session.scalar(select(User).where(User.login_id == "records")), "127.0.0.1")
+    request = session.get(RecordsRequest, request_id)
+    comment = archive.append(session, record_type="comment", object_id="demo-caller",
+                             district_id=None, actor=None, actor_label="visitor", content={
+                                 "body": "The lights were lovely. Call me on (773) 555-0143 "
+                                         "about the volunteers.", "state": "visible"})
+    records.attach_records(session, officer, request, [comment])
+    pending = session.scalars(select(RedactionSuggestion).where(
+        RedactionSuggestion.request_id == request_id).order_by(RedactionSuggestion.id)).all()
+    accepted = redaction_suggestions.accept(session, officer, request, pending[0].id)
+    session.flush()
+    return accepted.id
+
 
 def _seed_world(session, media_root, release_root) -> World:
     demo.seed(session, media_root=media_root, release_root=release_root)
@@ -403,6 +428,7 @@ def _seed_world(session, media_root, release_root) -> World:
             scope=PublicationScope.PUBLIC_PARTS, root=release_root, media_root=media_root)
         session.flush()
     w.publication = publication.id
+    w.suggestion = _accepted_suggestion(session, w.request_open)
     from beatdesk import records_portal
     from beatdesk.due_dates import rules_for
 
