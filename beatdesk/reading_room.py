@@ -9,7 +9,10 @@ the public gets is a *public edition* of the release, written when it is publish
   cover, and any occurrence of them in the records is replaced by ``[REQUESTER]``;
 - with the whole package (``PublicationScope.PACKAGE``), also ``records.json`` and
   ``records.csv`` the same way;
-- ``publication-<id>.zip``: all of these with the images the records show.
+- ``release-letter.pdf``: the request's latest release letter (:mod:`beatdesk.letters`), when
+  there is one, under the department's letterhead, with the requester's name and contact
+  replaced the same way;
+- ``publication.zip``: all of these with the images the records show.
 
 Each publication is an audit event, an archive record (``records.publication``, with every
 file's SHA-256) and an event in the request's history. Withdrawal hides the publication from
@@ -24,14 +27,16 @@ import shutil
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 from markupsafe import escape
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from beatdesk import archive, audit, clock, sametext, text
+from beatdesk import archive, audit, clock, letters, sametext, text
 from beatdesk.context import Actor
 from beatdesk.errors import Conflict, NotFound, ValidationFailed
+from beatdesk.models.letters import Letter, LetterKind
 from beatdesk.models.reading_room import Publication, PublicationScope
 from beatdesk.models.records import (Exemption, RecordsRequest, Release, RequestEvent,
                                      SnapshotItem)
@@ -188,6 +193,29 @@ class BuiltFile:
         return {"name": self.name, "sha256": self.sha256, "bytes": self.bytes}
 
 
+def release_letter(session: Session, request: RecordsRequest) -> Letter | None:
+    """The request's latest release letter, if one was made."""
+    return session.scalars(select(Letter).where(Letter.request_id == request.id,
+                                                Letter.kind == LetterKind.RELEASE)
+                           .order_by(Letter.created_at.desc(), Letter.id.desc())
+                           .limit(1)).first()
+
+
+def public_letter_pdf(session: Session, request: RecordsRequest, letter: Letter,
+                      identity: list[str]) -> bytes:
+    """The release letter as the public reads it: the same letterhead, date, title and text,
+    addressed to the requester without naming them."""
+    addressee = SimpleNamespace(requester_name=REQUESTER_MARK,
+                                requester_contact="(not named in this public edition)")
+    # The letter's text is Markdown, where the name and contact were written escaped.
+    escaped = identity + [letters.escape_markdown(" ".join(p.split())) for p in identity]
+    body = _scrub(letter.body_markdown, list(dict.fromkeys(escaped))).replace(
+        REQUESTER_MARK, letters.escape_markdown(REQUESTER_MARK))
+    return letters.render_pdf(session, _scrub(letter.title, identity), body, addressee,
+                              clock.local_date_text(letter.created_at),
+                              f"{request.label} · release letter, public edition")
+
+
 def _hashed(folder: Path, name: str) -> BuiltFile:
     digest, size = hashlib.sha256(), 0
     with open(folder / name, "rb") as handle:
@@ -299,6 +327,11 @@ def build_public_edition(session: Session, request: RecordsRequest, release: Rel
         out.write(b"</section>\n</main>\n</body>\n</html>\n")
     body_path.unlink()
     names = ["index.html", *pdf_names]
+    letter = release_letter(session, request)
+    if letter is not None:
+        (folder / "release-letter.pdf").write_bytes(
+            public_letter_pdf(session, request, letter, identity))
+        names.append("release-letter.pdf")
     if whole:
         names += ["records.json", "records.csv"]
     else:
@@ -512,6 +545,8 @@ FILE_LABELS = {"index.html": "Readable records (HTML page)",
 
 
 def file_label(name: str) -> str:
+    if name == "release-letter.pdf":
+        return "The release letter (PDF)"
     if name.endswith(".pdf"):
         return "Readable records (PDF" + (f", volume {int(name[8:11])})" if name != "records.pdf"
                                           else ")")

@@ -415,3 +415,35 @@ def test_a_large_edition_is_split_into_pdf_volumes(app, db_session, built, tmp_p
         manifest = json.loads(bundle.read("manifest.json"))
     assert [f["name"] for f in manifest["files"]] == ["index.html", "records-001.pdf",
                                                       "records-002.pdf"]
+
+
+def test_the_release_letter_is_published_without_the_requester(app, client, db_session, built,
+                                                                officer):
+    from beatdesk import letters
+
+    req, rel = built
+    with app.app_context():
+        letter = letters.make_letter(db_session, Actor(officer), req, "release",
+                                     {"send": False})
+        db_session.commit()
+    assert REQUESTER in _pdf_text(letter.pdf)  # the letter the requester got names them
+    sign_in(client, officer)
+    assert _publish(client, rel, scope="public_parts").status_code == 303
+    reread(db_session)
+    publication = db_session.scalars(select(Publication)).one()
+    assert [f["name"] for f in publication.files] == ["index.html", "records.pdf",
+                                                      "release-letter.pdf", "publication.zip"]
+    anonymous = app.test_client()
+    page = anonymous.get(f"/reading-room/{publication.id}").get_data(as_text=True)
+    assert "The release letter (PDF)" in page
+    data = anonymous.get(f"/reading-room/{publication.id}/files/release-letter.pdf").data
+    text = _pdf_text(data)
+    assert "[REQUESTER]" in text and "not named in this public edition" in text
+    for forbidden in (REQUESTER, CONTACT, "Okonkwo"):
+        assert forbidden.lower() not in text.lower()
+        assert forbidden.encode() not in data
+    # The letter's own words are there (its title, under the department's letterhead).
+    assert _pdf_text(letter.pdf).splitlines()[0] in text
+    with zipfile.ZipFile(io.BytesIO(anonymous.get(
+            f"/reading-room/{publication.id}/files/publication.zip").data)) as bundle:
+        assert "release-letter.pdf" in bundle.namelist()
