@@ -340,6 +340,14 @@ POSTS = [
     (1, "rep1", 2, C.SUCCESS_STORY, "Officers arrested a man wanted for a string of armed "
      "robberies on the riverfront, after a foot chase on Lower Wacker.", "Arrest made",
      "returned"),
+    (12, "rep1", 2.5, C.SUCCESS_STORY, "Officers arrested a teenager after a carjacking on "
+     "Ogden Avenue; the driver was not hurt and the car was recovered on Damen.", None,
+     "returned"),
+    (7, "rep1", 1.5, C.SUCCESS_STORY, "Officers arrested a man who broke into three churches "
+     "on Halsted Street; the stolen collection boxes are back with the parishes.",
+     "Arrest made", "approved"),
+    (12, "rep2", 1.2, C.SUCCESS_STORY, "Officers arrested a man wanted for a string of garage "
+     "burglaries off Loomis, thanks to neighbours' doorbell video.", None, "approved"),
     (1, "rep1", 1, C.SPECIAL_EVENT, "Officers arrested three people at the Thanksgiving parade "
      "after a fight near the reviewing stand. No one was seriously hurt.", "Parade",
      "approved"),
@@ -402,9 +410,9 @@ def _picture(title: str, seed: int) -> bytes:
 NEWS_DECISIONS = {
     "rejected": (posts.reject, "Pursuit video is not released before the review board has "
                                "seen it; the arrest itself was in the department's statement."),
-    "returned": (posts.return_post, "Please leave out where the chase ended and say only that "
-                                    "the man is in custody; charges are pending. Then send it "
-                                    "back to us."),
+    "returned": (posts.return_post, "Please leave out how the arrest happened and say only "
+                                    "that the suspect is in custody; charges are pending. Then "
+                                    "send it back to us."),
 }
 # Who takes a published post down, how many days after it went out, and why.
 DISCONTINUATIONS = {

@@ -16,9 +16,14 @@ from blueprints.outbox.commands import build_worker
 
 from .conftest import _truncate_all, make_app, sign_in
 
-# The demo login that does each role's main job, and what its attention list must show.
+# Every representative who posts for a district, and the login that does each other role's
+# main job, with what its attention list must show.
 ROLE_WORK = {
     "d1.rep1": {"returned", "approved", "held", "discontinued"},
+    "d7.rep1": {"approved"},
+    "d7.rep2": {"discontinued"},
+    "d12.rep1": {"returned"},
+    "d12.rep2": {"approved"},
     "d1.sergeant": {"held", "pre_review", "comments", "review", "text_review"},
     "d1.commander": {"places"},
     "news": {"approvals", "held", "overdue", "inquiries"},
