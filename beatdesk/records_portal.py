@@ -248,6 +248,16 @@ def _email_requester(session: Session, request: RecordsRequest, to: str, subject
     return row
 
 
+def email_requester(session: Session, request: RecordsRequest, subject: str,
+                    text: str) -> OutboxRow | None:
+    """E-mail the requester of a request filed on the public site through the outbox (None for
+    a request logged by staff: the portal has no address for it). For letters and notices."""
+    access = access_of(session, request)
+    if access is None:
+        return None
+    return _email_requester(session, request, access.email, subject, text)
+
+
 def post_message(session: Session, request: RecordsRequest, *, sender: str, body: str,
                  actor: Actor | None = None, base_url: str = "") -> RequestMessage:
     """Add a message to the request's conversation.
@@ -283,14 +293,13 @@ def post_message(session: Session, request: RecordsRequest, *, sender: str, body
     audit.record_event(session, actor, f"records.message_from_{who.value}", obj=request,
                        login=None if actor.user else REQUESTER_LOGIN,
                        details={"message_id": message.id, "sender": who.value, "body": body})
-    access = access_of(session, request)
-    if who is MessageSender.OFFICER and access is not None:
-        _email_requester(session, request, access.email, f"a message about {request.label}",
-                         f"Hello {request.requester_name},\n\n"
-                         f"The records officer wrote about your request {request.id}:\n\n"
-                         f"{body}\n\n"
-                         "Reply, and follow the request, on its tracking page: open the link "
-                         "in the e-mail you received when you filed it.\n")
+    if who is MessageSender.OFFICER:
+        email_requester(session, request, f"a message about {request.label}",
+                        f"Hello {request.requester_name},\n\n"
+                        f"The records officer wrote about your request {request.id}:\n\n"
+                        f"{body}\n\n"
+                        "Reply, and follow the request, on its tracking page: open the link "
+                        "in the e-mail you received when you filed it.\n")
     if who is MessageSender.REQUESTER:
         from beatdesk import records_tolling
 

@@ -180,7 +180,8 @@ def test_any_unicode_input_gets_an_answer_never_a_server_error(client, name, ema
 @pytest.fixture
 def protected_app(database_url, tmp_path):
     app = make_app(database_url, WTF_CSRF_ENABLED=True, RATELIMIT_ENABLED=True,
-                   RECORDS_PORTAL_RATE_LIMIT="4 per minute")
+                   RECORDS_PORTAL_RATE_LIMIT="4 per minute",
+                   RECORDS_PORTAL_VIEW_RATE_LIMIT="5 per minute")
     yield app
     app.extensions["beatdesk.engine"].dispose()
 
@@ -235,6 +236,12 @@ def test_a_reply_needs_the_form_token_of_its_own_request(protected_app):
     response = client.post(track_url(request_id, token, "/reply"),
                            data={"body": "Only November.", "csrf_token": reply_token})
     assert response.status_code == 303
+
+
+def test_scanning_tracking_addresses_is_rate_limited(protected_app):
+    client = protected_app.test_client()
+    answers = [client.get(track_url(1, f"guess-{n}")).status_code for n in range(7)]
+    assert answers[:5] == [404] * 5 and answers[5:] == [429, 429]
 
 
 def records_portal_token(app, purpose, request_id):

@@ -22,6 +22,7 @@ from .forms import ReplyForm, RequestForm, WithdrawForm
 
 DEFAULT_FILE_LIMIT = "5 per minute;20 per hour"
 DEFAULT_TRACK_LIMIT = "10 per minute;60 per hour"
+DEFAULT_VIEW_LIMIT = "120 per minute"  # reading tracking pages: far above a person, below a scan
 TOKEN_MAX = 100  # longer than any token issued; longer addresses are not looked up
 TOO_MANY = ("You have sent several forms in a short time. Nothing was sent: wait a few minutes "
             "and send it again.")
@@ -33,6 +34,10 @@ def _file_limit() -> str:
 
 def _track_limit() -> str:
     return current_app.config.get("RECORDS_PORTAL_TRACK_RATE_LIMIT", DEFAULT_TRACK_LIMIT)
+
+
+def _view_limit() -> str:
+    return current_app.config.get("RECORDS_PORTAL_VIEW_RATE_LIMIT", DEFAULT_VIEW_LIMIT)
 
 
 def records_rules():
@@ -173,6 +178,7 @@ def _render_tracking(req, token: str, reply_form=None, status: int = 200,
 
 
 @bp.route("/<int:request_id>/track/<token>")
+@limiter.limit(_view_limit)
 def track(request_id: int, token: str):
     """The requester's page: status, due date, messages, released files, reply, withdraw."""
     req = _tracked(request_id, token)
@@ -215,6 +221,7 @@ def reply(request_id: int, token: str):
 @bp.route("/<int:request_id>/track/<token>/withdraw", methods=["GET", "POST"])
 @csrf.exempt  # as for the reply
 @limiter.limit(_track_limit, methods=["POST"])
+@limiter.limit(_view_limit, methods=["GET"])
 def withdraw(request_id: int, token: str):
     """Withdraw the request, after a confirmation step."""
     req = _tracked(request_id, token)
@@ -248,6 +255,7 @@ def withdraw(request_id: int, token: str):
 
 
 @bp.route("/<int:request_id>/track/<token>/releases/<int:release_id>")
+@limiter.limit(_view_limit)
 def download(request_id: int, token: str, release_id: int):
     """A release package of this request, through its tracking link."""
     req = _tracked(request_id, token)
