@@ -305,7 +305,7 @@ class _Reader:
         self.districts = {row.id: row.name for row in session.execute(
             select(District.id, District.name))}
         self.department, self.department_lines = department_letterhead(session)
-        self.people: dict[int, str] = {}
+        self.people: dict[int | str, str] = {}  # by user id, or "login:" + log-on ID
         self.media: dict[str, Path | None] = {}
         self.seen: dict[tuple[str, str], bool] = {}
 
@@ -320,6 +320,19 @@ class _Reader:
                                        .where(User.id == user_id)).first()
             self.people[user_id] = (f"{row.rank} {row.full_name}".strip() if row else "")
         return self.people[user_id]
+
+    def staff(self, label: str) -> str:
+        """The rank and name of the staff member an archive record names by log-on ID (a
+        moderator, say); the label as it is when it names nobody on staff."""
+        from beatdesk.models.people import User
+        if not label or label.startswith("visitor: "):
+            return label
+        key = f"login:{label}"
+        if key not in self.people:
+            row = self.session.execute(select(User.full_name, User.rank)
+                                       .where(User.login_id == label)).first()
+            self.people[key] = f"{row.rank} {row.full_name}".strip() if row else label
+        return self.people[key]
 
     def image(self, value) -> Path | None:
         if not isinstance(value, str):
@@ -413,7 +426,8 @@ def _record_page(rec: ReleasedRecord, reader: _Reader, passages: list[str]) -> R
             elif details.get("state") or rec.state:
                 change = f" (now {_state(details.get('state') or rec.state)})"
             blocks.append(Block("byline", " · ".join(b for b in (
-                district, f"by {rec.actor}" if rec.actor else "", rec.recorded_local) if b)))
+                district, f"by {reader.guard(reader.staff(rec.actor), passages)}"
+                if rec.actor else "", rec.recorded_local) if b)))
             blocks.append(Block("history", f"{action}{change}"))
             if details.get("clause"):
                 blocks.append(Block("history", f"Under the terms of use, clause "
@@ -444,8 +458,8 @@ def _record_page(rec: ReleasedRecord, reader: _Reader, passages: list[str]) -> R
     else:
         title = f"{kind} · {rec.object_id}"
         blocks.append(Block("byline", " · ".join(b for b in (
-            district, f"by {rec.actor}" if rec.actor else "", rec.recorded_local,
-            _state(rec.state)) if b)))
+            district, f"by {reader.guard(reader.staff(rec.actor), passages)}"
+            if rec.actor else "", rec.recorded_local, _state(rec.state)) if b)))
         if rec.withheld:
             blocks.append(Block("note", "Withheld in full under "
                                         f"{', '.join(rec.exemptions)}."))
@@ -517,7 +531,7 @@ class _Cover:
         """(kind, text): kind is title, text or item."""
         out = [("text", f"{self.released}"),
                ("text", f"To: {self.requester}"),
-               ("title", f"Your public records request {self.request_label}"),
+               ("title", f"Your public records request ({self.request_label})"),
                ("text", f"We received your request on {self.received}. You asked for: "
                         f"{self.description}"),
                ("text", f"We searched the department's social media archive"
@@ -581,6 +595,7 @@ body {{ font-family: "Noto Sans", "DejaVu Sans", sans-serif; max-width: 48rem;
         margin: 2rem auto; padding: 0 1rem; color: #1a1a1a; line-height: 1.5; }}
 header.letterhead {{ border-bottom: 2px solid #1a1a1a; margin-bottom: 1.5rem; }}
 header.letterhead p {{ margin: 0; color: #4a4a4a; }}
+header.letterhead p.department {{ color: #1a1a1a; font-size: 1.5rem; font-weight: bold; }}
 .letter {{ margin-bottom: 2rem; }}
 ul.contents {{ list-style: none; padding-left: 0; }}
 article {{ border: 1px solid #767676; border-radius: 4px; padding: 0.75rem 1rem;
@@ -588,7 +603,7 @@ article {{ border: 1px solid #767676; border-radius: 4px; padding: 0.75rem 1rem;
 article h3 {{ margin: 0 0 0.25rem; font-size: 1.1rem; }}
 .byline {{ color: #4a4a4a; font-size: 0.9rem; margin: 0 0 0.5rem; }}
 .body {{ white-space: pre-wrap; margin: 0.5rem 0; font-size: 1.05rem; }}
-.history {{ margin: 0.25rem 0 0.5rem 1rem; padding-left: 0.75rem;
+.history {{ margin: 0.25rem 0 0.5rem 1rem; padding-left: 1.75rem;
             border-left: 3px solid #767676; }}
 .note {{ color: #4a4a4a; font-size: 0.85rem; }}
 figure {{ margin: 0.5rem 0; }} img {{ max-width: 100%; height: auto; }}
@@ -600,7 +615,7 @@ figure {{ margin: 0.5rem 0; }} img {{ max-width: 100%; height: auto; }}
 
 def _html_cover(cover: _Cover, title: str) -> str:
     parts = ['<header class="letterhead">',
-             f"<p><strong>{escape(cover.department)}</strong></p>",
+             f'<p class="department">{escape(cover.department)}</p>',
              *[f"<p>{escape(line)}</p>" for line in cover.department_lines], "</header>",
              f"<main>\n<h1>{escape(title)}</h1>", '<section class="letter" '
              'aria-labelledby="letter-heading">', '<h2 id="letter-heading">Cover letter</h2>']

@@ -67,6 +67,18 @@ def _shaping_available() -> bool:
     return True
 
 
+def right_to_left(text: str) -> bool:
+    """Whether ``text``'s first letter with a direction is Arabic or Hebrew (the rule a
+    browser applies to ``dir="auto"``)."""
+    for char in text:
+        direction = unicodedata.bidirectional(char)
+        if direction in ("R", "AL"):
+            return True
+        if direction == "L":
+            return False
+    return False
+
+
 @dataclass
 class Block:
     """One thing a record shows: ``kind`` is heading, byline, text, image, history or note."""
@@ -201,8 +213,14 @@ class PdfVolume:
                 if pdf.y + height > pdf.page_break_trigger:
                     pdf.add_page()
                 pdf.set_x(pdf.l_margin + indent)
+                # Flush with the plain lines (no cell padding), ragged like them (fpdf2 would
+                # justify, spreading a short line across the page), and a paragraph that starts
+                # in Arabic or Hebrew set from the right edge, as it reads.
+                padding, pdf.c_margin = pdf.c_margin, 0
                 pdf.multi_cell(pdf.epw - indent, height, paragraph, new_x="LMARGIN",
-                               new_y="NEXT", link=link or "")
+                               new_y="NEXT", link=link or "",
+                               align="R" if right_to_left(paragraph) else "L")
+                pdf.c_margin = padding
                 continue
             for row in self._wrap(paragraph, style, size, pdf.epw - indent):
                 if pdf.y + height > pdf.page_break_trigger:

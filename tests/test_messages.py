@@ -282,3 +282,45 @@ def test_empty_sections_of_the_review_are_not_shown(client, db_session, factory,
     page = _review_page(client, sergeant)
     assert "Asking for your review before release (1)" in page
     assert "Published since your last review (1)" in page
+
+
+# --- the release package reads as the public saw it ------------------------------------------
+
+from .test_release_scripts import _needs, exemptions, package  # noqa: E402,F401  (fixtures)
+
+
+def test_the_release_names_the_moderator_and_the_request_once(package):
+    import zipfile
+    path, req = package
+    with zipfile.ZipFile(path) as z:
+        page = z.read("index.html").decode()
+    moderation = page[page.index("Moderation of comment #43 on post #5</h3>"):]
+    assert "by Officer Dana Ortiz" in moderation[:400]
+    assert f"Your public records request ({req.label})" in page
+    assert f"request {req.label}" not in page
+
+
+def test_the_pdf_sets_text_ragged_and_right_to_left_text_from_the_right(package, tmp_path):
+    import subprocess
+    import zipfile
+
+    from .test_release_scripts import HEBREW
+    _needs("pdftotext")
+    path, _ = package
+    pdf = tmp_path / "records.pdf"
+    with zipfile.ZipFile(path) as z:
+        pdf.write_bytes(z.read("records.pdf"))
+    subprocess.run(["pdftotext", "-bbox", str(pdf), str(tmp_path / "words.html")], check=True)
+    words = re.findall(r'<page width="([\d.]+)"|<word xMin="([\d.]+)" yMin="[\d.]+" '
+                       r'xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>',
+                       (tmp_path / "words.html").read_text())
+    width = float(next(w for w, *_ in words if w))
+    placed = [(float(x0), float(x1), text) for w, x0, x1, text in words if not w]
+    hebrew = [x0 for x0, _, text in placed if re.search("[\u0590-\u05ff]", text)]
+    assert len(hebrew) == len(HEBREW.split())
+    assert min(hebrew) > width / 2, hebrew  # the whole line is set from the right edge
+    # "Parade on Main Street." opens a line that also holds CJK: the words keep their spaces.
+    index = next(i for i, (_, _, text) in enumerate(placed) if text == "Parade")
+    (_, parade_end, _), (on_start, _, on) = placed[index], placed[index + 1]
+    assert on == "on" and on_start - parade_end < 6, (parade_end, on_start)
+    assert placed[index][0] < 18 / 25.4 * 72 + 1  # flush with the margin, no cell padding
