@@ -331,6 +331,7 @@ def test_officer_and_requester_exchange_messages(client, app, db_session, factor
     officer = officer_client(app, factory)
     page = officer.get(f"/console/records/{request_id}").get_data(as_text=True)
     assert "Messages with the requester" in page and 'id="officer-message-body"' in page
+    assert "Filed on the public site" in page and "How they want the records: By e-mail. E-mail: pat@example.org." in page
 
     refused = officer.post(f"/console/records/{request_id}/messages", data={"body": "  "})
     assert refused.status_code == 400 and "Write the message." in refused.get_data(as_text=True)

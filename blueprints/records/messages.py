@@ -36,9 +36,9 @@ def records_conversation(req) -> dict:
     form = g.get(FORM_KEY)
     if form is None and can_write:
         form = MessageForm(formdata=None)
-    return {"messages": records_portal.messages_of(db(), req),
-            "online": records_portal.access_of(db(), req) is not None,
-            "form": form if can_write else None}
+    access = records_portal.access_of(db(), req)
+    return {"messages": records_portal.messages_of(db(), req), "online": access is not None,
+            "access": access, "form": form if can_write else None}
 
 
 @bp.route("/<int:request_id>/messages", methods=["POST"])
