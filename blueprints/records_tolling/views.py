@@ -1,17 +1,17 @@
 """Waiting on the requester: start a wait (clarification, fee estimate, narrowing) and record
 the answer. Each re-renders the request page with the form and its errors when refused."""
-from flask import flash, g, redirect, request, url_for
+from flask import flash, g, redirect, url_for
 from flask_login import current_user
 
 from beatdesk import clock, records, records_tolling
 from beatdesk.errors import DomainError
 from beatdesk.models import WaitReason
+from beatdesk.roles import Role
 
 from ..access import actor, require, role_required
-from ..database import db
 from ..common_forms import attach_error
+from ..database import db
 from ..records.views import _render_detail, _request_or_404, records_rules, timezone
-from beatdesk.roles import Role
 from . import bp
 from .forms import AnswerForm, ClarificationForm, FeeEstimateForm, NarrowingForm
 
