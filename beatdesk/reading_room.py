@@ -501,17 +501,23 @@ def _like(term: str) -> str:
     return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def public_page(session: Session, query: str = "", page: int = 1,
-                per_page: int = 20) -> audit.Page:
-    """Published (not withdrawn) releases, newest first, whose subject or summary holds every
-    word of ``query`` (case-insensitive)."""
+ORDERS = {"date": "Newest first", "subject": "Subject, A to Z"}
+
+
+def public_page(session: Session, query: str = "", page: int = 1, per_page: int = 20,
+                order: str = "date") -> audit.Page:
+    """Published (not withdrawn) releases whose subject or summary holds every word of
+    ``query`` (case-insensitive), newest first or (``order="subject"``) by subject."""
     words = (query or "").split()[:10]
     statement = select(Publication).where(Publication.withdrawn_at.is_(None))
     for word in words:
         pattern = _like(word[:QUERY_MAX])
         statement = statement.where(or_(Publication.subject.ilike(pattern, escape="\\"),
                                         Publication.summary.ilike(pattern, escape="\\")))
-    statement = statement.order_by(Publication.published_at.desc(), Publication.id.desc())
+    if order == "subject":
+        statement = statement.order_by(func.lower(Publication.subject), Publication.id)
+    else:
+        statement = statement.order_by(Publication.published_at.desc(), Publication.id.desc())
     return audit.paginate(session, statement, page, per_page)
 
 

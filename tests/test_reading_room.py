@@ -345,6 +345,14 @@ def test_search_and_pages_past_the_first(app, db_session, officer):
     paged = anonymous.get("/reading-room?q=records&page=2").get_data(as_text=True)
     assert "page 2 of 2" in paged and "q=records" in paged
     assert anonymous.get("/reading-room?q=" + "x" * 201).status_code == 400
+    by_subject = anonymous.get("/reading-room?order=subject").get_data(as_text=True)
+    assert by_subject.index("Bicycle patrol records 01") < \
+        by_subject.index("Bicycle patrol records 03") < by_subject.index("Traffic stop")
+    assert "Bicycle patrol records 23" in by_subject and "Traffic stop records 00" in by_subject
+    assert "Traffic stop records 24" not in by_subject  # on page 2, by subject
+    assert "Traffic stop records 24" in anonymous.get(
+        "/reading-room?order=subject&page=2").get_data(as_text=True)
+    assert anonymous.get("/reading-room?order=nonsense").status_code == 400
     assert anonymous.get("/reading-room?page=99").status_code == 200
 
 

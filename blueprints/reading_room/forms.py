@@ -1,9 +1,9 @@
 """Forms of the reading room and the records reports."""
-from wtforms import RadioField, SelectChoice, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length
+from wtforms import RadioField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
 
 from beatdesk.models import PublicationScope
-from beatdesk.reading_room import REASON_MAX, SUBJECT_MAX, SUMMARY_MAX
+from beatdesk.reading_room import ORDERS, REASON_MAX, SUBJECT_MAX, SUMMARY_MAX
 from blueprints.forms import BaseForm
 
 
@@ -42,6 +42,8 @@ class SearchForm(BaseForm):
 
     q = StringField("Search subjects and summaries", validators=[Length(max=200)],
                     description="Every word must appear in the subject or the summary.")
+    order = SelectField("Order", default="date", validators=[Optional()],
+                        choices=[SelectChoice(k, v) for k, v in ORDERS.items()])
 
 
 class ReportForm(BaseForm):

@@ -174,7 +174,8 @@ def index():
     if not form.validate():
         return render_template("reading_room/index.html", form=form, page=None, query=""), 400
     query = (form.q.data or "").strip()
-    page = reading_room.public_page(db(), query, _page_number(), PER_PAGE)
+    page = reading_room.public_page(db(), query, _page_number(), PER_PAGE,
+                                    order=form.order.data or "date")
     return render_template("reading_room/index.html", form=form, page=page, query=query)
 
 

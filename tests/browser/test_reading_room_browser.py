@@ -75,13 +75,14 @@ def test_publish_find_download_report_and_withdraw(page, chromium, live_server):
     _both_widths(page, "the request page with the publishing form", fits=False)
 
     # A refusal keeps what was typed and says what is wrong.
-    page.get_by_label("Summary").fill("Visitors' comments on the parade posts.")
+    summary = page.get_by_role("textbox", name="Summary", exact=True)
+    summary.fill("Visitors' comments on the parade posts.")
     page.get_by_role("button", name="Publish in the reading room").click()
     expect(page.get_by_text("There is a problem")).to_be_visible()
-    expect(page.get_by_label("Summary")).to_have_value("Visitors' comments on the parade posts.")
+    expect(summary).to_have_value("Visitors' comments on the parade posts.")
     assert_no_axe_violations(page, "the publishing form with an error")
 
-    page.get_by_label("Subject").fill(SUBJECT)
+    page.get_by_role("textbox", name="Subject", exact=True).fill(SUBJECT)
     page.get_by_label("The whole package (index.html, PDF, records.json and records.csv)"
                       ).check()
     page.get_by_role("button", name="Publish in the reading room").click()
