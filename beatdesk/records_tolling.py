@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
-from beatdesk import audit, clock
+from beatdesk import audit, clock, letters
 from beatdesk.context import Actor
 from beatdesk.due_dates import (STATE_RULES, RecordsRules, Toll, TollingRule,
                                 business_days_between, due_date, receipt_date, resume_day,
@@ -196,8 +196,9 @@ def _start_wait(session: Session, actor: Actor, request: RecordsRequest, rules: 
 
 def ask_clarification(session: Session, actor: Actor, request: RecordsRequest,
                       rules: RecordsRules, question: str, *, sent_on: date | None = None,
-                      timezone: str | None = None) -> TollingPeriod:
-    """Ask the requester to clarify the request; the question goes to them as a message.
+                      timezone: str | None = None, letter: bool = False) -> TollingPeriod:
+    """Ask the requester to clarify the request; the question goes to them as a message (and,
+    with ``letter``, as a clarification letter: :func:`beatdesk.letters.make_letter`).
 
     Raises PermissionDenied, Conflict (closed, or already waiting) and ValidationFailed (no
     question, a date in the future or before receipt).
@@ -210,21 +211,32 @@ def ask_clarification(session: Session, actor: Actor, request: RecordsRequest,
     period = _start_wait(session, actor, request, rules, WaitReason.CLARIFICATION, question,
                          sent_on=sent_on, timezone=timezone)
     post_message(session, request, sender="officer", body=question, actor=actor)
+    if letter:
+        letters.make_letter(session, actor, request, "clarification",
+                            {"clarification_question": question})
     return period
 
 
 def send_fee_estimate(session: Session, actor: Actor, request: RecordsRequest,
                       rules: RecordsRules, amount: str | int, note: str = "", *,
-                      sent_on: date | None = None, timezone: str | None = None) -> TollingPeriod:
-    """Record the fee estimate sent to the requester (``amount`` typed in dollars, or cents).
+                      sent_on: date | None = None, timezone: str | None = None,
+                      letter: bool = False) -> TollingPeriod:
+    """Record the fee estimate sent to the requester (``amount`` typed in dollars, or cents);
+    with ``letter``, make and send the fee estimate letter too.
 
     Raises PermissionDenied, Conflict and ValidationFailed (an amount that is not money).
     """
     cents = amount if isinstance(amount, int) else parse_amount(amount)
     if cents < 0:
         raise ValidationFailed("A fee cannot be negative.", field="amount")
-    return _start_wait(session, actor, request, rules, WaitReason.FEE, (note or "").strip(),
-                       sent_on=sent_on, timezone=timezone, fee_cents=cents)
+    note = (note or "").strip()
+    period = _start_wait(session, actor, request, rules, WaitReason.FEE, note, sent_on=sent_on,
+                         timezone=timezone, fee_cents=cents)
+    if letter:
+        letters.make_letter(session, actor, request, "fee_estimate",
+                            {"fee_amount": f"{cents // 100}.{cents % 100:02d}",
+                             "fee_details": note})
+    return period
 
 
 def offer_narrowing(session: Session, actor: Actor, request: RecordsRequest,

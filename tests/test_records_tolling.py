@@ -478,3 +478,19 @@ def test_texas_waits_lapse_and_the_page_says_when(db_session, officer, client, l
     page = client.get(f"/console/records/{req.id}").get_data(as_text=True)
     assert "Without the requester's answer by Tuesday, Dec 8, 2026" in page
     assert "Tex. Gov&#39;t Code 552.2615" in page
+
+
+def test_asking_and_estimating_can_make_the_letters(db_session, officer, frozen_clock):
+    from beatdesk.models import Letter
+
+    req = _request(db_session, officer)
+    actor = Actor(officer)
+    records_tolling.ask_clarification(db_session, actor, req, ILLINOIS, "Which parade?",
+                                      letter=True)
+    records_tolling.record_answer(db_session, actor, req, ILLINOIS, "answered")
+    records_tolling.send_fee_estimate(db_session, actor, req, ILLINOIS, "12.50",
+                                      "25 pages at 50 cents", letter=True)
+    db_session.commit()
+    made = db_session.scalars(select(Letter).order_by(Letter.id)).all()
+    assert [letter.kind.value for letter in made] == ["clarification", "fee_estimate"]
+    assert all(letter.pdf.startswith(b"%PDF") for letter in made)

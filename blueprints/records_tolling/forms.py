@@ -1,6 +1,7 @@
 """Forms of waiting on the requester."""
 from blueprints.forms import BaseForm
-from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import (BooleanField, DateField, SelectChoice, SelectField, StringField,
+                     TextAreaField)
 from wtforms.validators import InputRequired, Length, Optional
 
 from beatdesk.models import OUTCOMES_FOR, WaitReason
@@ -13,6 +14,9 @@ class ClarificationForm(BaseForm):
         InputRequired(message="Write the question for the requester."), Length(max=10000)],
         description="Sent to the requester as a message; the clock stops until they answer.")
     sent_on = DateField("Asked on", validators=[Optional()], description=SENT_HINT)
+    letter = BooleanField("Also make the clarification letter",
+                          description="A PDF from the letter template, kept in the archive and "
+                                      "e-mailed to the requester when there is an address.")
 
 
 class FeeEstimateForm(BaseForm):
@@ -22,6 +26,9 @@ class FeeEstimateForm(BaseForm):
     note = TextAreaField("How the fee is made up", validators=[Length(max=4000)],
                          description="Pages, media and rates, as the estimate sent says.")
     sent_on = DateField("Estimate sent on", validators=[Optional()], description=SENT_HINT)
+    letter = BooleanField("Also make the fee estimate letter",
+                          description="A PDF from the letter template, kept in the archive and "
+                                      "e-mailed to the requester when there is an address.")
 
 
 class NarrowingForm(BaseForm):

@@ -69,11 +69,11 @@ def start(request_id: int, name: str):
         if name == "clarification":
             period = records_tolling.ask_clarification(
                 db(), actor(), req, records_rules(), form.question.data,
-                sent_on=form.sent_on.data, timezone=timezone())
+                sent_on=form.sent_on.data, timezone=timezone(), letter=form.letter.data)
         elif name == "fee":
             period = records_tolling.send_fee_estimate(
                 db(), actor(), req, records_rules(), form.amount.data, form.note.data or "",
-                sent_on=form.sent_on.data, timezone=timezone())
+                sent_on=form.sent_on.data, timezone=timezone(), letter=form.letter.data)
         else:
             period = records_tolling.offer_narrowing(
                 db(), actor(), req, records_rules(), form.proposal.data,
