@@ -106,6 +106,7 @@ def test_publishing_puts_a_public_edition_without_the_requester_in_the_reading_r
                      "publication.zip"]
 
     anonymous = app.test_client()
+    assert 'href="/reading-room"' in anonymous.get("/").get_data(as_text=True)
     listing = anonymous.get("/reading-room").get_data(as_text=True)
     assert "Parade posts and comments, November 2026" in listing
     assert "Terms of Service" in listing  # the public layout with its notices
