@@ -31,7 +31,7 @@ from markdown_it import MarkdownIt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from beatdesk import archive, audit, clock
+from beatdesk import archive, audit, clock, records
 from beatdesk.context import Actor
 from beatdesk.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from beatdesk.models import User
@@ -530,6 +530,24 @@ def _release_of(session: Session, request: RecordsRequest, release_id) -> Releas
     return release
 
 
+def _extend(session: Session, actor: Actor, request: RecordsRequest, extra: dict,
+            codes: list[str], explanation: str) -> None:
+    """Take the request's one extension for the letter that announces it."""
+    from beatdesk.due_dates import rules_for
+
+    raw = extra.get("extension_days")
+    try:
+        days = int(raw) if raw not in (None, "") else None
+    except (TypeError, ValueError):
+        days = None
+    if days is None:
+        raise ValidationFailed("Enter the business days of the extension: the deadline has "
+                               "not been extended yet.", field="extension_days")
+    reason = ", ".join(f"5 ILCS 140/3(e)({code})" for code in codes)
+    records.extend_request(session, actor, request, rules_for(request.rules_key),
+                           f"{reason}: {explanation}" if explanation else reason, days)
+
+
 def letter_facts(session: Session, actor: Actor, request: RecordsRequest, kind: LetterKind,
                  extra: dict) -> LetterFacts:
     """Every field a letter of ``kind`` fills, from the request and ``extra`` (the kind's own
@@ -556,9 +574,6 @@ def letter_facts(session: Session, actor: Actor, request: RecordsRequest, kind: 
                                                  required=True)
         details["question"] = values["clarification_question"]
     elif kind is K.EXTENSION:
-        if request.extended_at is None:
-            raise Conflict(f"{request.label} has not been extended: extend the deadline first, "
-                           "so the letter can give the new due date.")
         codes = _list(extra, "extension_reasons")
         if not codes:
             raise ValidationFailed("Choose at least one of the reasons 5 ILCS 140/3(e) allows.",
@@ -568,13 +583,19 @@ def letter_facts(session: Session, actor: Actor, request: RecordsRequest, kind: 
             raise ValidationFailed("Choose the reasons from the list.",
                                    field="extension_reasons")
         codes = [c for c in EXTENSION_REASONS if c in codes]
+        explanation = _text(extra, "extension_explanation", "The explanation")
+        extended_now = request.extended_at is None
+        if extended_now:
+            # Not extended yet: the letter takes the extension, with the reasons it gives.
+            _extend(session, actor, request, extra, codes, explanation)
         values["extension_days"] = str(request.extension_days)
         values["extension_reasons"] = _list_value(
             [f"5 ILCS 140/3(e)({code}): {EXTENSION_REASONS[code]}" for code in codes])
         raw.add("extension_reasons")
-        values["extension_explanation"] = _text(extra, "extension_explanation",
-                                                "The explanation") or request.extension_reason
-        details.update(reasons=codes, days=request.extension_days)
+        values["due_on"] = clock.local_date_text(request.due_on)
+        values["extension_explanation"] = explanation if extended_now \
+            else explanation or request.extension_reason
+        details.update(reasons=codes, days=request.extension_days, extended_now=extended_now)
     elif kind is K.FEE_ESTIMATE:
         amount = _text(extra, "fee_amount", "The fee", required=True).replace("$", "") \
             .replace(",", "").strip()
@@ -783,13 +804,14 @@ def make_letter(session: Session, actor: Actor, request: RecordsRequest, kind: s
     default) e-mail it to the requester with the PDF attached when there is an address.
 
     ``extra`` holds the kind's own facts: ``clarification_question``; ``extension_reasons``
-    (codes of 5 ILCS 140/3(e), e.g. ``["i", "v"]``) and ``extension_explanation``;
+    (codes of 5 ILCS 140/3(e), e.g. ``["i", "v"]``), ``extension_explanation`` and, when the
+    request has not been extended yet, ``extension_days`` (the letter takes the extension);
     ``fee_amount`` and ``fee_details``; ``exemption_ids`` and ``denial_explanation``;
     ``release_id`` (default: the latest release); and for every kind an optional ``note``.
 
     Raises PermissionDenied (not a records officer), ValidationFailed (an unknown kind, a
-    missing or malformed fact) and Conflict (an extension letter before the extension, a
-    release letter before a release).
+    missing or malformed fact, an extension the rules don't allow) and Conflict (a release
+    letter before a release).
     """
     if not can_make_letters(actor.user):
         raise PermissionDenied("Only a records officer may make letters to a requester.")

@@ -227,7 +227,10 @@ def test_release_package_includes_the_letters_in_its_manifest(app, db_session, s
      "exemptions from the list"),
     ("denial", {"exemption_ids": ["abc"], "denial_explanation": "x"}, ValidationFailed,
      "exemptions from the list"),
-    ("extension", {"extension_reasons": ["i"]}, Conflict, "has not been extended"),
+    ("extension", {"extension_reasons": ["i"]}, ValidationFailed,
+     "Enter the business days of the extension"),
+    ("extension", {"extension_reasons": ["i"], "extension_days": "9"}, ValidationFailed,
+     "An extension is 1 to 5 business days"),
     ("release", {}, Conflict, "Build the release package first"),
     ("acknowledgement", {"note": "\x00"}, ValidationFailed, r"U\+0000 \(null\)"),
 ])
@@ -243,6 +246,30 @@ def test_extension_reasons_must_be_the_statutes(db_session, setup):
         letters.make_letter(db_session, actor, req, "extension", {})
     with pytest.raises(ValidationFailed, match="from the list"):
         letters.make_letter(db_session, actor, req, "extension", {"extension_reasons": ["ix"]})
+
+
+def test_extension_letter_takes_the_extension_it_announces(db_session, setup):
+    req, actor = setup["request"], setup["actor"]
+    assert req.extended_at is None and req.due_on.isoformat() == "2026-11-23"
+    letter = letters.make_letter(db_session, actor, req, "extension", {
+        "extension_reasons": ["iii"], "extension_days": "5",
+        "extension_explanation": "Every district's posts are asked for."})
+    db_session.commit()
+    assert req.state is RequestState.EXTENDED and req.extension_days == 5
+    assert req.due_on.isoformat() == "2026-12-01"  # Thanksgiving and the day after skipped
+    assert req.extension_reason == ("5 ILCS 140/3(e)(iii): Every district's posts are "
+                                    "asked for.")
+    actions = [e.action for e in db_session.scalars(
+        select(RequestEvent).where(RequestEvent.request_id == req.id)
+        .order_by(RequestEvent.id))]
+    assert actions == ["logged", "extended", "letter"]
+    text = pdf_text(letter.pdf)
+    assert "by Dec 1, 2026 (it was due Nov 23, 2026)" in text
+    assert "5 ILCS 140/3(e)(iii)" in text and "by 5 business days" in text
+    # the one extension is taken: a second letter only repeats it
+    again = letters.make_letter(db_session, actor, req, "extension",
+                                {"extension_reasons": ["iii"], "extension_days": "2"})
+    assert again.number == 2 and req.due_on.isoformat() == "2026-12-01"
 
 
 @pytest.mark.parametrize("role", [r for r in Role if r is not Role.RECORDS], ids=str)
@@ -375,7 +402,7 @@ def test_officer_makes_and_downloads_a_letter(client, db_session, setup):
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and 'id="letters"' in html
     assert "Make the clarification letter" in html
-    assert "Extend the deadline first" in html  # not extended yet
+    assert "Business days of the extension" in html  # not extended yet: the letter extends
 
     response = client.post(f"/console/records/{req.id}/letters", data={
         "kind": "clarification", "clarification-clarification_question": "Which parade?",
@@ -409,7 +436,8 @@ def test_letter_form_errors_are_shown_with_a_4xx(client, db_session, setup):
     assert client.post(url, data={"kind": "memo"}).status_code == 400
     assert client.post(url, data={}).status_code == 400
     early = client.post(url, data={"kind": "extension", "extension-extension_reasons": "i"})
-    assert early.status_code == 409 and "has not been extended" in early.get_data(as_text=True)
+    assert early.status_code == 400
+    assert "Enter the business days of the extension" in early.get_data(as_text=True)
     denial = client.post(url, data={"kind": "denial", "denial-exemption_ids": "99999",
                                     "denial-denial_explanation": "x"})
     assert denial.status_code == 400

@@ -1,9 +1,9 @@
 """Forms of the letter pages: a template's text, and one form per kind of letter (each with
 its own field prefix, so the six forms on a request's page never share an id)."""
 from blueprints.forms import BaseForm
-from wtforms import (BooleanField, SelectChoice, SelectField, SelectMultipleField, StringField,
+from wtforms import (BooleanField, IntegerField, SelectChoice, SelectField, SelectMultipleField, StringField,
                      SubmitField, TextAreaField)
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from beatdesk.letters import EXTENSION_REASONS, EXTRA_TEXT_MAX, TITLE_MAX, BODY_MAX
@@ -63,11 +63,15 @@ class ExtensionLetterForm(LetterForm):
                  for code, text in EXTENSION_REASONS.items()],
         validators=[InputRequired(message="Choose at least one reason.")],
         description="Only these reasons allow an extension. The letter gives the new due "
-                    "date of the extension already taken.")
+                    "date.")
+    extension_days = IntegerField(
+        "Business days of the extension", validators=[Optional(), NumberRange(min=1, max=30)],
+        description="The deadline has not been extended yet: making the letter takes the "
+                    "request's one extension, by this many business days, for the reasons "
+                    "chosen.")
     extension_explanation = TextAreaField(
         "Explanation", validators=[Optional(), Length(max=EXTRA_TEXT_MAX)],
-        description="How the reasons apply to this request. Empty: the reason given when the "
-                    "deadline was extended.")
+        description="How the reasons apply to this request.")
 
 
 class FeeLetterForm(LetterForm):

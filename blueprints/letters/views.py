@@ -9,6 +9,7 @@ from sqlalchemy.orm import undefer
 from wtforms import SelectChoice
 
 from beatdesk import letters, records, release
+from beatdesk.due_dates import rules_for
 from beatdesk.errors import DomainError
 from beatdesk.models.letters import Letter, LetterKind
 from beatdesk.roles import Role
@@ -114,6 +115,7 @@ def letters_section(req) -> dict:
             "open_kind": failed.kind if failed is not None else None,
             "has_release": bool(release.releases_of(db(), req)),
             "extended": req.extended_at is not None,
+            "extension_days": rules_for(req.rules_key).extension_days,
             "email": letters.requester_email(db(), req)}
 
 
