@@ -57,15 +57,15 @@ class MonthRow:
     def exemptions_cited(self) -> int:
         return sum(self.exemptions.values())
 
-    # The chart's two segments (blueprints.moderation.report_chart draws ``removed`` and
-    # ``hidden``): answered on time, answered late.
+    # The chart's two segments (blueprints.moderation.report_chart draws ``removed``, in the
+    # warning colour, then ``hidden``): answered late, answered on time.
     @property
     def removed(self) -> int:
-        return self.on_time
+        return self.late
 
     @property
     def hidden(self) -> int:
-        return self.late
+        return self.on_time
 
 
 @dataclass(frozen=True)

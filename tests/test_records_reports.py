@@ -119,6 +119,11 @@ def test_monthly_counts_in_the_department_zone(app, db_session, data):
     assert (december.fees_estimated_cents, december.fees_paid_cents, december.fees_waived) == \
         (725, 1250, 0)
     assert (total.fees_estimated_cents, total.fees_paid_cents) == (2375, 1250)
+    # The chart: late first (the warning colour), then on time.
+    from blueprints.moderation.report_chart import bar_chart
+    bars = {bar.label: bar for bar in bar_chart(report.months).bars}
+    assert (bars["November 2026"].removed, bars["November 2026"].hidden) == (1, 1)
+    assert (bars["December 2026"].removed, bars["December 2026"].hidden) == (0, 1)
     with app.app_context():
         every = records_reports.monthly_report(db_session, None)
     assert [row.key for row in every.months][:1] == ["2025-06"]
@@ -130,7 +135,7 @@ def test_reports_page_table_chart_and_csv(app, client, db_session, data, login_a
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "November 2026" in html and "<svg" in html and 'role="img"' in html
-    assert "Requests answered on time and late" in html and "7(1)(d)(iv)" in html
+    assert "Requests answered late and on time" in html and "7(1)(d)(iv)" in html
     assert "Download as CSV" in html
     response = client.get("/console/records/reports.csv?year=2026")
     assert response.status_code == 200 and response.mimetype == "text/csv"

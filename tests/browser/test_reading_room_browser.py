@@ -92,7 +92,7 @@ def test_publish_find_download_report_and_withdraw(page, chromium, live_server):
     page.goto("/console/records/")
     page.get_by_role("link", name=re.compile("^Reports")).click()
     expect(page.get_by_role("heading", name="Records requests report", level=1)).to_be_visible()
-    expect(page.get_by_role("img", name=re.compile("answered on time and late"))).to_be_visible()
+    expect(page.get_by_role("img", name=re.compile("answered late and on time"))).to_be_visible()
     _both_widths(page, "the records report")
     page.get_by_label("Year").fill("20x6")
     page.get_by_role("button", name="Show").click()
