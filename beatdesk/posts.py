@@ -58,7 +58,7 @@ def get_revision(session: Session, post: Post, number: int) -> PostRevision:
     revision = session.scalars(select(PostRevision).where(
         PostRevision.post_id == post.id, PostRevision.number == number)).first()
     if revision is None:
-        raise NotFound(f"Post {post.id} has no revision {number}.")
+        raise NotFound(f"Post #{post.id} has no revision {number}.")
     return revision
 
 
@@ -540,7 +540,7 @@ def mark_reviewed(session: Session, actor: Actor, posts: list[Post]) -> int:
     for post in posts:
         _authorize(session, actor, post, Action.MARK_REVIEWED)
         if post.reviewed_at is not None:
-            raise Conflict(f"Post {post.id} was already reviewed by "
+            raise Conflict(f"Post #{post.id} was already reviewed by "
                            f"{post.reviewed_by.full_name if post.reviewed_by else 'someone'}.")
         post.reviewed_at, post.reviewed_by_id = now, actor.user.id
         _event(session, actor, post, "reviewed", post.state)
