@@ -8,9 +8,15 @@ points ``aria-describedby`` at something missing, hidden or empty, or when it is
 ``aria-invalid`` without pointing at its error. A hint or error shown on a page must be pointed
 at by a control. Last, every ``description`` of every form class must have been seen, tied.
 """
+from types import SimpleNamespace
+from urllib.parse import urlsplit
+
 import lxml.html
 import pytest
 
+from beatdesk import records_portal, records_tolling
+from beatdesk.context import Actor
+from beatdesk.due_dates import ILLINOIS
 from beatdesk.models import CommentState, PostState
 from beatdesk.roles import DISTRICT_ROLES, Role
 from blueprints.forms import BaseForm
@@ -129,6 +135,23 @@ def walk(app, factory):
                                               state=CommentState.VISIBLE)
     users = {role: factory.user(role, district if role in DISTRICT_ROLES else None)
              for role in Role}
+    session, officer = factory.session, Actor(users[Role.RECORDS])
+    # A request filed on the public site (the requester's reply form on its tracking page) and
+    # one waiting for the requester to pay a fee (the form that records the answer).
+    filed = records_portal.submit_request(session, Actor(None), records_portal.PortalSubmission(
+        name="Pat Requester", email="pat@example.org", description="Posts about the parade.",
+        delivery="email"), ILLINOIS)
+    link = urlsplit(records_portal.tracking_link(filed))
+    objects["tracking"] = SimpleNamespace(id=0, path=link.path)
+    waiting = records_portal.submit_request(session, Actor(None), records_portal.PortalSubmission(
+        name="Sam Requester", email="sam@example.org", description="Every post since 2010.",
+        delivery="email"), ILLINOIS)
+    records_tolling.send_fee_estimate(session, officer, waiting, ILLINOIS, "12.50", "Copies.")
+    objects["waiting_request"] = waiting
+    # A release still public in the reading room (the withdrawal form on its request's page).
+    publication = objects["reading_room_publication"]
+    publication.withdrawn_at = publication.withdrawn_by_id = None
+    publication.withdrawal_reason = ""
     factory.session.commit()
     return objects, users
 
@@ -136,12 +159,17 @@ def walk(app, factory):
 def test_every_form_field_hint_is_visible_and_tied(app, walk):
     objects, users = walk
     ids = {name: obj.id for name, obj in objects.items()}
+    tracking_path = objects["tracking"].path
     extra = [(f"/console/posts/{ids['draft']}/edit", "GET", Role.SERGEANT),
              (f"/console/posts/{ids['approved']}", "GET", Role.SERGEANT),
              (f"/console/posts/{ids['approved']}/schedule", "POST", Role.SERGEANT),
              (f"/console/moderation/comments/{ids['visible_comment']}", "GET", Role.SERGEANT),
              (f"/posts/{ids['comment_post']}", "GET", None), ("/", "GET", None),
-             (f"/districts/{objects['district'].slug}", "GET", None)]
+             (f"/districts/{objects['district'].slug}", "GET", None),
+             (tracking_path, "GET", None),
+             (f"/console/records/{ids['waiting_request']}", "GET", Role.RECORDS),
+             (f"/console/records/{objects['reading_room_publication'].request_id}", "GET",
+              Role.RECORDS)]
     problems, seen, pages = [], set(), 0
     clients = {}
     for path, method, role in [*_pages(ids), *extra]:

@@ -17,6 +17,7 @@ AREAS = ("posts", "checks", "public", "comments", "archive", "requests",
 AREAS += ("records_portal",)
 AREAS += ("letters",)
 AREAS += ("redaction_suggestions",)
+AREAS += ("records_tolling",)
 _modules = [import_module(f"{__name__}.{area}") for area in AREAS]
 
 STAFF_ROUTES = {k: v for m in _modules for k, v in m.STAFF_ROUTES.items()}
