@@ -30,8 +30,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from beatdesk import (accounts, archive_search, checkpoints, clock, comments, districts,
-                      inquiries, media, moderation, passwords, posts, records, records_tolling,
-                      release, representatives, retention, terms)
+                      inquiries, media, moderation, passwords, posts, reading_room, records,
+                      records_portal, records_tolling, release, representatives, retention,
+                      terms)
 from beatdesk.accounts import UserData
 from beatdesk.archive_search import SearchCriteria
 from beatdesk.checkpoints import ArchiveKey
@@ -41,7 +42,7 @@ from beatdesk.districts import DepartmentData, DistrictData
 from beatdesk.due_dates import add_business_days, due_date, rules_for
 from beatdesk.models import (Category, District, ModerationMode, Platform, Post, PostState,
                              RepresentativeDesignation, User)
-from beatdesk.models.records import ReceivedVia, RecordsRequest, RequestState
+from beatdesk.models.records import ReceivedVia, RecordsRequest, Release, RequestState
 from beatdesk.models.platforms import (AttemptOutcome, OutboxKind, OutboxRow, OutboxState,
                                        PlatformAccount)
 from beatdesk.platforms import accounts as platform_accounts
@@ -717,6 +718,16 @@ def _demo_records(session: Session, people: dict[str, User], month: _Month) -> N
     gather(released, SearchCriteria(text="bike safety", district_id=_district_id(people, 7)))
     month.clock.ago(24)
     release_to(released, "Jamie Fuller (by e-mail)")
+    if month.release_root is not None:
+        # Published in the public reading room, without the requester's name.
+        month.clock.ago(23.5)
+        reading_room.publish(
+            session, officer,
+            session.scalars(select(Release).where(Release.request_id == released.id)).one(),
+            subject="Englewood bike safety day: posts and comments",
+            summary="Every post and visitor comment on the Englewood district page about the "
+                    "bike safety day, with the moderation history.",
+            scope="public_parts", root=month.release_root, media_root=month.media_root)
     # Denied under an exemption.
     denied = request(month.clock.ago(23), "R. Vance", "rvance@example.net",
                      "The home addresses of every officer who posted on the Central page.",
@@ -768,9 +779,11 @@ def _demo_records(session: Session, people: dict[str, User], month: _Month) -> N
                               note="A private person's address and phone number.")
     month.clock.ago(0.35)
     release_to(in_part, "Beat 111 Block Club (by e-mail)")
-    # Just received.
-    request(month.clock.ago(0, hours=3), "Ken Adams", "kadams@example.com",
-            "The moderation report for the Near West page, last quarter.", ReceivedVia.WEB_FORM)
+    # Just received on the public site's form; the requester follows it on a tracking page.
+    month.clock.ago(0, hours=3)
+    records_portal.submit_request(session, Actor(None), records_portal.PortalSubmission(
+        name="Ken Adams", email="kadams@example.com", delivery="email",
+        description="The moderation report for the Near West page, last quarter."), rules, zone)
     # A legal hold over Central's records for a lawsuit about the parade.
     month.clock.ago(10)
     retention.create_hold(session, officer, retention.HoldData(

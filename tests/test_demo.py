@@ -11,6 +11,7 @@ from beatdesk.due_dates import add_business_days, rules_for
 from beatdesk.models import (ArchiveRecord, Comment, CommentState, District, InquiryState,
                              MediaInquiry, Post, PostRevision, PostState, User)
 from beatdesk.models.records import RecordsRequest, Release, RequestState
+from beatdesk.models.records_portal import PortalAccess
 from blueprints.database import db
 from blueprints.outbox.commands import build_worker
 
@@ -234,3 +235,12 @@ def test_the_worker_publishes_the_post_scheduled_a_few_minutes_ahead(demo_app):
         db().rollback()  # end the read that saw it scheduled
         assert result.published == 1 and not result.errors
         assert db().get(Post, post_id).state == PostState.PUBLISHED
+
+
+
+def test_the_reading_room_and_the_portal_have_demo_content(demo_app):
+    client = demo_app.test_client()
+    room = client.get("/reading-room").get_data(as_text=True)
+    assert "Englewood bike safety day" in room and "Jamie Fuller" not in room
+    with demo_app.app_context():
+        assert db().scalar(select(func.count()).select_from(PortalAccess)) >= 1
