@@ -169,12 +169,7 @@ class _PublicCover(_Cover):
         if self.withheld or self.redacted:
             out.append(("text", "Withheld under the Illinois Freedom of Information Act "
                                 "(5 ILCS 140) or other law:"))
-            for code, n in sorted(self.withheld.items()):
-                out.append(("item", f"{n:,} record{'' if n == 1 else 's'} withheld in full "
-                                    f"under {self._cite(code)}"))
-            for code, n in sorted(self.redacted.items()):
-                out.append(("item", f"passages redacted from {n:,} record"
-                                    f"{'' if n == 1 else 's'} under {self._cite(code)}"))
+            out += self._exemption_items()
             out.append(("text", "Each redaction is marked [REDACTED under ...] where it was "
                                 "made."))
         else:

@@ -544,12 +544,7 @@ class _Cover:
         if self.withheld or self.redacted or self.private_withheld:
             out.append(("text", "We withheld the following under the Illinois Freedom of "
                                 "Information Act (5 ILCS 140) or other law:"))
-            for code, n in sorted(self.withheld.items()):
-                out.append(("item", f"{n:,} record{'' if n == 1 else 's'} withheld in full "
-                                    f"under {self._cite(code)}"))
-            for code, n in sorted(self.redacted.items()):
-                out.append(("item", f"passages redacted from {n:,} record"
-                                    f"{'' if n == 1 else 's'} under {self._cite(code)}"))
+            out += self._exemption_items()
             if self.private_withheld:
                 out.append(("item", f"{self.private_withheld:,} commenters' e-mail and network "
                                     "addresses, under 5 ILCS 140/7(1)(b) and 7(1)(c)"))
@@ -562,6 +557,17 @@ class _Cover:
         out += [("text", "Sincerely,"), ("text", self.officer),
                 ("text", f"Records officer, {self.department}")]
         return out
+
+    def _exemption_items(self) -> list[tuple[str, str]]:
+        """One cover-letter line per exemption: records withheld in full, passages redacted."""
+        items = []
+        for code, n in sorted(self.withheld.items()):
+            items.append(("item", f"{n:,} record{'' if n == 1 else 's'} withheld in full "
+                                  f"under {self._cite(code)}"))
+        for code, n in sorted(self.redacted.items()):
+            items.append(("item", f"passages redacted from {n:,} record"
+                                  f"{'' if n == 1 else 's'} under {self._cite(code)}"))
+        return items
 
     def _cite(self, code: str) -> str:
         citation = self.citations.get(code, "")
@@ -777,7 +783,8 @@ def _cover_facts(session: Session, actor: Actor, request: RecordsRequest, now) -
                 from beatdesk.models.organisation import District
                 reader_districts = {district_id: name for district_id, name in
                                     session.execute(select(District.id, District.name))}
-            parts.append(f"district {reader_districts.get(criteria.district_id, criteria.district_id)}")
+            district = reader_districts.get(criteria.district_id, criteria.district_id)
+            parts.append(f"district {district}")
         if criteria.author:
             parts.append(f"by {criteria.author}")
         if criteria.state:
