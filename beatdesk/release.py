@@ -546,8 +546,9 @@ class _Cover:
                                 "Information Act (5 ILCS 140) or other law:"))
             out += self._exemption_items()
             if self.private_withheld:
-                out.append(("item", f"{self.private_withheld:,} commenters' e-mail and network "
-                                    "addresses, under 5 ILCS 140/7(1)(b) and 7(1)(c)"))
+                n = self.private_withheld
+                out.append(("item", f"{n:,} e-mail or network address{'' if n == 1 else 'es'} "
+                                    "of commenters, under 5 ILCS 140/7(1)(b) and 7(1)(c)"))
             out.append(("text", "Each redaction is marked [REDACTED under ...] where it was "
                                 "made, and listed in redaction_log.csv. You may ask the Public "
                                 "Access Counselor of the Illinois Attorney General to review "

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from beatdesk import moderation, posts, records
+from beatdesk import moderation, posts, records, release
 from beatdesk.archive_search import SearchCriteria, state_words
 from beatdesk.context import Actor
 from beatdesk.errors import DomainError, ValidationFailed
@@ -324,3 +324,15 @@ def test_the_pdf_sets_text_ragged_and_right_to_left_text_from_the_right(package,
     (_, parade_end, _), (on_start, _, on) = placed[index], placed[index + 1]
     assert on == "on" and on_start - parade_end < 6, (parade_end, on_start)
     assert placed[index][0] < 18 / 25.4 * 72 + 1  # flush with the margin, no cell padding
+
+
+@pytest.mark.parametrize("withheld, line", [
+    (1, "1 e-mail or network address of commenters, under 5 ILCS 140/7(1)(b) and 7(1)(c)"),
+    (10, "10 e-mail or network addresses of commenters, under 5 ILCS 140/7(1)(b) and 7(1)(c)"),
+])
+def test_the_cover_letter_counts_private_values_as_addresses(withheld, line):
+    cover = release._Cover(
+        department="Lakeside Police Department", department_lines=[], request_label="Request 1",
+        requester="Pat", received="Nov 16, 2026", released="Nov 30, 2026", description="Posts.",
+        searches=[], officer="Robin Clerk", private_withheld=withheld)
+    assert ("item", line) in cover.paragraphs()
