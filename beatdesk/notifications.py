@@ -9,7 +9,8 @@ Each role sees the work that waits for it, and only work it can do:
   overdue), official replies and statements to review, and every post of the district held;
 - News Affairs: notable posts awaiting approval, posts held at release, districts with overdue
   reviews, open media inquiries;
-- records officers: requests overdue, and due within two business days;
+- records officers: requests overdue, due within two business days, and those whose requester
+  wrote last (a message on the tracking page nobody has acted on);
 - a commander: open representative places in the district;
 - an administrator: districts awaiting approval, posts that could not be sent to a platform.
 
@@ -141,7 +142,7 @@ def _news_affairs_items(session: Session) -> list[Attention]:
 
 
 def _records_items(session: Session) -> list[Attention]:
-    from . import records
+    from . import records, records_portal
     from .staff_mail import MailSettings  # the app's zone and records rules, when there is one
     from .due_dates import rules_for
 
@@ -152,6 +153,9 @@ def _records_items(session: Session) -> list[Attention]:
                   "records.dashboard"),
         Attention("requests_due_soon", "Records requests due within two business days",
                   len(board.due_soon), "records.dashboard"),
+        Attention("requester_replies", "Records requests with a reply from the requester",
+                  len(records_portal.awaiting_officer(session)), "records.dashboard",
+                  {"_anchor": "replies"}),
     ]
 
 

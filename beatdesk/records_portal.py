@@ -27,8 +27,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
 
 from beatdesk import audit, clock, records, sealing
 from beatdesk.context import Actor
@@ -311,6 +311,25 @@ def messages_of(session: Session, request: RecordsRequest) -> list[RequestMessag
     return list(session.scalars(select(RequestMessage)
                                 .where(RequestMessage.request_id == request.id)
                                 .order_by(RequestMessage.created_at, RequestMessage.id)))
+
+
+def awaiting_officer(session: Session) -> list[RecordsRequest]:
+    """Open requests whose requester wrote last: the newest message is theirs, and no records
+    officer changed the request after it (an answer recorded, a state changed, a letter made).
+    Oldest reply first."""
+    other = aliased(RequestMessage)
+    latest = (select(func.max(other.id)).where(other.request_id == RecordsRequest.id)
+              .correlate(RecordsRequest).scalar_subquery())
+    acted_since = (select(RequestEvent.id)
+                   .where(RequestEvent.request_id == RecordsRequest.id,
+                          RequestEvent.actor_id.is_not(None),
+                          RequestEvent.occurred_at > RequestMessage.created_at).exists())
+    return list(session.scalars(
+        select(RecordsRequest)
+        .join(RequestMessage, RequestMessage.id == latest)
+        .where(RequestMessage.sender == MessageSender.REQUESTER,
+               RecordsRequest.state.not_in(list(CLOSED_STATES)), ~acted_since)
+        .order_by(RequestMessage.created_at, RecordsRequest.id)))
 
 
 # --- withdrawal ------------------------------------------------------------------------------

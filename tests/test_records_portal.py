@@ -475,3 +475,43 @@ def test_only_records_officers_send_messages(client, db_session, app, factory, w
                                     actor=Actor(user=factory.user(Role.ADMIN)))
     with pytest.raises(PermissionDenied):
         records_portal.post_message(db_session, req, sender="officer", body="Hi")
+
+
+def test_a_reply_nobody_acted_on_is_in_the_records_officers_attention(client, app, db_session,
+                                                                        factory, wednesday):
+    from datetime import timedelta
+
+    request_id, token = file_request(client)
+    officer = officer_client(app, factory)
+    label = "Records requests with a reply from the requester"
+
+    def waiting_replies():
+        reread(db_session)
+        return [r.id for r in records_portal.awaiting_officer(db_session)]
+
+    assert waiting_replies() == []
+    officer.post(f"/console/records/{request_id}/messages", data={"body": "Which parade?"})
+    wednesday.now += timedelta(minutes=5)
+    assert client.post(track_url(request_id, token, "/reply"),
+                       data={"body": "The Central district's."}).status_code == 303
+    assert waiting_replies() == [request_id]
+    dashboard = officer.get("/console/").get_data(as_text=True)
+    assert f"{label}: 1" in dashboard
+    board = officer.get("/console/records/").get_data(as_text=True)
+    assert 'id="replies"' in board and f"Request {request_id}" in board
+
+    # The officer writes back: the reply is handled.
+    wednesday.now += timedelta(minutes=5)
+    officer.post(f"/console/records/{request_id}/messages", data={"body": "Thank you."})
+    assert waiting_replies() == []
+    assert label not in officer.get("/console/").get_data(as_text=True)
+
+    # A new reply, then a change of state by the officer: handled too.
+    wednesday.now += timedelta(minutes=5)
+    client.post(track_url(request_id, token, "/reply"), data={"body": "One more thing."})
+    assert waiting_replies() == [request_id]
+    wednesday.now += timedelta(minutes=5)
+    assert officer.post(f"/console/records/{request_id}/state",
+                        data={"to_state": "searching", "expected_state": "received",
+                              "note": ""}).status_code == 303
+    assert waiting_replies() == []

@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from beatdesk import clock, records, release
+from beatdesk import clock, records, records_portal, release
 from beatdesk.archive_search import SearchCriteria, search
 from beatdesk.due_dates import rules_for
 from beatdesk.errors import DomainError, ValidationFailed
@@ -64,6 +64,7 @@ def dashboard():
     rules = records_rules()
     return render_template("records/dashboard.html", board=records.dashboard(db(), rules,
                                                                              timezone()),
+                           replies=records_portal.awaiting_officer(db()),
                            rules=rules, can_manage=records.can_manage_requests(current_user))
 
 
