@@ -193,7 +193,8 @@ def _validate(data: PostData) -> str:
 
 def _findings(session: Session, district: District, revision: PostRevision) -> list[dict]:
     images = [ImageFacts(label=i.asset.original_name or f"Image {i.position}",
-                         alt_text=i.alt_text, credit=i.credit, attested=i.attested)
+                         alt_text=i.alt_text, credit=i.credit, attested=i.attested,
+                         key=str(i.asset_id))
               for i in revision.images]
     found = run_checks(revision.body, images, context_for(session, district))
     return [f.as_dict() for f in found]
@@ -350,7 +351,7 @@ def unmet_requirements(post: Post) -> list[str]:
     revision = post.current_revision
     acknowledged = {a.rule for a in revision.acknowledgements}
     problems = [f"{f['title']} ({f['clause']}): change the text." for f in revision.findings
-                if f["severity"] == Severity.BLOCKING]
+                if f["severity"] == Severity.BLOCKING and not f.get("waiver")]
     problems += [f"{f['title']} ({f['clause']}): acknowledge it with a reason."
                  for f in revision.findings
                  if f["severity"] == Severity.WARNING and f["rule"] not in acknowledged]
@@ -583,7 +584,7 @@ def _hold_reason(session: Session, post: Post) -> str:
     revision.notable_forced = any(f["severity"] == Severity.NOTABLE for f in revision.findings)
     acknowledged = {a.rule for a in revision.acknowledgements}
     problems = [f"{f['title']} ({f['clause']}), “{f['quote']}”: change the text."
-                for f in revision.findings if f["severity"] == Severity.BLOCKING]
+                for f in revision.findings if f["severity"] == Severity.BLOCKING and not f.get("waiver")]
     problems += [f"{f['title']} ({f['clause']}), “{f['quote']}”: acknowledge it with a reason."
                  for f in revision.findings
                  if f["severity"] == Severity.WARNING and f["rule"] not in acknowledged]

@@ -6,7 +6,7 @@ help page. Administrators extend the word lists with ``add_term``; ``context_for
 department's official contact details and those phrases for a district's post.
 """
 from .engine import has_blocking, is_notable, rule, run_checks, warnings
-from .findings import CheckContext, Finding, ImageFacts, Severity
+from .findings import CheckContext, Finding, ImageFacts, Severity, Waiver, WaiverKind
 from .rules import EXTENDABLE_RULES, RULES, RULES_BY_CODE, Pattern, Rule
 from .terms import (active_terms, add_term, can_manage_check_terms, context_for, deactivate_term,
                     get_term, list_terms)
@@ -14,4 +14,5 @@ from .terms import (active_terms, add_term, can_manage_check_terms, context_for,
 __all__ = ["CheckContext", "EXTENDABLE_RULES", "Finding", "ImageFacts", "Pattern", "RULES",
            "RULES_BY_CODE", "Rule", "Severity", "active_terms", "add_term",
            "can_manage_check_terms", "context_for", "deactivate_term", "get_term",
-           "has_blocking", "is_notable", "list_terms", "rule", "run_checks", "warnings"]
+           "has_blocking", "is_notable", "list_terms", "rule", "run_checks", "warnings",
+           "Waiver", "WaiverKind"]

@@ -4,10 +4,10 @@ Each finding cites the department's directive by the name in ``CheckContext.dire
 with the source policies as reference (``.citations``)."""
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .citations import citation
-from .findings import CheckContext, Finding, ImageFacts, Severity
+from .findings import CheckContext, Finding, ImageFacts, Severity, Waiver
 from .identity import find_protected_identities
 from .personal import find_personal_information
 from .rules import (IMAGE_ALT, IMAGE_ATTESTATION, IMAGE_CREDIT, JUVENILE_IDENTITY, PERSONAL_INFO,
@@ -140,8 +140,30 @@ def _image_findings(images: Sequence[ImageFacts], context: CheckContext) -> list
                 findings.append(Finding(rule=rule.code, severity=rule.severity,
                                         clause=citation(rule.clause, context.directive_name),
                                         title=rule.title,
-                                        message=rule.message, quote=label))
+                                        message=rule.message, quote=label,
+                                        waiver=_waiver_text(RULES_BY_CODE[rule.code], image.key,
+                                                            context.waivers)))
     return findings
+
+
+def _same(a: str, b: str) -> bool:
+    return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
+
+
+def _waiver_text(rule: Rule, match: str, waivers: Sequence[Waiver]) -> str:
+    """The text of the recorded waiver that allows this finding, or "" (rules that admit no
+    exception, and waivers of another kind, allow nothing)."""
+    if rule.waiver is None or rule.severity is not Severity.BLOCKING or not match:
+        return ""
+    return next((w.text for w in waivers if w.kind is rule.waiver and w.rule == rule.code
+                 and _same(w.match, match)), "")
+
+
+def _waived(findings: list[Finding], context: CheckContext) -> list[Finding]:
+    if not context.waivers:
+        return findings
+    return [replace(f, waiver=_waiver_text(RULES_BY_CODE[f.rule], f.quote, context.waivers))
+            if f.start is not None else f for f in findings]
 
 
 def run_checks(text: str, images: Sequence[ImageFacts] = (),
@@ -152,11 +174,12 @@ def run_checks(text: str, images: Sequence[ImageFacts] = (),
     findings = (_text_findings(text, plain, context) + _personal_findings(text, plain, context)
                 + _identity_findings(text, plain, context))
     findings.sort(key=lambda f: (f.start, _ORDER[f.rule], f.end))
-    return findings + _image_findings(images, context)
+    return _waived(findings, context) + _image_findings(images, context)
 
 
 def has_blocking(findings: Sequence[Finding]) -> bool:
-    return any(f.severity is Severity.BLOCKING for f in findings)
+    """Does anything stop release? A blocking finding allowed by a recorded waiver doesn't."""
+    return any(f.severity is Severity.BLOCKING and not f.waiver for f in findings)
 
 
 def is_notable(findings: Sequence[Finding]) -> bool:

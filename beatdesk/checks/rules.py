@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
-from .findings import Severity
+from .findings import Severity, WaiverKind
 
 GUILT_CLAUSE = "Detroit 102.8-4.4.c; Deerfield C.a.iii; Chicago IV.B.2"
 CONFIDENTIAL_CLAUSE = "Detroit 102.8-4.4.c; Massachusetts IV.A.4.e and IV.C.8.b; Chicago IV.B.3"
@@ -47,6 +47,9 @@ class Rule:
     exceptions: tuple[str, ...] = ()
     applies_to: str = "text"  # "text" or "image"
     extendable: bool = True   # may an administrator add phrases?
+    # Who may allow a blocking finding of this rule for one post (a recorded ``Waiver``);
+    # None: nobody, the text or image must change.
+    waiver: WaiverKind | None = None
     notes: tuple[str, ...] = field(default=())  # decisions worth knowing, for the help page
 
     @property
