@@ -19,6 +19,7 @@ from .records_portal import MessageSender, PortalAccess, RequestMessage  # noqa:
 from .letters import Letter, LetterKind, LetterTemplate  # noqa: F401
 from .records_tolling import OUTCOMES_FOR, TollingPeriod, WaitOutcome, WaitReason  # noqa: F401
 from .terms import TermsVersion
+from . import check_waivers, devices, outlets, rule_citations  # noqa: F401  (their tables)
 from .reading_room import Publication, PublicationScope
 from .published_texts import PublishedText, PublishedTextKind
 from .platforms import (OUTBOX_DONE, AttemptOutcome, CommentPlatformEvent, Delivery, NotificationKind,

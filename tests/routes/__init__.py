@@ -18,6 +18,11 @@ AREAS += ("records_portal",)
 AREAS += ("letters",)
 AREAS += ("redaction_suggestions",)
 AREAS += ("records_tolling",)
+AREAS += ("check_waivers",)
+AREAS += ("outlets",)
+AREAS += ("devices",)
+AREAS += ("post_validity",)
+AREAS += ("check_citations",)
 _modules = [import_module(f"{__name__}.{area}") for area in AREAS]
 
 STAFF_ROUTES = {k: v for m in _modules for k, v in m.STAFF_ROUTES.items()}

@@ -1,0 +1,1 @@
+"""Recorded permissions that allow a blocking finding: News Affairs exceptions, employees' consent, image permissions."""

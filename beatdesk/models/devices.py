@@ -1,0 +1,1 @@
+"""Registered department devices and representatives' duty hours."""

@@ -1,0 +1,1 @@
+"""Approvals of the department's outlets: district pages and platform accounts."""

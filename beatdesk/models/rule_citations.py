@@ -1,0 +1,1 @@
+"""The department's own directive and section for each check rule."""

@@ -1,0 +1,8 @@
+"""Authorization expectations: outlets (see tests/routes/__init__.py)."""
+
+STAFF_ROUTES: dict = {}
+PUBLIC_ROUTES: dict = {}
+
+
+def objects(factory, base: dict) -> dict:
+    return {}
