@@ -2,6 +2,13 @@
 the department gives it (``Department.directive_name``, set on the admin's department page),
 then the source policies its rules are drawn from, as a reference.
 
+A department may name its own directive and section for each rule (``RuleCitation``, set on
+the admin's check citations page); ``CheckContext.rule_sections`` carries them as rule code ->
+(directive name, section), and ``citation(..., rule=code, sections=...)`` puts them first::
+
+    Social Media Directive 12 §4.b (source: Detroit Police Department Manual, Directive 102.8
+    §4.4.c; ...)
+
 The rules (``.rules``) keep their sources in a short form ("Detroit 102.8-4.4.c; Deerfield
 C.a.iii; Chicago IV.B.2"); ``sources`` reads it into ``Source`` values naming each document in
 full, and ``citation`` writes what a person sees::
@@ -15,11 +22,13 @@ A rule that rests on a standard rather than a policy (WCAG for alt text) cites t
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
 DEFAULT_DIRECTIVE = "The department's social media directive"
 DIRECTIVE_NAME_MAX = 200
+SECTION_MAX = 100
 
 # Short name in the rules -> the source document's full name (see /work/shared/policies).
 DOCUMENTS = {
@@ -79,10 +88,36 @@ def directive_label(name: str | None) -> str:
     return name or DEFAULT_DIRECTIVE
 
 
+def clean_section(section: str | None) -> str:
+    """A section as findings show it: spaces collapsed, without a leading "§" ("§ 4.b" -> "4.b")."""
+    section = " ".join((section or "").split())
+    return section.lstrip("§").strip()
+
+
+def department_label(directive_name: str | None, section: str | None = "") -> str:
+    """The department's directive and, when it names one, its section ("Social Media Directive
+    12 §4.b")."""
+    label, section = directive_label(directive_name), clean_section(section)
+    return f"{label} §{section}" if section else label
+
+
+def citation(clause: str, directive_name: str = "", *, rule: str = "",
+             sections: Mapping[str, tuple[str, str]] | None = None) -> str:
+    """What a finding shows as its policy: the department's directive, then its sources.
+
+    With ``rule`` and ``sections`` (``CheckContext.rule_sections``: rule code -> (directive
+    name, section)), the department's own directive and section for that rule come first; an
+    empty directive name there means the department's ``directive_name``."""
+    section = ""
+    own = sections.get(rule) if (rule and sections) else None
+    if own:
+        directive_name, section = (own[0] or directive_name), own[1]
+    return _citation(clause, directive_name, section)
+
+
 @lru_cache(maxsize=512)
-def citation(clause: str, directive_name: str = "") -> str:
-    """What a finding shows as its policy: the department's directive, then its sources."""
+def _citation(clause: str, directive_name: str, section: str) -> str:
     found = sources(clause)
-    if found and all(not s.section for s in found):  # a standard only (WCAG)
-        return clause
-    return f"{directive_label(directive_name)} (source: {source_reference(clause)})"
+    if found and all(not s.section for s in found) and not clean_section(section):
+        return clause  # a standard only (WCAG), and no section of the department's own
+    return f"{department_label(directive_name, section)} (source: {source_reference(clause)})"

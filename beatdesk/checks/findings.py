@@ -94,3 +94,7 @@ class CheckContext:
     region: str = "US"                                    # default region for phone numbers
     directive_name: str = ""  # the department's name for its directive, cited by findings
     waivers: Sequence[Waiver] = ()  # recorded permissions for this post (see ``Waiver``)
+    # rule code -> (directive name, section) the department cites first for that rule; an
+    # empty directive name means ``directive_name`` (see ``.citations.citation``)
+    rule_sections: Mapping[str, tuple[str, str]] = field(
+        default_factory=lambda: MappingProxyType({}))

@@ -1,4 +1,5 @@
-"""Admin-added phrases for the checks, and the context a post in a district is checked with."""
+"""Admin-added phrases for the checks, the department's own directive and section for each rule,
+and the context a post in a district is checked with."""
 from collections import defaultdict
 
 from sqlalchemy import func, select
@@ -10,8 +11,11 @@ from beatdesk.context import Actor
 from beatdesk.districts import get_department
 from beatdesk.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from beatdesk.models import CheckTerm, District, User
+from beatdesk.models.rule_citations import RuleCitation
 from beatdesk.roles import Role
+from beatdesk.text import normalise
 
+from .citations import DIRECTIVE_NAME_MAX, SECTION_MAX, clean_section
 from .findings import CheckContext
 from .personal import email_domain, official_phone, website_domain
 from .rules import EXTENDABLE_RULES, RULES_BY_CODE
@@ -106,11 +110,61 @@ def active_terms(session: Session) -> dict[str, tuple[str, ...]]:
     return {rule: tuple(phrases) for rule, phrases in terms.items()}
 
 
+def get_rule_citation(session: Session, rule: str) -> RuleCitation | None:
+    return session.scalar(select(RuleCitation).where(RuleCitation.rule == rule))
+
+
+def rule_citations(session: Session) -> dict[str, RuleCitation]:
+    """rule code -> the department's directive and section for it, for rules that have one."""
+    return {row.rule: row for row in session.scalars(select(RuleCitation))}
+
+
+def _one_line(value: str | None, label: str, field: str, limit: int) -> str:
+    value = " ".join(normalise(value or "", label, field).split())
+    if len(value) > limit:
+        raise ValidationFailed(f"{label} is at most {limit} characters.", field=field)
+    return value
+
+
+def set_rule_citation(session: Session, actor: Actor, rule: str, directive_name: str | None,
+                      section: str | None) -> RuleCitation:
+    """Name the department's own directive and section that findings of ``rule`` cite first.
+
+    An empty directive name means the department's directive name; an empty section cites the
+    directive alone. Raises PermissionDenied unless the actor is an administrator, and
+    ValidationFailed for an unknown rule code, control characters or over-long values."""
+    _require_admin(actor)
+    if rule not in RULES_BY_CODE:
+        raise ValidationFailed("Choose one of the checks on the list.", field="rule")
+    directive_name = _one_line(directive_name, "The directive name", "directive_name",
+                               DIRECTIVE_NAME_MAX)
+    section = clean_section(_one_line(section, "The section", "section", SECTION_MAX))
+    row = get_rule_citation(session, rule)
+    before = {"directive_name": row.directive_name, "section": row.section} if row else None
+    if row is None:
+        row = RuleCitation(rule=rule)
+        session.add(row)
+    row.directive_name, row.section = directive_name, section
+    row.updated_at, row.updated_by_id = clock.utcnow(), actor.user.id
+    record_event(session, actor, "rule_citation.set", obj=row,
+                 details={"rule": rule, "directive_name": directive_name, "section": section,
+                          "before": before})
+    return row
+
+
+def rule_sections(session: Session) -> dict[str, tuple[str, str]]:
+    """rule code -> (directive name, section), as ``CheckContext.rule_sections`` holds them;
+    rules with neither are left out (they cite the department's directive name)."""
+    return {row.rule: (row.directive_name, row.section) for row in rule_citations(session).values()
+            if row.rule in RULES_BY_CODE and (row.directive_name or row.section)}
+
+
 def context_for(session: Session, district: District | None,
                 region: str = "US") -> CheckContext:
     """What a post of ``district`` is checked with: the department's and the district's
     official phone numbers, e-mail domains and addresses, the admin-added phrases, and the name
-    of the department's directive that findings cite."""
+    of the department's directive (and its own directive and section per rule) that findings
+    cite."""
     owner = get_department(session)
     sources = [s for s in (owner, district) if s is not None]
     phones = {official_phone(s.contact_phone, region) for s in sources if s.contact_phone}
@@ -123,4 +177,5 @@ def context_for(session: Session, district: District | None,
                         official_email_domains=frozenset(d for d in domains if d),
                         official_addresses=frozenset(addresses),
                         extra_terms=active_terms(session), region=region,
-                        directive_name=owner.directive_name if owner is not None else "")
+                        directive_name=owner.directive_name if owner is not None else "",
+                        rule_sections=rule_sections(session))

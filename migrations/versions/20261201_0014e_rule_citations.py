@@ -17,8 +17,20 @@ UTC_TIME = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
-    pass
+    op.create_table(
+        "rule_citations",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("rule", sa.String(40), nullable=False),
+        sa.Column("directive_name", sa.String(200), server_default="", nullable=False),
+        sa.Column("section", sa.String(100), server_default="", nullable=False),
+        sa.Column("updated_at", UTC_TIME, nullable=False),
+        sa.Column("updated_by_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["updated_by_id"], ["users.id"],
+                                name="fk_rule_citations_updated_by_id_users"),
+        sa.PrimaryKeyConstraint("id", name="pk_rule_citations"),
+        sa.UniqueConstraint("rule", name="uq_rule_citations_rule"),
+    )
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table("rule_citations")

@@ -353,6 +353,9 @@ PAGES = [
     Page("form sent without its token", "d1.rep1", "posts.new", status=400,
          action=post_without_token),
 ]
+PAGES += [Page("check citations", "admin", "checks.citations"),
+          Page("check citation of a rule", "admin", "checks.edit_citation",
+               lambda w: {"code": "guilt"})]
 
 
 # --- the demo department, served; one signed-in browser context per role --------------------------
