@@ -38,6 +38,8 @@ DOCUMENTS = {
     "Chicago Use of Social Media Outlets": "Chicago Police Department, Use of Social Media Outlets",
     "Chicago": "Chicago Police Department, Use of Social Media Outlets",
     "Massachusetts": "Massachusetts model social media policy (draft)",
+    "Model policy": "Model department social media policy (department-sponsored social media)",
+    "Chicago DOC": "Chicago Police Department, Deployment Operations Center Special Order 15-01",
 }
 STANDARDS = ("WCAG",)  # cited as they are: a standard, not another agency's policy
 # Longest first, so "Chicago Twitter" is not read as "Chicago".
