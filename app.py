@@ -222,6 +222,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    app.register_blueprint(__import__("blueprints.outlets").outlets.bp)  # outlet approvals
     app.before_request(guard_console)
 
 

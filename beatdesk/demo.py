@@ -33,6 +33,7 @@ from beatdesk import (accounts, archive_search, checkpoints, clock, comments, di
                       inquiries, media, moderation, passwords, posts, reading_room, records,
                       records_portal, records_tolling, release, representatives, retention,
                       terms)
+from beatdesk import outlets
 from beatdesk.accounts import UserData
 from beatdesk.archive_search import SearchCriteria
 from beatdesk.checkpoints import ArchiveKey
@@ -180,10 +181,11 @@ def _create(session: Session, month: _Month) -> None:
         ("Noor News", "Director", "", "news", Role.NEWS_AFFAIRS, None),
         ("Rosa Records", "", "", "records", Role.RECORDS, None),
     ]
+    chief = _demo_outlet_authority(session, actor)
     for number, name, slug, intro in DISTRICTS:
         district = districts.create_district(session, actor, _district_data(number, name, slug,
                                                                              intro))
-        districts.approve_district(session, actor, district)
+        districts.approve_district(session, chief, district)
         people += [(f"{first} {number}", rank, f"{number}{suffix:02d}", f"d{number}.{login}",
                     role, district.id)
                    for suffix, (first, rank, login, role) in enumerate(DISTRICT_STAFF)
@@ -200,6 +202,7 @@ def _create(session: Session, month: _Month) -> None:
             representatives.designate(session, commander, commander.user.district,
                                       created[f"d{number}.{rep}"].id)
     _demo_platform_accounts(session, actor)
+    _demo_outlet_delegate_approves_accounts(session, actor, created)
     _demo_posts(session, created, month)
     _demo_comments(session, created, month)
     _demo_inquiries(session, created, month)
@@ -251,6 +254,29 @@ def _demo_platform_accounts(session: Session, actor: Actor) -> None:
                 ConnectionData(Platform.BLUESKY, district_id, handle=bluesky,
                                app_password="demo-app-password")):
             platform_accounts.connect_account(session, actor, data)
+
+
+def _demo_outlet_authority(session: Session, admin: Actor) -> Actor:
+    """The Chief of Police is the department's approving authority for outlets (Detroit 102.8
+    4.3); the administrator records it, and the Chief approves the district pages."""
+    chief = accounts.create_user(session, admin, UserData(
+        full_name="Dana Chief", rank="Chief of Police", star_number="", employee_number="D-0900",
+        login_id="chief", email="chief@demo-pd.example", role=Role.NEWS_AFFAIRS,
+        district_id=None), DEMO_PASSWORD, demo_account=True)
+    outlets.record_authority(session, admin, "Chief of Police", chief.id,
+                             "General Order 12-3 names the Chief as approving authority.")
+    return Actor(chief, SEED_ADDR)
+
+
+def _demo_outlet_delegate_approves_accounts(session: Session, admin: Actor,
+                                            people: dict[str, User]) -> None:
+    """The Director of News Affairs approves the platform accounts as the Chief's delegate."""
+    news = people["news"]
+    outlets.record_delegation(session, admin, news.id, "Director of News Affairs, for the "
+                              "Chief of Police", note="Written delegation on file.")
+    delegate = Actor(news, SEED_ADDR)
+    for account in session.scalars(select(PlatformAccount).order_by(PlatformAccount.id)):
+        outlets.approve(session, delegate, outlets.ensure_outlet(session, account))
 
 
 # --- posts ---------------------------------------------------------------------------------------

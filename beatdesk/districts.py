@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from beatdesk import clock
+from beatdesk import outlets
 from beatdesk.audit import record_event
 from beatdesk.context import Actor
 from beatdesk.errors import NotFound, PermissionDenied, ValidationFailed
@@ -136,6 +136,7 @@ def create_district(session: Session, actor: Actor, data: DistrictData) -> Distr
     session.add(district)
     record_event(session, actor, "district.created", obj=district,
                  details={k: str(v) for k, v in asdict(data).items()})
+    outlets.record_created(session, actor, district)
     return district
 
 
@@ -146,21 +147,26 @@ def update_district(session: Session, actor: Actor, district: District,
     _validate(session, data, district)
     changes = {k: [str(getattr(district, k)), str(v)] for k, v in asdict(data).items()
                if getattr(district, k) != v}
+    before = outlets.fields_of(district)
     for field, value in asdict(data).items():
         setattr(district, field, value)
     if changes:
         record_event(session, actor, "district.updated", obj=district, details={"changes": changes})
+        outlets.record_change(session, actor, district, before)
     return district
 
 
 def approve_district(session: Session, actor: Actor, district: District) -> District:
-    """Approve a district as an official outlet, recording who approved it and when."""
-    _require_admin(actor)
-    if district.is_approved:
+    """Approve a district's page as an official outlet: only the approving authority or a
+    delegate in force, never the person who created or last changed it (``beatdesk.outlets``).
+    The first approval puts the district in use; a later one approves a change."""
+    outlet = outlets.ensure_outlet(session, district)
+    if district.is_approved and not outlet.awaiting_approval:
         raise ValidationFailed(f"{district.label} was already approved.")
-    district.approved_at = clock.utcnow()
-    district.approved_by_id = actor.user.id
-    record_event(session, actor, "district.approved", obj=district)
+    approval = outlets.approve(session, actor, outlet)
+    record_event(session, actor, "district.approved", obj=district,
+                 details={"version": outlet.approved_number,
+                          "approving_as": approval.approving_as})
     return district
 
 

@@ -69,7 +69,18 @@ def attention(session: Session, user: User) -> list[Attention]:
         items += _commander_items(session, user)
     if role is Role.ADMIN:
         items += _admin_items(session)
+    items += _outlet_items(session, user)
     return [item for item in items if item.count]
+
+
+def _outlet_items(session: Session, user: User) -> list[Attention]:
+    """The approving authority and its delegates: outlets awaiting their approval."""
+    from . import outlets
+
+    if not outlets.may_approve(session, user):
+        return []
+    return [Attention("outlets", "Outlets awaiting your approval",
+                      outlets.awaiting_count(session), "outlets.index")]
 
 
 def _approved(user: User) -> tuple:

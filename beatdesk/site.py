@@ -7,7 +7,7 @@ public pages stay fast as the archive grows. Posts are read only through
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from bleach.linkifier import Linker
@@ -73,7 +73,14 @@ def get_public_district(session: Session, slug: str) -> PublicDistrict:
     row = session.execute(_district_query(), {"slug": slug}).first()
     if row is None:
         raise NotFound("There is no district page at this address.")
-    return PublicDistrict(*row)
+    district = PublicDistrict(*row)
+    # Awaiting approval again after a change: the page keeps its last approved wording.
+    from beatdesk.outlets import approved_district_fields
+    approved = approved_district_fields(session, district.id)
+    if approved:
+        district = replace(district, **{k: v for k, v in approved.items()
+                                        if k in PublicDistrict.__slots__ and k != "slug"})
+    return district
 
 
 def posts_page(session: Session, district_id: int | None, page: int, per_page: int) -> PostPage:

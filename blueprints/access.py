@@ -23,6 +23,7 @@ STAFF_BLUEPRINTS = frozenset({"console", "admin", "districts", "posts", "inquiri
                               "platform_accounts", "redaction_suggestions", "reading_room_staff", "letters"})
 # Blueprints only reachable from trusted networks when those are configured.
 CONSOLE_BLUEPRINTS = STAFF_BLUEPRINTS | {"auth"}
+STAFF_BLUEPRINTS |= {"outlets"}
 
 
 def client_addr() -> str:

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from beatdesk import comments, districts, moderation, notifications, posts, records, terms
-from beatdesk import representatives
+from beatdesk import outlets, representatives
 from beatdesk.context import SYSTEM, Actor
 from beatdesk.due_dates import rules_for
 from beatdesk.models import Category, CommentState, District, PostState
@@ -251,7 +251,10 @@ def test_admin_sees_districts_to_approve(db_session, factory):
     assert kinds(db_session, admin) == {}
     pending = factory.district(approved=False)
     assert kinds(db_session, admin) == {"districts": 1}
-    districts.approve_district(db_session, Actor(admin), db_session.get(District, pending.id))
+    chief = factory.user(Role.NEWS_AFFAIRS)  # the approving authority approves, not an admin
+    outlets.record_authority(db_session, Actor(factory.user(Role.ADMIN)), "Chief of Police",
+                             chief.id)
+    districts.approve_district(db_session, Actor(chief), db_session.get(District, pending.id))
     db_session.commit()
     assert kinds(db_session, admin) == {}
 

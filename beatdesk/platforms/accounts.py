@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from beatdesk import archive, audit, clock, sealing
+from beatdesk import archive, audit, clock, outlets, sealing
 from beatdesk.context import Actor
 from beatdesk.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from beatdesk.models import District, User
@@ -268,6 +268,7 @@ def connect_account(session: Session, actor: Actor, data: ConnectionData) -> Pla
     session.add(account)
     session.flush()
     _record(session, actor, account, "connected")
+    outlets.record_created(session, actor, account)  # awaits approval before any send
     return account
 
 
@@ -338,6 +339,7 @@ def record_connection_test(session: Session, actor: Actor, account: PlatformAcco
     """Store a test's result; a successful live test records the platform's id for the account
     and the handle it confirmed."""
     check_can_test(actor, account)
+    before = outlets.fields_of(account)
     account.last_tested_at = at or clock.utcnow()
     account.last_test_ok = outcome.ok
     account.last_test_message = outcome.message[:2000]
@@ -348,6 +350,7 @@ def record_connection_test(session: Session, actor: Actor, account: PlatformAcco
             account.handle = normalise_confirmed_handle(account, outcome.info.handle)
     session.flush()
     _record(session, actor, account, "tested", {"message": account.last_test_message})
+    outlets.record_change(session, actor, account, before)  # a new handle awaits approval
     return account
 
 

@@ -212,9 +212,13 @@ def _setting(name: str, default: Any) -> Any:
 # --- claiming ----------------------------------------------------------------------------------
 
 def _due(now: datetime):
+    from beatdesk.outlets import held_accounts  # an account awaiting approval gets no sends
+
     dep = aliased(OutboxRow)
     query = (select(OutboxRow.id)
              .outerjoin(dep, dep.id == OutboxRow.depends_on_id)
+             .where(or_(OutboxRow.account_id.is_(None),
+                        OutboxRow.account_id.not_in(held_accounts())))
              .where(or_(
                  and_(OutboxRow.state == S.PENDING, OutboxRow.available_at <= now,
                       or_(OutboxRow.depends_on_id.is_(None), dep.state.in_(FINISHED))),
@@ -606,6 +610,17 @@ def dead_rows(session: Session, resolved: int = 0) -> list[OutboxRow]:
     if resolved:
         rows += session.scalars(newest(S.RESOLVED).limit(resolved))
     return rows
+
+
+def held_rows(session: Session) -> list[tuple[OutboxRow, str]]:
+    """Queued rows the outbox holds because their account awaits approval, with the reason."""
+    from beatdesk.outlets import held_accounts, hold_reason
+
+    rows = session.scalars(select(OutboxRow).options(joinedload(OutboxRow.account))
+                           .where(OutboxRow.state == S.PENDING,
+                                  OutboxRow.account_id.in_(held_accounts()))
+                           .order_by(OutboxRow.id)).all()
+    return [(row, hold_reason(session, row.account_id)) for row in rows]
 
 
 def pending_count(session: Session) -> int:

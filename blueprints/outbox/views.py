@@ -28,6 +28,7 @@ def _page(forms: dict | None = None, status: int = 200, message: str = ""):
     resolve_forms = {row.id: forms.get(row.id) or ResolveForm(formdata=None) for row in rows}
     return render_template("outbox/dead.html", rows=rows, resolve_forms=resolve_forms,
                            action=ActionForm(), waiting=outbox.pending_count(db()),
+                           held=outbox.held_rows(db()),
                            message=message), status
 
 
