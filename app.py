@@ -222,7 +222,11 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    app.register_blueprint(__import__("blueprints.devices").devices.bp)  # registered devices
+    app.register_blueprint(__import__("blueprints.devices").devices.enrol_bp)  # enrolment page
+    app.register_blueprint(__import__("blueprints.devices").devices.duty_bp)  # duty hours
     app.register_blueprint(__import__("blueprints.outlets").outlets.bp)  # outlet approvals
+    app.register_blueprint(__import__("blueprints.check_waivers").check_waivers.bp)  # permissions
     app.before_request(guard_console)
 
 

@@ -24,7 +24,7 @@ from datetime import timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from . import clock, posts, published_texts
+from . import clock, post_validity, posts, published_texts
 from .models import (Comment, CommentState, District, InquiryState, MediaInquiry, Post,
                      PostRevision, PostState, RepresentativeDesignation, User)
 from .representatives import MAX_ACTIVE
@@ -135,10 +135,14 @@ def _sergeant_items(session: Session, user: User) -> list[Attention]:
         Attention("text_review", "Official replies and statements to review",
                   published_texts.review_queue_size(session, district_id),
                   "posts.sergeant_queue"),
+        Attention("past_date", "Public posts past their end or review date",
+                  post_validity.past_date_count(session, district_id), "posts.sergeant_queue"),
     ]
 
 
 def _news_affairs_items(session: Session) -> list[Attention]:
+    from . import check_waivers
+
     return [
         Attention("approvals", "Notable posts awaiting approval", _count(
             session, Post.state == PostState.AWAITING_NEWS_AFFAIRS), "posts.news_affairs_queue"),
@@ -146,6 +150,8 @@ def _news_affairs_items(session: Session) -> list[Attention]:
             session, Post.state == PostState.HELD), "posts.attention"),
         Attention("overdue", "Districts with overdue reviews",
                   len(posts.overdue_reviews(session)), "posts.news_affairs_queue"),
+        Attention("exception_requests", "Posts asking for a News Affairs exception",
+                  len(check_waivers.open_requests(session)), "check_waivers.requests"),
         Attention("inquiries", "Open media inquiries", session.scalar(
             select(func.count(MediaInquiry.id)).where(
                 MediaInquiry.state == InquiryState.OPEN)) or 0, "inquiries.index"),

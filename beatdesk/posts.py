@@ -6,6 +6,7 @@ caller. Revisions are never changed once written; an edit always adds one.
 """
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -14,7 +15,8 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import archive, clock, staff_mail
+from . import archive, clock, post_validity, staff_mail
+from . import duty_hours
 from .platforms import outbox as platform_outbox
 from .audit import record_event
 from .checks import ImageFacts, Severity, context_for, run_checks
@@ -170,6 +172,7 @@ class PostData:
     notable_marked: bool = False
     images: list[ImageEdit] = field(default_factory=list)
     new_images: list[NewImage] = field(default_factory=list)
+    valid_until: datetime | None = None  # end or review date (beatdesk.post_validity)
 
 
 def _validate(data: PostData) -> str:
@@ -188,6 +191,7 @@ def _validate(data: PostData) -> str:
         if len(image.alt_text) > 1000 or len(image.credit) > 500:
             raise ValidationFailed("Alt text is at most 1,000 characters and the credit 500.",
                                    field="image")
+    post_validity.check_date(data.category, data.valid_until)
     return body
 
 
@@ -196,7 +200,11 @@ def _findings(session: Session, district: District, revision: PostRevision) -> l
                          alt_text=i.alt_text, credit=i.credit, attested=i.attested,
                          key=str(i.asset_id))
               for i in revision.images]
-    found = run_checks(revision.body, images, context_for(session, district))
+    from .check_waivers import waivers_for  # it writes the post's timeline through this module
+
+    context = dataclasses.replace(context_for(session, district),
+                                  waivers=waivers_for(session, revision.post_id))
+    found = run_checks(revision.body, images, context)
     return [f.as_dict() for f in found]
 
 
@@ -245,6 +253,7 @@ def _new_revision(session: Session, actor: Actor, post: Post, data: PostData,
     post.current_revision = revision
     post.category = data.category
     post.notable = revision.notable
+    post.valid_until = data.valid_until
     session.flush()
     archive.append(session, record_type="post.revision", object_id=revision.id,
                    district_id=post.district_id, actor=actor, content=_revision_content(post,
@@ -257,7 +266,8 @@ def _revision_content(post: Post, revision: PostRevision) -> dict:
             "body": revision.body, "notable": revision.notable, "findings": revision.findings,
             "state": str(post.state), "author_id": revision.created_by_id,
             "images": [{"asset_id": i.asset_id, "sha256": i.asset.sha256, "alt_text": i.alt_text,
-                        "credit": i.credit, "attested": i.attested} for i in revision.images]}
+                        "credit": i.credit, "attested": i.attested} for i in revision.images],
+            "valid_until": clock.iso(post.valid_until) if post.valid_until else None}
 
 
 def _event(session: Session, actor: Actor, post: Post, action: str, before: PostState | None,
@@ -355,13 +365,14 @@ def unmet_requirements(post: Post) -> list[str]:
     problems += [f"{f['title']} ({f['clause']}): acknowledge it with a reason."
                  for f in revision.findings
                  if f["severity"] == Severity.WARNING and f["rule"] not in acknowledged]
-    return problems
+    return problems + post_validity.submit_problems(post)
 
 
 def submit(session: Session, actor: Actor, post: Post, expected_version: int | None = None) -> None:
     """Run the checks again; send a notable post to News Affairs, anything else to ``checked``."""
     _check_version(post, expected_version)
     _authorize(session, actor, post, Action.SUBMIT)
+    duty_hours.check(session, actor, post, "submit")
     revision = post.current_revision
     revision.findings = _findings(session, post.district, revision)
     revision.notable_forced = any(f["severity"] == Severity.NOTABLE for f in revision.findings)
@@ -463,6 +474,7 @@ def publish(session, actor, post, expected_version=None) -> Held | None:
     """
     _check_version(post, expected_version)
     _authorize(session, actor, post, Action.PUBLISH)
+    duty_hours.check(session, actor, post, "publish")
     held = _release_check(session, actor, post, "Not published:")
     if held:
         return held
@@ -494,6 +506,8 @@ def schedule(session, actor, post, when: datetime, expected_version=None) -> Hel
         raise ValidationFailed("Choose a time in the future, or publish now.", field="when")
     if when > now + timedelta(days=366):
         raise ValidationFailed("Schedule at most a year ahead.", field="when")
+    duty_hours.check(session, actor, post, "schedule", when)
+    post_validity.check_schedule(post, when)
     held = _release_check(session, actor, post, "Not scheduled:")
     if held:
         return held
@@ -590,6 +604,9 @@ def _hold_reason(session: Session, post: Post) -> str:
                  if f["severity"] == Severity.WARNING and f["rule"] not in acknowledged]
     if problems:
         return "The checks now find problems: " + " ".join(problems)
+    expired = post_validity.release_problem(post, clock.utcnow())
+    if expired:
+        return expired
     if (post.notable or revision.notable) and not post.approval_current:
         found = [f"“{f['quote']}”" for f in revision.findings
                  if f["severity"] == Severity.NOTABLE]

@@ -21,9 +21,12 @@ from .extensions import login_manager
 STAFF_BLUEPRINTS = frozenset({"console", "admin", "districts", "posts", "inquiries", "terms",
                               "checks", "records", "moderation", "archive", "outbox",
                               "platform_accounts", "redaction_suggestions", "reading_room_staff", "letters"})
-# Blueprints only reachable from trusted networks when those are configured.
-CONSOLE_BLUEPRINTS = STAFF_BLUEPRINTS | {"auth"}
+STAFF_BLUEPRINTS |= {"check_waivers"}
 STAFF_BLUEPRINTS |= {"outlets"}
+STAFF_BLUEPRINTS |= {"devices", "duty_hours"}
+# Blueprints only reachable from trusted networks when those are configured (and, when the
+# department requires them, from registered devices; the enrolment page is the exception).
+CONSOLE_BLUEPRINTS = STAFF_BLUEPRINTS | {"auth", "device_enrolment"}
 
 
 def client_addr() -> str:
@@ -122,6 +125,10 @@ def guard_console() -> object | None:
         return None
     if not _address_trusted(current_app, client_addr()):
         return render_template("errors/untrusted_network.html", address=client_addr()), 403
+    from .devices.guard import refuse_unregistered  # registered devices, when required
+    refused = refuse_unregistered(client_addr())
+    if refused is not None:
+        return refused
     if blueprint not in STAFF_BLUEPRINTS:
         return None
     if not current_user.is_authenticated:
