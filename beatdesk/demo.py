@@ -34,6 +34,7 @@ from beatdesk import (accounts, archive_search, checkpoints, clock, comments, di
                       records_portal, records_tolling, release, representatives, retention,
                       terms)
 from beatdesk import outlets
+from beatdesk import post_validity
 from beatdesk.accounts import UserData
 from beatdesk.archive_search import SearchCriteria
 from beatdesk.checkpoints import ArchiveKey
@@ -204,6 +205,7 @@ def _create(session: Session, month: _Month) -> None:
     _demo_platform_accounts(session, actor)
     _demo_outlet_delegate_approves_accounts(session, actor, created)
     _demo_posts(session, created, month)
+    _demo_post_validity(session, created, month)
     _demo_comments(session, created, month)
     _demo_inquiries(session, created, month)
     _demo_records(session, created, month)
@@ -471,7 +473,8 @@ def _demo_posts(session: Session, people: dict[str, User], month: _Month) -> Non
         month.clock.ago(days, hours=2)
         author = _as(people, f"d{number}.{who}")
         post = posts.create_post(session, author, author.user.district, posts.PostData(
-            category=category, body=body, new_images=_images(store, picture, index, number)))
+            category=category, body=body, new_images=_images(store, picture, index, number),
+            valid_until=_demo_end_date(month, category)))
         session.flush()
         if fate == "draft":
             continue
@@ -526,6 +529,47 @@ def _demo_posts(session: Session, people: dict[str, User], month: _Month) -> Non
                                      else timedelta(days=2, hours=3))
             held = posts.schedule(session, Actor(post.author, SEED_ADDR), post, when)
             assert held is None, held
+
+
+def _demo_end_date(month: _Month, category: Category) -> datetime | None:
+    """Time-bound posts carry an end or review date (beatdesk.post_validity): a month on."""
+    return month.clock.real_now + timedelta(days=30) \
+        if category in post_validity.REQUIRED else None
+
+
+def _demo_post_validity(session: Session, people: dict[str, User], month: _Month) -> None:
+    """For Central's sergeant: a road closure past its end date, back in the review, and a
+    missing-person notice found safe, resolved, its image taken down everywhere."""
+    store = media.MediaStore(Path(month.media_root)) if month.media_root else None
+    month.clock.ago(9)
+    author = _as(people, "d1.rep1")
+    closure = posts.create_post(session, author, author.user.district, posts.PostData(
+        category=C.ROAD_CLOSURE, body="Wacker Drive is closed between Franklin and Wells for "
+        "bridge repairs until Saturday evening. Use Lake Street instead.",
+        valid_until=clock.utcnow() + timedelta(days=4)))
+    posts.submit(session, author, closure)
+    month.clock.ago(9, hours=-0.5)
+    assert posts.publish(session, author, closure) is None
+    month.clock.ago(6)
+    notice = posts.create_post(session, author, author.user.district, posts.PostData(
+        category=C.MISSING_PERSON, body="Have you seen Dana Ellis, 16? Last seen Tuesday near "
+        "the Harold Washington Library wearing a red coat. Call 311 with any information.",
+        new_images=_images(store, "Missing: Dana Ellis", 90, 1),
+        valid_until=clock.utcnow() + timedelta(days=14)))
+    if posts.unmet_requirements(notice):  # the image needs a permission the seed has none of
+        posts.edit_post(session, author, notice, posts.PostData(
+            category=C.MISSING_PERSON, body=notice.current_revision.body,
+            valid_until=notice.valid_until,
+            images=[posts.ImageEdit(asset_id=i.asset_id, remove=True)
+                    for i in notice.current_revision.images]))
+    posts.submit(session, author, notice)
+    if notice.state is PostState.AWAITING_NEWS_AFFAIRS:
+        posts.approve(session, _as(people, "news"), notice, "Approved as written.")
+    month.clock.ago(6, hours=-0.5)
+    assert posts.publish(session, author, notice) is None
+    month.clock.ago(2)
+    post_validity.resolve(session, _as(people, "d1.sergeant"), notice, "Found safe. Thank you "
+                          "for sharing.")
 
 
 def _failed_send(session: Session, month: _Month) -> None:

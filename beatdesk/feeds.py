@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from feedgen.feed import FeedGenerator
 from markupsafe import escape
 
+from beatdesk import clock
 from beatdesk.models import Department, Post
 from beatdesk.text import scrub
 
@@ -39,9 +40,20 @@ def post_title(post: Post) -> str:
 
 
 def post_updated(post: Post) -> datetime:
-    """When the post's public text last changed: publication, or a later revision."""
-    revised = post.current_revision.created_at
-    return max(post.published_at, revised) if revised else post.published_at
+    """When the post's public text last changed: publication, a later revision, or its
+    resolution (a resolved notice's images were taken down)."""
+    changes = [post.current_revision.created_at, getattr(post, "resolved_at", None)]
+    return max([post.published_at, *(c for c in changes if c)])
+
+
+def _body(post: Post) -> str:
+    """The post's text, with "Resolved: <note>" after a resolved notice's (Chicago Twitter
+    V.B.2; its images are no longer read, so no enclosure carries them)."""
+    body = scrub(post.current_revision.body)
+    if getattr(post, "resolved_at", None):
+        when = clock.department_text(post.resolved_at)
+        body += f"\n\nResolved: {scrub(post.resolved_note)} ({when})"
+    return body
 
 
 def feed_updated(posts: Sequence[Post]) -> datetime:
@@ -51,7 +63,7 @@ def feed_updated(posts: Sequence[Post]) -> datetime:
 def content_html(post: Post, image_url: Callable[[int], str] | None) -> str:
     """The entry's content as HTML: the text's paragraphs, then each image with its
     description as ``alt`` and its credit (feed readers show this to the reader)."""
-    body = scrub(post.current_revision.body).replace("\r\n", "\n")
+    body = _body(post).replace("\r\n", "\n")
     parts = ["<p>" + "<br>".join(str(escape(line)) for line in block.strip().split("\n")) + "</p>"
              for block in body.split("\n\n") if block.strip()]
     for image in (post.current_revision.images if image_url else []):
@@ -118,8 +130,8 @@ def build_feed(kind: str, info: FeedInfo, posts: Sequence[Post], department: Dep
                 entry.enclosure(image_url(first.asset.id), str(first.asset.size_bytes or 0),
                                 first.asset.mime)
         else:
-            entry.content(scrub(post.current_revision.body), type="text")
-            entry.description(scrub(post.current_revision.body))
+            entry.content(_body(post), type="text")
+            entry.description(_body(post))
     if kind == "rss":
         return fg.rss_str(pretty=False)
     return _with_enclosures(fg.atom_str(pretty=False), posts, image_url)

@@ -96,12 +96,18 @@ class ShownPost:
     published_at: datetime
     current_revision: ShownRevision
     district: ShownDistrict | None = None
+    # Chicago Twitter V.B.2 (beatdesk.post_validity): the end or review date, and a resolved
+    # notice's date and public note (its images are not read at all).
+    valid_until: datetime | None = None
+    resolved_at: datetime | None = None
+    resolved_note: str = ""
 
 
 @lru_cache(maxsize=4)
 def _rows_query(by_district: bool, by_post: bool) -> Select:
     """Built once per shape: building the statement cost more than running it."""
-    query = (select(Post.id, Post.district_id, Post.published_at,
+    query = (select(Post.id, Post.district_id, Post.published_at, Post.valid_until,
+                    Post.resolved_at, Post.resolved_note,
                     PostRevision.id.label("revision_id"), PostRevision.number,
                     PostRevision.category, PostRevision.body, PostRevision.created_at,
                     District.number.label("district_number"),
@@ -145,10 +151,14 @@ def public_post_rows(session: Session, district_id: int | None, limit: int,
                                                       row.body, row.created_at),
                        district=districts.get(row.district_id) or districts.setdefault(
                            row.district_id, ShownDistrict(row.district_id, row.district_number,
-                                                          row.district_name, row.district_slug)))
+                                                          row.district_name, row.district_slug)),
+                       valid_until=row.valid_until, resolved_at=row.resolved_at,
+                       resolved_note=row.resolved_note)
              for row in session.execute(query, params)]
-    if posts:
-        by_revision = {post.current_revision.id: post.current_revision for post in posts}
+    # A resolved notice's images are taken down everywhere (beatdesk.post_validity).
+    by_revision = {post.current_revision.id: post.current_revision for post in posts
+                   if post.resolved_at is None}
+    if by_revision:
         for row in session.execute(_images_query(), {"revisions": list(by_revision)}):
             by_revision[row[0]].images.append(
                 ShownImage(row[1], row[2], ShownAsset(row[3], row[4], row[5], row[6], row[7])))
@@ -175,4 +185,14 @@ def public_post_ref(session: Session, post_id: int):
 def public_revision_ids() -> Select:
     """Ids of the revisions the public sees (for serving their images)."""
     return (select(Post.current_revision_id).join(District, Post.district_id == District.id)
-            .where(_visible()))
+            .where(_visible(), Post.resolved_at.is_(None)))
+
+
+def resolved_asset(session: Session, asset_id: int) -> bool:
+    """Was ``asset_id`` an image of a notice marked resolved (taken down: 410 Gone)?"""
+    return session.scalar(
+        select(RevisionImage.id)
+        .join(PostRevision, PostRevision.id == RevisionImage.revision_id)
+        .join(Post, Post.id == PostRevision.post_id)
+        .where(RevisionImage.asset_id == asset_id, Post.resolved_at.is_not(None)).limit(1)
+    ) is not None

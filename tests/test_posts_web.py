@@ -1,12 +1,13 @@
 """Issue 3 through HTTP: the composer, uploads, the counter endpoint, queues and inquiries."""
 import io
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from beatdesk import counting
+from beatdesk import clock, counting
 from beatdesk.models import (AuditEvent, InquiryState, MediaAsset, MediaInquiry, Post,
                              PostRevision, PostState)
 from beatdesk.roles import Role
@@ -56,7 +57,9 @@ def _jpeg_with_gps() -> bytes:
 
 
 def _compose(client, **fields):
-    data = {"category": "community_event", "body": SAFE_TEXT, **fields}
+    # Community events and road closures carry an end date (beatdesk.post_validity).
+    ends = (clock.utcnow() + timedelta(days=30)).strftime("%Y-%m-%dT12:00")
+    data = {"category": "community_event", "body": SAFE_TEXT, "valid_until": ends, **fields}
     return client.post("/console/posts/new", data=data, content_type="multipart/form-data")
 
 

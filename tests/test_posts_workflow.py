@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from beatdesk import posts, publication
+from beatdesk import clock, post_validity, posts, publication
 from beatdesk.context import SYSTEM, Actor
 from beatdesk.errors import Conflict, PermissionDenied, ValidationFailed
 from beatdesk.models import (AuditEvent, Category, Post, PostEvent, PostRevision, PostState,
@@ -133,8 +133,9 @@ def test_undesignated_representative_cannot_write(db_session, factory, district_
 
 
 def _write(db_session, author, district, body, notable=False, category=Category.COMMUNITY_ALERT):
+    ends = clock.utcnow() + timedelta(days=30) if category in post_validity.REQUIRED else None
     post = posts.create_post(db_session, Actor(author), district, posts.PostData(
-        category=category, body=body, notable_marked=notable))
+        category=category, body=body, notable_marked=notable, valid_until=ends))
     db_session.commit()
     return post
 

@@ -101,6 +101,10 @@ class Post(Base):
               sqlite_where=text("reviewed_at IS NULL"), postgresql_where=text("reviewed_at IS NULL")),
         Index("ix_posts_district_updated", "district_id", "updated_at"),
         Index("ix_posts_updated", "updated_at"),
+        # Time-bound posts (Chicago Twitter V.B.2): the sergeant's "past its date" list.
+        Index("ix_posts_valid_until", "district_id", "state", "valid_until"),
+        CheckConstraint("resolved_at IS NULL OR (resolved_by_id IS NOT NULL "
+                        "AND resolved_note <> '')", name="resolved_recorded"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -125,6 +129,13 @@ class Post(Base):
     discontinue_reason: Mapped[str] = mapped_column(Text, default="")
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # When a time-bound post stops being true (an end date) or must be checked again (a review
+    # date, for missing and wanted notices): beatdesk.post_validity.
+    valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A missing-person or wanted notice marked resolved: its images come down everywhere.
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    resolved_note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -135,6 +146,7 @@ class Post(Base):
     published_by = relationship("User", foreign_keys=[published_by_id])
     discontinued_by = relationship("User", foreign_keys=[discontinued_by_id])
     reviewed_by = relationship("User", foreign_keys=[reviewed_by_id])
+    resolved_by = relationship("User", foreign_keys=[resolved_by_id])
     current_revision: Mapped[PostRevision | None] = relationship(
         foreign_keys=[current_revision_id], post_update=True)
     approved_revision: Mapped[PostRevision | None] = relationship(

@@ -177,7 +177,9 @@ def on_post_event(session: Session, post: Post, action: str) -> None:
     deletes where the post went out."""
     if action == "published":
         enqueue_post(session, post)
-    elif action == "discontinued":
+    elif action in ("discontinued", "resolved"):
+        # A resolved missing-person or wanted notice: its images come down from every platform
+        # (connectors can't edit media), so the platform posts are deleted (Chicago Twitter V.B.2).
         withdraw_post(session, post)
 
 

@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.form import Form
 
 from beatdesk.models import CATEGORY_LABELS, PostState
+from blueprints.post_validity.forms import composer_date_field
 
 ATTESTATION = ("I attest this image shows none of: crime or accident scenes, detainees, deceased "
                "persons, victims or complainants, undercover staff, non-public areas of "
@@ -29,6 +30,7 @@ class ComposerForm(BaseForm):
     body = TextAreaField("Post text", validators=[DataRequired(message="Write the post's text."),
                                                   Length(max=5000)],
                          description="Counted as X, Mastodon and Bluesky count it.")
+    valid_until = composer_date_field()  # end or review date (beatdesk.post_validity)
     notable = BooleanField("Notable incident: News Affairs must approve it before release",
                            description="Arrests, shootings, homicides, officer-involved incidents "
                                        "and anything newsworthy (Chicago Twitter IV.A.1).")

@@ -6,7 +6,8 @@ from flask import (abort, current_app, flash, jsonify, redirect, render_template
                    send_file, url_for)
 from flask_login import current_user
 
-from beatdesk import audit, clock, counting, media, notifications, posts, published_texts
+from beatdesk import (audit, clock, counting, media, notifications, post_validity, posts,
+                      published_texts)
 from beatdesk.errors import DomainError, NotFound, PermissionDenied
 from beatdesk.models import TIME_SENSITIVE, Category, District, MediaAsset, Post, PostState
 from beatdesk.permissions import can_view_district
@@ -21,6 +22,12 @@ from ..database import db
 from ..input_guards import takes_files, takes_json
 from . import bp
 from .forms import AcknowledgeForm, ComposerForm, FilterForm, NoteForm, ScheduleForm
+
+
+def local_wall_time(value):
+    """A stored instant as the wall-clock time a department date field shows."""
+    return clock.local(value, clock.department_zone()).replace(
+        tzinfo=None, second=0, microsecond=0) if value else None
 
 WRITERS = (Role.REPRESENTATIVE, Role.SERGEANT)
 ACTORS = (Role.REPRESENTATIVE, Role.SERGEANT, Role.NEWS_AFFAIRS)
@@ -71,7 +78,7 @@ def _post_data(form: ComposerForm, new_images: list[posts.NewImage]) -> posts.Po
                                 credit=entry.credit.data or "", attested=bool(entry.attested.data),
                                 remove=bool(entry.remove.data))
                 for entry in form.images if (entry.asset_id.data or "").isdigit()],
-        new_images=new_images)
+        new_images=new_images, valid_until=form.valid_until.instant)
 
 
 def _processed_upload(form: ComposerForm) -> media.ProcessedImage | None:
@@ -162,6 +169,7 @@ def edit(post_id: int):
     if request.method == "GET":
         form = ComposerForm(category=str(revision.category), body=revision.body,
                             notable=revision.notable_marked, version=post.version,
+                            valid_until=local_wall_time(post.valid_until),
                             images=[{"asset_id": i.asset_id, "alt_text": i.alt_text,
                                      "credit": i.credit, "attested": i.attested}
                                     for i in revision.images])
@@ -361,7 +369,8 @@ def _sergeant_page(form, status: int = 200, texts_form=None):
         queue=posts.review_queue(db(), district_id, current_app.config["PAGE_SIZE"]),
         total=posts.review_queue_size(db(), district_id),
         texts=published_texts.review_queue(db(), district_id, current_app.config["PAGE_SIZE"]),
-        texts_total=published_texts.review_queue_size(db(), district_id)), status
+        texts_total=published_texts.review_queue_size(db(), district_id),
+        past_date=post_validity.past_date(db(), district_id)), status
 
 
 @bp.route("/review", methods=["POST"])

@@ -8,7 +8,7 @@ from markupsafe import Markup
 from flask_login import current_user
 from sqlalchemy import text
 
-from beatdesk import checkpoints, districts, feeds, site, terms
+from beatdesk import checkpoints, districts, feeds, post_validity, site, terms
 from beatdesk.errors import NotFound
 from beatdesk.publication import get_public_post
 
@@ -32,7 +32,8 @@ def post_summary(post, image_route: str | None) -> Markup:
     on every request."""
     kept = current_app.extensions.setdefault("beatdesk.post_summaries", {})
     key = (post.id, post.current_revision.id, post.published_at,
-           current_app.config.get("TIMEZONE"), image_route, request.script_root)
+           current_app.config.get("TIMEZONE"), image_route, request.script_root,
+           post.resolved_at, post.valid_until, post_validity.has_ended(post))
     html = kept.get(key)
     if html is None:
         html = Markup(current_app.jinja_env.get_template("public/_post_summary.html").render(

@@ -356,6 +356,11 @@ PAGES = [
 PAGES += [Page("check citations", "admin", "checks.citations"),
           Page("check citation of a rule", "admin", "checks.edit_citation",
                lambda w: {"code": "guilt"})]
+PAGES += [Page("end or review date of a post", "d1.sergeant", "posts.validity",
+               lambda w: {"post_id": w.post["published"]}),
+          Page("end or review date with errors", "d1.sergeant", "posts.validity",
+               lambda w: {"post_id": w.post["published"]}, status=400,
+               action=submit("Mark still current"))]
 
 
 # --- the demo department, served; one signed-in browser context per role --------------------------
