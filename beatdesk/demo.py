@@ -210,6 +210,7 @@ def _create(session: Session, month: _Month) -> None:
     _demo_inquiries(session, created, month)
     _demo_records(session, created, month)
     _demo_rotation(session, created, month)
+    _demo_duty_hours(session, created)
     month.clock.today()
     # A district asks to be an official outlet: the administrator's approval is pending.
     districts.create_district(session, actor, _district_data(
@@ -887,3 +888,18 @@ def _demo_rotation(session: Session, people: dict[str, User], month: _Month) -> 
     representatives.end_designation(session, Actor(commander, SEED_ADDR), commander.district,
                                     designation.id, "Transferred to the district's tactical "
                                     "team from December 1.")
+
+
+# --- duty hours and registered devices --------------------------------------------------------
+
+def _demo_duty_hours(session: Session, people: dict[str, User]) -> None:
+    """Englewood's commander sets Jordan Rep 7's duty hours (weekday days, and Friday's night
+    shift into Saturday); no other representative has any, so they post at any hour. Registered
+    devices are not required in the demo (the demo's browser is not a registered device, and
+    an administrator can enrol it from Registered devices)."""
+    from . import duty_hours
+
+    commander = people["d7.commander"]
+    days = [duty_hours.DayHours(day, "07:00", "15:00") for day in range(4)]
+    days.append(duty_hours.DayHours(4, "22:00", "06:00"))
+    duty_hours.set_hours(session, Actor(commander, SEED_ADDR), people["d7.rep2"], days)

@@ -193,16 +193,12 @@ def usable(device: RegisteredDevice | None) -> bool:
     return device is not None and device.enrolled_at is not None and device.revoked_at is None
 
 
-def touch(device: RegisteredDevice, client_addr: str) -> bool:
-    """Note the device was seen now; returns whether anything needs writing (at most every
-    few minutes, so pages don't each write a row)."""
-    now = clock.utcnow()
+def needs_touch(device: RegisteredDevice, client_addr: str) -> bool:
+    """Whether "last seen" is worth writing now (at most every few minutes, or from a new
+    address), so pages don't each write a row."""
     seen = clock.as_utc(device.last_seen_at)
-    if seen is not None and now - seen < LAST_SEEN_EVERY and device.last_seen_addr == client_addr:
-        return False
-    device.last_seen_at = now
-    device.last_seen_addr = (client_addr or "")[:64]
-    return True
+    return (seen is None or clock.utcnow() - seen >= LAST_SEEN_EVERY
+            or device.last_seen_addr != (client_addr or "")[:64])
 
 
 # --- listing and revoking ----------------------------------------------------------------------

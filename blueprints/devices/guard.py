@@ -2,12 +2,13 @@
 from datetime import timedelta
 
 from flask import current_app, g, render_template, request
+from sqlalchemy import update
 from sqlalchemy.exc import SQLAlchemyError
 
-from beatdesk import devices
+from beatdesk import clock, devices
 from beatdesk.models.devices import RegisteredDevice
 
-from ..database import db
+from ..database import _context_writes, db
 
 COOKIE = "beatdesk_device"
 COOKIE_LIFETIME = timedelta(days=400)  # the longest browsers keep a cookie
@@ -30,15 +31,20 @@ def set_device_cookie(response, token: str) -> None:
 
 
 def _note_seen(device: RegisteredDevice, address: str) -> None:
-    """Write "last seen" in a short transaction of its own (the page's may only read)."""
-    if not devices.touch(device, address):
+    """Write "last seen". A request that writes already holds the write lock: its own session
+    carries it (kept when the view commits). One that only reads writes it in a short
+    transaction of its own, leaving the page's session read-only."""
+    if not devices.needs_touch(device, address):
+        return
+    now, address = clock.utcnow(), (address or "")[:64]
+    if _context_writes():
+        device.last_seen_at, device.last_seen_addr = now, address
         return
     session = current_app.extensions["beatdesk.write_sessionmaker"]()
     try:
-        row = session.get(RegisteredDevice, device.id)
-        if row is not None:
-            row.last_seen_at, row.last_seen_addr = device.last_seen_at, device.last_seen_addr
-            session.commit()
+        session.execute(update(RegisteredDevice).where(RegisteredDevice.id == device.id)
+                        .values(last_seen_at=now, last_seen_addr=address))
+        session.commit()
     except SQLAlchemyError:  # best effort: a busy database must not refuse the page
         session.rollback()
     finally:

@@ -363,6 +363,32 @@ PAGES += [Page("end or review date of a post", "d1.sergeant", "posts.validity",
                action=submit("Mark still current"))]
 
 
+def unregistered_browser(v: Visit) -> int:
+    """The sign-in page asked for by a browser that is not registered, while they're required."""
+    from beatdesk.models.devices import DeviceRequirement
+    with v.server.app.app_context():
+        db().merge(DeviceRequirement(id=1, required=True, changed_at=clock.utcnow()))
+        db().commit()
+    try:
+        return v.page.goto(v.path).status
+    finally:
+        with v.server.app.app_context():
+            db().get(DeviceRequirement, 1).required = False
+            db().commit()
+
+
+PAGES += [Page("registered devices", "admin", "devices.index"),
+          Page("device enrolment", ANONYMOUS, "device_enrolment.enrol"),
+          Page("console from an unregistered browser", ANONYMOUS, "auth.login", status=403,
+               action=unregistered_browser),
+          Page("duty hours of a district", "d1.commander", "duty_hours.index"),
+          Page("duty hours, sergeant's releases", "d1.sergeant", "duty_hours.index"),
+          Page("duty hours of a representative", "d1.commander", "duty_hours.edit",
+               lambda w: {"user_id": w.user}),
+          Page("release a post outside duty hours", "d1.sergeant", "duty_hours.release",
+               lambda w: {"post_id": w.post["draft"]})]
+
+
 # --- the demo department, served; one signed-in browser context per role --------------------------
 
 def _accepted_suggestion(session, request_id: int) -> int:
