@@ -125,7 +125,6 @@ def test_comment_screening_reasons_name_no_other_agency(db_session, factory):
 # what they claim") -------------------------------------------------------------------------
 
 import html  # noqa: E402
-import inspect  # noqa: E402
 
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
@@ -141,12 +140,6 @@ from beatdesk.models.rule_citations import RuleCitation  # noqa: E402
 from beatdesk.text import TextRefused  # noqa: E402
 
 GUILT_SOURCES = ("Detroit Police Department Manual, Directive 102.8 §4.4.c")
-# The engine hands each finding's rule to ``citation`` (``rule=rule.code,
-# sections=context.rule_sections``); until it does, findings cite the department's directive.
-ENGINE_PASSES_RULE = "sections=context.rule_sections" in inspect.getsource(engine)
-needs_engine = pytest.mark.xfail(
-    not ENGINE_PASSES_RULE, strict=True,
-    reason="beatdesk/checks/engine.py does not yet pass rule= and sections= to citation()")
 
 
 def test_a_rules_own_directive_and_section_come_first_with_the_sources_as_reference():
@@ -231,7 +224,6 @@ def test_a_rule_with_neither_directive_nor_section_is_left_out_of_the_context(db
     assert rule_sections(db_session) == {}
 
 
-@needs_engine
 def test_every_finding_of_the_rule_cites_the_departments_section_first(db_session, factory):
     actor = _admin(factory)
     db_session.add(Department(name="Metro PD", official_website="https://metro.example",
@@ -247,8 +239,8 @@ def test_every_finding_of_the_rule_cites_the_departments_section_first(db_sessio
     by_rule = {f.rule: f.clause for f in found}
     assert by_rule["guilt"].startswith(
         f"Social Media Directive 12 §4.b (source: {GUILT_SOURCES}")
-    assert by_rule["pending_prosecution"].startswith("General Order 7 (source: ")
-    assert by_rule["personal_info"].startswith("General Order 7 §7 (source: Massachusetts")
+    assert by_rule["court_case"].startswith("General Order 7 (source: ")
+    assert by_rule["personal_info"].startswith("General Order 7 §7 (source: Chicago")
     assert by_rule["image_credit"].startswith("General Order 7 §9.2 (source: ")
 
 
@@ -360,3 +352,16 @@ def test_an_unknown_rule_is_not_found(client, login_as):
     assert client.get("/console/admin/check-citations/no_such_rule").status_code == 404
     assert client.post("/console/admin/check-citations/no_such_rule",
                        data={"section": "4.b"}).status_code == 404
+
+
+def test_the_policy_checks_page_links_admins_to_the_citations(client, login_as):
+    login_as(Role.ADMIN)
+    page = client.get("/console/checks").get_data(as_text=True)
+    assert 'href="/console/admin/check-citations"' in page
+    client.post("/auth/logout")
+
+
+def test_other_staff_see_no_link_to_the_citations(client, login_as):
+    login_as(Role.SERGEANT)
+    page = client.get("/console/checks").get_data(as_text=True)
+    assert "/console/admin/check-citations" not in page
