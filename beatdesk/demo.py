@@ -206,6 +206,7 @@ def _create(session: Session, month: _Month) -> None:
     _demo_outlet_delegate_approves_accounts(session, actor, created)
     _demo_posts(session, created, month)
     _demo_post_validity(session, created, month)
+    _demo_check_waivers(session, created, month)
     _demo_comments(session, created, month)
     _demo_inquiries(session, created, month)
     _demo_records(session, created, month)
@@ -903,3 +904,60 @@ def _demo_duty_hours(session: Session, people: dict[str, User]) -> None:
     days = [duty_hours.DayHours(day, "07:00", "15:00") for day in range(4)]
     days.append(duty_hours.DayHours(4, "22:00", "06:00"))
     duty_hours.set_hours(session, Actor(commander, SEED_ADDR), people["d7.rep2"], days)
+
+
+# --- permissions that allow a blocking finding ------------------------------------------------
+
+def _demo_check_waivers(session: Session, people: dict[str, User], month: _Month) -> None:
+    """Central's wanted poster, whose photo the author can't attest, goes out with the Chief's
+    written permission recorded by the commander; Englewood's charity run thanks its sponsor
+    with News Affairs' exception, which the representative asked for."""
+    from dataclasses import replace as _replace
+
+    from . import check_waivers
+
+    store = media.MediaStore(Path(month.media_root)) if month.media_root else None
+    month.clock.ago(4)
+    author = _as(people, "d1.rep2")
+    wanted = posts.create_post(session, author, author.user.district, posts.PostData(
+        category=C.WANTED_PERSON, body="Wanted: the man in this photo is sought on a warrant "
+        "for the armed robbery of a store on Clark Street. Do not approach him; call 911.",
+        new_images=[_replace(i, attested=False)
+                    for i in _images(store, "Wanted: Clark Street robbery", 91, 1)],
+        valid_until=clock.utcnow() + timedelta(days=21)))
+    for image in wanted.current_revision.images:
+        month.clock.ago(4, hours=-0.5)
+        check_waivers.record_image_permission(
+            session, _as(people, "d1.commander"), wanted, image.asset_id,
+            granted_by="Deputy Chief Dana Whitfield",
+            given_on=clock.utcnow().astimezone(clock.department_zone()).date(),
+            reason="Arrest warrant issued; the public may help find him.")
+    if not posts.unmet_requirements(wanted):
+        posts.submit(session, author, wanted)
+        if wanted.state is PostState.AWAITING_NEWS_AFFAIRS:
+            posts.approve(session, _as(people, "news"), wanted, "Approved as written.")
+        month.clock.ago(4, hours=-1)
+        assert posts.publish(session, author, wanted) is None
+
+    month.clock.ago(3)
+    author = _as(people, "d7.rep1")
+    run = posts.create_post(session, author, author.user.district, posts.PostData(
+        category=C.COMMUNITY_EVENT, body="Run with Englewood's officers on Saturday at 9 am in "
+        "Hamilton Park for the children's hospital. Thanks to our sponsor Joe's Diner for the "
+        "water and the finish-line breakfast!", valid_until=clock.utcnow() + timedelta(days=4)))
+    allowed = [f for f in check_waivers.waivable_findings(run)
+               if f.kind is check_waivers.WaiverKind.NEWS_AFFAIRS]
+    for finding in allowed:
+        check_waivers.request_exception(session, author, run, finding.rule, finding.quote,
+                                        "The diner sponsors the charity run; the organisers "
+                                        "asked us to thank them.")
+        month.clock.ago(3, hours=-1)
+        check_waivers.record_exception(session, _as(people, "news"), run, finding.rule,
+                                       finding.quote, "Charity run sponsor: thanked, not "
+                                       "promoted.")
+    if not posts.unmet_requirements(run):
+        posts.submit(session, author, run)
+        if run.state is PostState.AWAITING_NEWS_AFFAIRS:
+            posts.approve(session, _as(people, "news"), run, "Approved as written.")
+        month.clock.ago(3, hours=-2)
+        assert posts.publish(session, author, run) is None

@@ -38,7 +38,7 @@ def _manage(post, status: int = 200, failed: tuple | None = None, error: str | N
     may = {kind: waivers.can_record(session, user, post, kind) for kind in WaiverKind}
 
     def form_for(kind: str, number: int, finding):
-        if failed and failed[0] == kind and failed[1] == number:
+        if failed and failed[0] == kind and failed[1] == _key(finding.rule, finding.quote):
             return failed[2]
         cls = {"exception": ExceptionForm, "request": RequestForm, "consent": ConsentForm,
                "own_consent": OwnConsentForm}[kind]
@@ -51,14 +51,29 @@ def _manage(post, status: int = 200, failed: tuple | None = None, error: str | N
         own_consent=waivers.can_consent_for_self(user, post), form_for=form_for,
         revoke_form=lambda row: failed[2] if failed and failed[0] == "revoke"
         and failed[1] == row.id else RevokeForm(formdata=None),
-        kind_labels=waivers.KIND_LABELS, error=error), status
+        kind_labels=waivers.KIND_LABELS, error=error,
+        problems=_problems(failed[2]) if failed else []), status
 
 
-def _number(form) -> int:
-    try:
-        return int(form.finding.data or -1)
-    except (TypeError, ValueError):
-        return -1
+def _key(rule: str | None, quote: str | None) -> tuple[str, str]:
+    return (rule or "", " ".join((quote or "").casefold().split()))
+
+
+def _number(form) -> tuple[str, str]:
+    """Which finding a failed form was for (its rule and quoted words)."""
+    return _key(form.rule.data, form.quote.data)
+
+
+def _problems(form) -> list[str]:
+    """Every error of a failed form, for the summary at the top of the page."""
+    out = list(form.form_errors)
+    for name, errors in form.errors.items():
+        if not name or name == "csrf_token":
+            continue
+        label = form[name].label.text if name in form._fields and name not in (
+            "rule", "quote", "finding") else ""
+        out += [f"{label}: {e}" if label else e for e in errors]
+    return out
 
 
 def _done(post, message: str):
