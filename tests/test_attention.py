@@ -5,6 +5,7 @@ import pytest
 
 from beatdesk import comments, districts, moderation, notifications, posts, records, terms
 from beatdesk import outlets, representatives
+from beatdesk import clock
 from beatdesk.context import SYSTEM, Actor
 from beatdesk.due_dates import rules_for
 from beatdesk.models import Category, CommentState, District, PostState
@@ -135,7 +136,8 @@ def test_a_representative_whose_designation_ended_is_offered_nothing(
 
 def test_sergeant_sees_a_request_for_review_until_cleared(db_session, rep, sergeant, district):
     post = posts.create_post(db_session, Actor(rep), district, posts.PostData(
-        category=Category.COMMUNITY_EVENT, body="Bike rodeo on Saturday at the station."))
+        category=Category.COMMUNITY_EVENT, body="Bike rodeo on Saturday at the station.",
+        valid_until=clock.utcnow() + timedelta(days=3)))
     posts.submit(db_session, Actor(rep), post)
     posts.request_sergeant_review(db_session, Actor(rep), post)
     db_session.commit()

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from beatdesk import checks, posts, publication
+from beatdesk import checks, clock, posts, publication
 from beatdesk.context import SYSTEM, Actor
 from beatdesk.models import Category, Post, PostEvent, PostState
 from beatdesk.roles import Role
@@ -20,6 +20,11 @@ from .conftest import reread, sign_in
 S = PostState
 TEXT = "Community picnic at the district station on Saturday; bring a casserole to share."
 PHRASE = "casserole"
+
+
+def ENDS():  # noqa: N802
+    """Community events carry an end date (beatdesk.post_validity)."""
+    return clock.utcnow() + timedelta(days=30)
 
 
 @pytest.fixture
@@ -41,7 +46,8 @@ def admin(factory):
 
 def _checked_post(session, author, district, body=TEXT, notable=False) -> Post:
     post = posts.create_post(session, Actor(author), district, posts.PostData(
-        category=Category.COMMUNITY_EVENT, body=body, notable_marked=notable))
+        category=Category.COMMUNITY_EVENT, body=body, notable_marked=notable,
+        valid_until=ENDS()))
     posts.submit(session, Actor(author), post)
     session.commit()
     assert post.current_revision.findings == [], post.current_revision.findings
@@ -63,7 +69,7 @@ def _quotes(post: Post) -> list[str]:
 
 # A blocking rule, a warning, and the notable-incident list: each, added after the check,
 # stops a release that would otherwise have gone out on stale results.
-NEW_FINDINGS = [("confidential", "blocking"), ("advertising", "warning"),
+NEW_FINDINGS = [("confidential", "blocking"), ("tone", "warning"),
                 ("notable", "notable")]
 
 
@@ -91,10 +97,10 @@ def test_publish_now_reruns_the_checks_with_the_current_word_lists(db_session, d
 def test_a_new_warning_is_acknowledged_on_the_held_post_then_it_goes_out(db_session, district,
                                                                         author, admin):
     post = _checked_post(db_session, author, district)
-    _extend(db_session, admin, "advertising")
+    _extend(db_session, admin, "tone")
     assert posts.publish(db_session, Actor(author), post) is not None
     db_session.commit()
-    posts.acknowledge(db_session, Actor(author), post, "advertising", "A neighbour's dish, "
+    posts.acknowledge(db_session, Actor(author), post, "tone", "A neighbour's dish, "
                       "not a business.")
     posts.submit(db_session, Actor(author), post)
     assert posts.publish(db_session, Actor(author), post) is None
@@ -132,7 +138,7 @@ def test_republishing_after_an_edit_reruns_the_checks(db_session, district, auth
     assert posts.publish(db_session, Actor(author), post) is None
     db_session.commit()
     posts.edit_post(db_session, Actor(author), post, posts.PostData(
-        category=Category.COMMUNITY_EVENT, body=TEXT))
+        category=Category.COMMUNITY_EVENT, body=TEXT, valid_until=ENDS()))
     posts.submit(db_session, Actor(author), post)
     db_session.commit()
     _extend(db_session, admin, "confidential")
@@ -156,7 +162,7 @@ def test_the_scheduler_reruns_the_checks_at_release_time(db_session, district, a
     assert posts.schedule(db_session, Actor(author), post,
                           frozen_clock.now + timedelta(hours=1)) is None
     db_session.commit()
-    _extend(db_session, admin, "advertising")
+    _extend(db_session, admin, "tone")
     frozen_clock.advance(hours=2)
     run = posts.publish_due(db_session, SYSTEM)
     db_session.commit()

@@ -2,11 +2,12 @@
 Affairs in a second browser context, and axe-core (WCAG 2.1 A and AA) on the posts pages."""
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
-from beatdesk import counting, posts, publication
+from beatdesk import clock, counting, posts, publication
 from beatdesk.context import Actor
 from beatdesk.models import Category, Post, PostState
 from beatdesk.roles import Role
@@ -252,8 +253,10 @@ def seed_desk(live_server) -> Desk:
         author = Actor(user=representative)
 
         def write(text: str, category=Category.COMMUNITY_ALERT):
+            ends = clock.utcnow() + timedelta(days=30)  # beat meetings carry an end date
             return posts.create_post(session, author, district,
-                                     posts.PostData(category=category, body=text))
+                                     posts.PostData(category=category, body=text,
+                                                    valid_until=ends))
 
         notable = write(NOTABLE_TEXT)
         posts.submit(session, author, notable)
