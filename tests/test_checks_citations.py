@@ -180,6 +180,8 @@ def test_a_standard_is_cited_as_it_is_unless_the_department_names_a_section():
 
 @pytest.mark.parametrize("section,label", [
     ("4.b", "Directive 12 §4.b"), ("§4.b", "Directive 12 §4.b"), ("  § 4.b ", "Directive 12 §4.b"),
+    ("Section 4.b", "Directive 12 §4.b"), ("sec. 4.b", "Directive 12 §4.b"),
+    ("Sections 4.b-c", "Directive 12 §4.b-c"), ("Sectional 4", "Directive 12 §Sectional 4"),
     ("", "Directive 12"), ("   ", "Directive 12"),
 ])
 def test_department_label(section, label):

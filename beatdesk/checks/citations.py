@@ -90,10 +90,14 @@ def directive_label(name: str | None) -> str:
     return name or DEFAULT_DIRECTIVE
 
 
+_SECTION_WORD = re.compile(r"^(?:§+|sections?\b\.?|sec\.)\s*", re.IGNORECASE)
+
+
 def clean_section(section: str | None) -> str:
-    """A section as findings show it: spaces collapsed, without a leading "§" ("§ 4.b" -> "4.b")."""
+    """A section as findings show it: spaces collapsed, without a leading "§" or "Section"
+    ("§ 4.b", "Section 4.b" -> "4.b")."""
     section = " ".join((section or "").split())
-    return section.lstrip("§").strip()
+    return _SECTION_WORD.sub("", section).strip()
 
 
 def department_label(directive_name: str | None, section: str | None = "") -> str:
