@@ -389,6 +389,40 @@ PAGES += [Page("registered devices", "admin", "devices.index"),
                lambda w: {"post_id": w.post["draft"]})]
 
 
+
+def demo_permission(endpoint: str, kind: str, button: str = "") -> Callable[[Visit], int]:
+    """The page of the demo's post with a recorded permission of ``kind`` (the wanted poster's
+    image permission, the charity run's exception); with ``button``, its form sent empty."""
+    def _go(v: Visit) -> int:
+        from beatdesk.models.check_waivers import CheckWaiver
+        with v.server.app.app_context():
+            row = db().scalars(select(CheckWaiver).where(CheckWaiver.kind == kind)
+                               .order_by(CheckWaiver.id.desc())).first()
+            args = {"post_id": row.post_id}
+            if endpoint == "check_waivers.image":
+                args["asset_id"] = row.asset_id
+        response = v.page.goto(url_of(v.server, endpoint, **args))
+        if not button:
+            return response.status
+        v.page.evaluate("document.querySelectorAll('form').forEach(f => f.noValidate = true)")
+        with v.page.expect_navigation() as nav:
+            v.page.get_by_role("button", name=button, exact=True).first.click()
+        return nav.value.status
+    return _go
+
+
+PAGES += [Page("permissions of a wanted poster", "d1.commander", "check_waivers.manage",
+               lambda w: {"post_id": w.post["draft"]},
+               action=demo_permission("check_waivers.manage", "image_permission")),
+          Page("written permission for an image", "d1.commander", "check_waivers.image",
+               lambda w: {"post_id": w.post["draft"], "asset_id": 1},
+               action=demo_permission("check_waivers.image", "image_permission")),
+          Page("permissions with a revocation's errors", "news", "check_waivers.manage",
+               lambda w: {"post_id": w.post["draft"]}, status=400,
+               action=demo_permission("check_waivers.manage", "news_affairs",
+                                      "Revoke this permission")),
+          Page("exception requests", "news", "check_waivers.requests")]
+
 # --- the demo department, served; one signed-in browser context per role --------------------------
 
 def _accepted_suggestion(session, request_id: int) -> int:
