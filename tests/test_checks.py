@@ -8,25 +8,38 @@ from beatdesk.checks.citations import citation
 from beatdesk.checks import (RULES, RULES_BY_CODE, CheckContext, Finding, ImageFacts, Severity,
                              has_blocking, is_notable, run_checks)
 
+# Every rule cites the clauses that govern official accounts, never those on members' personal
+# accounts (Detroit 102.8-4.6, Massachusetts IV.C) nor employees' own information (IV.A.4.b.3).
+GUILT = "Detroit 102.8-4.4.c; Deerfield C.a.iii; Chicago Use of Social Media Outlets IV.B.2"
 CLAUSES = {
-    "guilt": "Detroit 102.8-4.4.c; Deerfield C.a.iii; Chicago IV.B.2",
-    "pending_prosecution": "Detroit 102.8-4.4.c; Deerfield C.a.iii; Chicago IV.B.2",
-    "confidential": "Detroit 102.8-4.4.c; Massachusetts IV.A.4.e and IV.C.8.b; Chicago IV.B.3",
+    "guilt": GUILT,
+    "pending_prosecution": GUILT,
+    "court_case": GUILT,
+    "confidential": ("Detroit 102.8-4.4.c; Deerfield C.a.iii; Chicago Use of Social Media Outlets "
+                     "IV.B.3; Massachusetts IV.A.4.e.1"),
     "political": "Detroit 102.8-4.4.d; Deerfield C.a.iv; Massachusetts IV.A.6.f",
-    "advertising": "Chicago Twitter IV.E; Detroit 102.8-4.4.d; Massachusetts IV.A.6.e",
+    "advertising": ("Detroit 102.8-4.4.d; Deerfield C.a.iv; Chicago Twitter IV.E; "
+                    "Massachusetts IV.A.6.e"),
     "obscene": "Detroit 102.8-4.7.1; Massachusetts IV.A.6.b",
     "demeaning": "Detroit 102.8-4.7.2; Massachusetts IV.A.6.a",
+    "tone": "Detroit 102.8-4.4.a; Deerfield C.a.i; Massachusetts IV.A.6.c; Chicago Twitter IV.B",
+    "employee_personal": ("Massachusetts IV.A.4.b.2 and IV.A.4.b.4; "
+                          "Chicago Use of Social Media Outlets IV.B.6"),
     "notable": "Chicago Twitter IV.A.1",
-    "street_address": "Massachusetts IV.A.4.b.3 and IV.A.4.c",
+    "street_address": "Chicago Use of Social Media Outlets IV.B.6; Massachusetts IV.A.4.c",
 }
+IMAGE_CLAUSE = ("Detroit 102.8-4.4.c and 4.7; Deerfield C.a.iii; Chicago Use of Social Media "
+                "Outlets IV.B.3; Massachusetts IV.A.4.d")
 
 SEVERITIES = {
-    "guilt": Severity.BLOCKING, "pending_prosecution": Severity.WARNING,
+    "guilt": Severity.BLOCKING, "pending_prosecution": Severity.BLOCKING,
+    "court_case": Severity.WARNING,
     "confidential": Severity.BLOCKING, "personal_info": Severity.BLOCKING,
     "street_address": Severity.WARNING, "victim_identity": Severity.BLOCKING,
     "juvenile_identity": Severity.BLOCKING, "political": Severity.BLOCKING,
-    "advertising": Severity.WARNING, "obscene": Severity.BLOCKING,
-    "demeaning": Severity.BLOCKING, "notable": Severity.NOTABLE,
+    "advertising": Severity.BLOCKING, "obscene": Severity.BLOCKING,
+    "demeaning": Severity.BLOCKING, "tone": Severity.WARNING,
+    "employee_personal": Severity.BLOCKING, "notable": Severity.NOTABLE,
     "image_alt": Severity.BLOCKING, "image_credit": Severity.BLOCKING,
     "image_attestation": Severity.BLOCKING,
 }
@@ -45,14 +58,23 @@ TRIGGERS = [
     ("guilt", "Witnesses say he did it, and officers agree.", "he did it"),
     ("guilt", "The man in the video is innocent, his family says.", "is innocent"),
     ("guilt", "The arrestee confessed to three burglaries.", "confessed to"),
-    ("pending_prosecution", "The man was charged with aggravated battery.", "was charged"),
-    ("pending_prosecution", "His next court date is December 4.", "court date"),
-    ("pending_prosecution", "She will be arraigned on Monday at the Daley Center.", "arraigned"),
-    ("pending_prosecution", "The trial is expected to start in spring.", "trial"),
-    ("pending_prosecution", "Charges are pending.", "Charges"),
-    ("pending_prosecution", "The case goes to the State’s Attorney.", "State’s Attorney"),
-    ("pending_prosecution", "He entered a not guilty plea at the hearing.", "not guilty plea"),
-    ("pending_prosecution", "A grand jury met on Tuesday.", "grand jury"),
+    ("pending_prosecution", "We are confident he will be convicted.", "he will be convicted"),
+    ("pending_prosecution", "The evidence is overwhelming in this case.",
+     "The evidence is overwhelming"),
+    ("pending_prosecution", "We hope the judge throws the book at him.", "hope the judge"),
+    ("pending_prosecution", "Officers built an airtight case against him.",
+     "airtight case against him"),
+    ("pending_prosecution", "With a record like that, he’ll go to prison.", "he’ll go to prison"),
+    ("pending_prosecution", "Another slap on the wrist from the courts, no doubt.",
+     "slap on the wrist"),
+    ("court_case", "The man was charged with aggravated battery.", "was charged"),
+    ("court_case", "His next court date is December 4.", "court date"),
+    ("court_case", "She will be arraigned on Monday at the Daley Center.", "arraigned"),
+    ("court_case", "The trial is expected to start in spring.", "trial"),
+    ("court_case", "Charges are pending.", "Charges"),
+    ("court_case", "The case goes to the State’s Attorney.", "State’s Attorney"),
+    ("court_case", "He entered a not guilty plea at the hearing.", "not guilty plea"),
+    ("court_case", "A grand jury met on Tuesday.", "grand jury"),
     ("confidential", "Search warrants will be served on the block tomorrow morning.",
      "Search warrants will be served"),
     ("confidential", "Our team will serve the warrant at dawn.", "serve the warrant"),
@@ -70,8 +92,28 @@ TRIGGERS = [
      "support the Republican"),
     ("advertising", "Show your badge for a 20% off deal at Joe's Diner!", "20% off"),
     ("advertising", "Use promo code SAFE10 at checkout.", "promo code"),
-    ("advertising", "This post is sponsored by Acme Alarms.", "sponsored by"),
+    ("advertising", "This post is sponsored by Acme Alarms.", "sponsored by Acme Alarms"),
     ("advertising", "Buy now while supplies last.", "Buy now"),
+    ("advertising", "Thanks to Mario's Pizza for donating lunch to the volunteers.",
+     "Thanks to Mario's Pizza for donating"),
+    ("advertising", "After the walk, visit Joe's Diner on 63rd Street.", "visit Joe's Diner"),
+    ("advertising", "This safety tip is brought to you by Acme Alarms.",
+     "brought to you by Acme Alarms"),
+    ("advertising", "We highly recommend Acme Alarms for your home.",
+     "We highly recommend Acme Alarms"),
+    ("tone", "What a clown this driver turned out to be.", "What a clown"),
+    ("tone", "Some idiot left his engine running outside the bank.", "idiot"),
+    ("tone", "Nominee for dumbest criminal: he left his ID at the scene.", "dumbest criminal"),
+    ("tone", "lol at this guy, trying to outrun a squad car on a scooter.", "lol at this guy"),
+    ("tone", "Bet he regrets that decision now.", "Bet he regrets"),
+    ("tone", "Hope he enjoys his new cellmates.", "Hope he enjoys his new cellmates"),
+    ("tone", "Not exactly a rocket scientist, this one.", "Not exactly a rocket scientist"),
+    ("employee_personal", "Officer Jane Smith, a mother of three, received the Lifesaving Award.",
+     "mother of three"),
+    ("employee_personal", "Please welcome Sgt. Ray Ortiz, 41, to the 7th District.", "41"),
+    ("employee_personal", "Dispatcher Ana Ruiz lives in Beverly and has answered calls for 12 "
+     "years.", "lives in Beverly"),
+    ("employee_personal", "Officer Tom Lee and his wife attended the gala.", "his wife"),
     ("obscene", "Some fucking idiot ran the red light.", "fucking"),
     ("obscene", "That excuse was bullshit.", "bullshit"),
     ("demeaning", "Stop calling people retards.", "retards"),
@@ -108,10 +150,18 @@ NEAR_MISSES = [
     ("guilt", "The aquarium's killer whale exhibit reopens Saturday."),
     ("guilt", "Thieves target unlocked cars: lock up and take your keys."),
     ("guilt", "Enjoy a guilt-free dessert at our bake sale."),
-    ("pending_prosecution", "Join a clinical trial information session at the library."),
-    ("pending_prosecution", "Admission is free of charge."),
-    ("pending_prosecution", "Keep your phone fully charged before the storm."),
-    ("pending_prosecution", "Please make a plea to your neighbours to slow down."),
+    ("pending_prosecution", "The man was charged with aggravated battery; his next court date "
+     "is December 4."),
+    ("pending_prosecution", "Charges are pending. All suspects are presumed innocent until "
+     "proven guilty."),
+    ("pending_prosecution", "He will be arraigned Monday at the Daley Center."),
+    ("pending_prosecution", "Make a strong case for bike lanes at the beat meeting."),
+    ("pending_prosecution", "Lock up your bikes: thefts are up near the station."),
+    ("court_case", "Join a clinical trial information session at the library."),
+    ("court_case", "Admission is free of charge."),
+    ("court_case", "Keep your phone fully charged before the storm."),
+    ("court_case", "Please make a plea to your neighbours to slow down."),
+    ("court_case", "K9 Duke took first place at the regional K9 trials."),
     ("confidential", "Your new alarm comes with a two-year warranty."),
     ("confidential", "Surveillance video shows the suspect leaving the store; call with tips."),
     ("confidential", "Officer Cori Smith receives the lifesaving award."),
@@ -125,6 +175,28 @@ NEAR_MISSES = [
     ("political", "Riders need a motorcycle endorsement on their license."),
     ("advertising", "Traffic crashes dropped 20% over last year."),
     ("advertising", "The sale of fireworks is illegal in Illinois."),
+    ("advertising", "Our toy drive runs through December 20: drop off new, unwrapped toys at "
+     "the station."),
+    ("advertising", "Thanks to the volunteers who donated their Saturday to the clean-up."),
+    ("advertising", "The food drive is sponsored by the 7th District CAPS office and St. Sabina "
+     "Church."),
+    ("advertising", "Thanks to Jewel-Osco on Roosevelt Road for hosting our food drive."),
+    ("advertising", "Visit the district station to pick up a free gun lock."),
+    ("advertising", "Tickets are on sale now for the Police Memorial Run."),
+    ("tone", "Bubbles the clown and the magician will be at the Halloween party."),
+    ("tone", "Fool-proof tips for keeping packages safe this holiday season."),
+    ("tone", "Don't feel like an idiot if a scammer fooled you: report it."),
+    ("tone", "A NASA rocket scientist visits the cadets at career day."),
+    ("tone", "Great shot of the lakefront sunset by Officer Lee!"),
+    ("tone", "We hope she enjoys her new bike from the giveaway."),
+    ("employee_personal", "Officer Jane Smith of the 7th District received the Lifesaving "
+     "Award for pulling a driver from a burning car."),
+    ("employee_personal", "Officer Smith, a 12-year veteran, received the Superintendent's "
+     "Award of Valor."),
+    ("employee_personal", "Officer Smith helped a mother of three change a flat tire."),
+    ("employee_personal", "Officer Smith walked the woman and her children home."),
+    ("employee_personal", "Jane Smith, 34, of Oak Park, was charged with driving under the "
+     "influence."),
     ("obscene", "Scunthorpe's police choir visits on Friday."),
     ("obscene", "No cocktails in the park after dark; the assessment is due Friday."),
     ("obscene", "Shitake mushroom stew at the community dinner."),
@@ -182,9 +254,13 @@ def test_personal_information_triggers(text, quote, title):
     found = findings_for(text, "personal_info", DEPARTMENT)
     assert [(f.quote, f.title) for f in found] == [(quote, title)]
     assert found[0].severity is Severity.BLOCKING
-    assert found[0].clause.startswith("The department's social media directive (source: "
-                                      "Massachusetts model social media policy (draft) "
-                                      "§IV.A.4.b.3")
+    # Official content keeps every privacy protection (Chicago IV.B.6) and gives only official
+    # contact details (Massachusetts IV.A.4.c); IV.A.4.b.3 is about employees only.
+    contact = title in ("Personal phone number", "Personal e-mail address", "Home address")
+    assert found[0].clause == citation(
+        "Massachusetts IV.A.4.c; Chicago Use of Social Media Outlets IV.B.6" if contact
+        else "Chicago Use of Social Media Outlets IV.B.6")
+    assert "IV.A.4.b.3" not in found[0].clause
 
 
 PERSONAL_NEAR_MISSES = [
@@ -239,7 +315,8 @@ def test_each_missing_image_item_is_one_blocking_finding_quoting_the_image():
         ("image_attestation", "scene.png"), ("image_alt", "award.webp")]
     assert all(f.severity is Severity.BLOCKING and f.start is None for f in found)
     assert "(source: Detroit Police Department Manual, Directive 102.8 §4.4.e;" in found[1].clause
-    assert found[2].clause == citation("Detroit 102.8-4.6.c-d and 4.7; Massachusetts IV.A.4.d")
+    assert found[2].clause == citation(IMAGE_CLAUSE)
+    assert "§4.6" not in found[2].clause  # personal accounts only
     assert found[0].clause == "WCAG 2.1 SC 1.1.1 (Non-text Content)"  # a standard, cited as is
 
 
@@ -261,7 +338,7 @@ def test_admin_added_phrases_extend_a_rule():
 def test_curly_quotes_and_dashes_are_read_as_plain_ones():
     found = findings_for("Wait for the State’s Attorney — an officer—involved case.", "notable")
     assert [f.quote for f in found] == ["officer—involved"]
-    assert [f.quote for f in findings_for("the State’s Attorney", "pending_prosecution")] == \
+    assert [f.quote for f in findings_for("the State’s Attorney", "court_case")] == \
         ["State’s Attorney"]
 
 
@@ -269,7 +346,7 @@ def test_findings_are_in_reading_order_and_flag_helpers():
     text = "Officers arrested a man; he was charged with burglary. The suspect is guilty."
     found = run_checks(text)
     # "charged with" is also an arrest in other words, hence the second notable finding
-    assert [f.rule for f in found] == ["notable", "pending_prosecution", "notable", "guilt"]
+    assert [f.rule for f in found] == ["notable", "court_case", "notable", "guilt"]
     assert is_notable(found) and has_blocking(found)
     assert not has_blocking(run_checks("Road closed for the parade until 6 pm."))
 

@@ -336,8 +336,9 @@ def test_the_admin_sets_a_rules_citation_on_its_page(client, db_session, login_a
 
 
 @pytest.mark.parametrize("data,message", [
-    ({"directive_name": "x" * 201, "section": ""}, "200 characters"),
-    ({"directive_name": "", "section": "4" * (SECTION_MAX + 1)}, f"{SECTION_MAX} characters"),
+    ({"directive_name": "x" * 201, "section": ""}, "The directive name is at most 200 characters."),
+    ({"directive_name": "", "section": "4" * (SECTION_MAX + 1)},
+     f"The section is at most {SECTION_MAX} characters."),
     ({"directive_name": "Directive\x0712", "section": ""}, "bell"),
 ])
 def test_bad_input_on_the_page_shows_the_form_again(client, db_session, login_as, data, message):

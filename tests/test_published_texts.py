@@ -82,21 +82,21 @@ def test_a_reply_the_checks_stop_is_refused_with_the_findings_and_the_text_kept(
 
 def test_a_reply_warning_needs_a_reason_then_publishes_with_it(client, db_session, admin, rep,
                                                                visible):
-    _extend(db_session, admin, "advertising")
+    _extend(db_session, admin, "tone")
     sign_in(client, rep)
     refused = _reply(client, visible, FLAGGED_REPLY)
     assert refused.status_code == 400
-    assert 'name="ack-advertising"' in refused.get_data(as_text=True)
-    assert _reply(client, visible, FLAGGED_REPLY, **{"ack-advertising": "  "}).status_code == 400
+    assert 'name="ack-tone"' in refused.get_data(as_text=True)
+    assert _reply(client, visible, FLAGGED_REPLY, **{"ack-tone": "  "}).status_code == 400
     # A reason is text a person enters: the one normalisation refuses a control character in it,
     # naming it, and keeps the reply form.
-    bad = _reply(client, visible, FLAGGED_REPLY, **{"ack-advertising": "A potluck\x0b."})
+    bad = _reply(client, visible, FLAGGED_REPLY, **{"ack-tone": "A potluck\x0b."})
     assert bad.status_code == 400
     assert "U+000B (vertical tab) at position 10" in bad.get_data(as_text=True)
     reread(db_session)
     assert _replies(db_session) == []
 
-    done = _reply(client, visible, FLAGGED_REPLY, **{"ack-advertising": "A potluck, not a sale."})
+    done = _reply(client, visible, FLAGGED_REPLY, **{"ack-tone": "A potluck, not a sale."})
     assert done.status_code == 303
     reread(db_session)
     [reply] = _replies(db_session)
@@ -105,7 +105,7 @@ def test_a_reply_warning_needs_a_reason_then_publishes_with_it(client, db_sessio
     assert (text.kind, text.comment_id, text.author_id) == (PublishedTextKind.OFFICIAL_REPLY,
                                                            reply.id, rep.id)
     assert [f["quote"].lower() for f in text.findings] == [PHRASE]
-    assert text.acknowledged["advertising"]["reason"] == "A potluck, not a sale."
+    assert text.acknowledged["tone"]["reason"] == "A potluck, not a sale."
     archived = db_session.scalars(select(ArchiveRecord).where(
         ArchiveRecord.record_type == "comment.checks",
         ArchiveRecord.object_id == str(reply.id))).one()
@@ -154,21 +154,21 @@ def test_a_statement_the_checks_stop_is_refused_and_nothing_changes(client, db_s
 
 
 def test_a_statement_warning_needs_a_reason(client, db_session, admin, district):
-    _extend(db_session, admin, "advertising")
+    _extend(db_session, admin, "tone")
     sign_in(client, admin)
     statement = "Recipes and news from district 1: this month, the casserole contest."
     refused = client.post(f"/console/districts/{district.id}/edit",
                           data=_district_form(district, statement))
     assert refused.status_code == 400
-    assert 'name="ack-advertising"' in refused.get_data(as_text=True)
+    assert 'name="ack-tone"' in refused.get_data(as_text=True)
     done = client.post(f"/console/districts/{district.id}/edit", data=_district_form(
-        district, statement, **{"ack-advertising": "A community contest, no business."}))
+        district, statement, **{"ack-tone": "A community contest, no business."}))
     assert done.status_code == 302
     reread(db_session)
     assert db_session.get(District, district.id).intro_statement == statement
     text = db_session.scalars(select(PublishedText)).one()
     assert text.kind is PublishedTextKind.DISTRICT_STATEMENT and text.body == statement
-    assert text.acknowledged["advertising"]["reason"].startswith("A community contest")
+    assert text.acknowledged["tone"]["reason"].startswith("A community contest")
 
 
 def test_other_changes_leave_the_statement_unchecked_and_out_of_review(client, db_session,
@@ -198,10 +198,10 @@ def test_replies_and_statements_reach_the_sergeants_review(client, factory, db_s
                                                            rep, district, visible):
     sergeant = factory.user(Role.SERGEANT, district)
     other_sergeant = factory.user(Role.SERGEANT, factory.district(number=2))
-    _extend(db_session, admin, "advertising")
+    _extend(db_session, admin, "tone")
     sign_in(client, rep)
     assert _reply(client, visible, FLAGGED_REPLY,
-                  **{"ack-advertising": "A potluck."}).status_code == 303
+                  **{"ack-tone": "A potluck."}).status_code == 303
     sign_in(client, admin)
     statement = "News and events from district 1, served warm."
     assert client.post(f"/console/districts/{district.id}/edit",

@@ -7,11 +7,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from .citations import citation
+from .employees import find_employee_details
+from .endorsements import find_endorsements
 from .findings import CheckContext, Finding, ImageFacts, Severity, Waiver
 from .identity import find_protected_identities
 from .personal import find_personal_information
-from .rules import (IMAGE_ALT, IMAGE_ATTESTATION, IMAGE_CREDIT, JUVENILE_IDENTITY, PERSONAL_INFO,
-                    RULES, RULES_BY_CODE, STREET_ADDRESS, VICTIM_IDENTITY, Rule, compile_phrases)
+from .rules import (ADVERTISING, COURT_CASE, EMPLOYEE_PERSONAL, IMAGE_ALT, IMAGE_ATTESTATION,
+                    IMAGE_CREDIT, JUVENILE_IDENTITY, PENDING_PROSECUTION, PERSONAL_INFO, RULES,
+                    RULES_BY_CODE, STREET_ADDRESS, TONE, VICTIM_IDENTITY, Rule, compile_phrases)
+from .tone import find_tone
 
 # One-for-one replacements, so spans found in the plain text are spans in the original.
 _PLAIN = str.maketrans({
@@ -20,20 +24,31 @@ _PLAIN = str.maketrans({
     "\u2013": "-", "\u2014": "-", "\u2212": "-",
 })
 
-# What each kind of personal information is called, and what to do about it.
+# What each kind of personal information is called, the clauses that govern it in official
+# content, and what to do about it. (Massachusetts IV.A.4.b.3 forbids these for employees and
+# their families; for anyone, official posts keep every privacy protection and give only
+# official contact details.)
+_PRIVACY = "Chicago Use of Social Media Outlets IV.B.6"
+_CONTACT = "Massachusetts IV.A.4.c; Chicago Use of Social Media Outlets IV.B.6"
 _PERSONAL_KINDS = {
-    "date_of_birth": ("Date of birth", "Massachusetts IV.A.4.b.3.a",
+    "date_of_birth": ("Date of birth", _PRIVACY,
                       "Remove the date of birth; an age, if needed, is enough."),
-    "home_address": ("Home address", "Massachusetts IV.A.4.b.3.b",
+    "home_address": ("Home address", _CONTACT,
                      "Remove the home address; give the block instead (\"the 1200 block of "
                      "Main Street\")."),
-    "phone": ("Personal phone number", "Massachusetts IV.A.4.b.3.c and IV.A.4.c",
+    "phone": ("Personal phone number", _CONTACT,
               "Only official department contact numbers may be posted. If this is an official "
               "line, add it to the department or district contact details."),
-    "email": ("Personal e-mail address", "Massachusetts IV.A.4.b.3.c and IV.A.4.c",
+    "email": ("Personal e-mail address", _CONTACT,
               "Only official department e-mail addresses may be posted."),
-    "ssn": ("Social Security number", "Massachusetts IV.A.4.b.3",
+    "ssn": ("Social Security number", _PRIVACY,
             "Remove the Social Security number."),
+}
+# What each kind of an employee's personal details is called.
+_EMPLOYEE_KINDS = {
+    "age": "Age of an employee", "family": "Family of an employee",
+    "home": "Where an employee lives or comes from", "health": "Health of an employee",
+    "private": "Private life of an employee", "detail": EMPLOYEE_PERSONAL.title,
 }
 
 
@@ -53,10 +68,14 @@ def _compile(rule: Rule) -> _CompiledRule:
 
 
 # Rules matched against text by their word lists and patterns; compiled once, at import.
-# Personal information and identities have their own detectors; images are checked separately.
-_DETECTED = (PERSONAL_INFO, STREET_ADDRESS, VICTIM_IDENTITY, JUVENILE_IDENTITY)
+# Personal information, identities, employees' details and tone have their own detectors;
+# images are checked separately.
+_DETECTED = (PERSONAL_INFO, STREET_ADDRESS, VICTIM_IDENTITY, JUVENILE_IDENTITY, EMPLOYEE_PERSONAL,
+             TONE)
 _TEXT_RULES = tuple(_compile(rule) for rule in RULES
                     if rule.applies_to == "text" and rule not in _DETECTED)
+# More spans for a rule matched by its lists: what a detector finds besides them.
+_MORE_SPANS = {ADVERTISING.code: find_endorsements}
 _ORDER = {rule.code: index for index, rule in enumerate(RULES)}
 
 
@@ -72,9 +91,16 @@ def _finding(rule: Rule, text: str, start: int, end: int, context: CheckContext,
              title: str | None = None, clause: str | None = None,
              message: str | None = None) -> Finding:
     return Finding(rule=rule.code, severity=rule.severity,
-                   clause=citation(clause or rule.clause, context.directive_name),
+                   clause=_cited(rule, context, clause),
                    title=title or rule.title, message=message or rule.message,
                    quote=text[start:end], start=start, end=end)
+
+
+def _cited(rule: Rule, context: CheckContext, clause: str | None = None) -> str:
+    """The finding's policy: the department's own directive and section for the rule when it
+    names one, then the source clauses."""
+    return citation(clause or rule.clause, context.directive_name, rule=rule.code,
+                    sections=context.rule_sections)
 
 
 def _text_findings(text: str, plain: str, context: CheckContext) -> list[Finding]:
@@ -84,6 +110,9 @@ def _text_findings(text: str, plain: str, context: CheckContext) -> list[Finding
         spans = set()
         for regex in (compiled.phrases, *compiled.patterns):
             spans.update(span for span in _spans(regex, plain) if not _overlaps(span, excluded))
+        detector = _MORE_SPANS.get(compiled.rule.code)
+        if detector is not None:
+            spans.update(span for span in detector(plain) if not _overlaps(span, excluded))
         spans.update(_spans(compile_phrases(context.extra_terms.get(compiled.rule.code, ())),
                             plain))
         for start, end in _merged(spans):
@@ -129,6 +158,30 @@ def _identity_findings(text: str, plain: str, context: CheckContext) -> list[Fin
             for match in find_protected_identities(plain, victim_words, juvenile_words)]
 
 
+def _employee_findings(text: str, plain: str, context: CheckContext) -> list[Finding]:
+    """An employee's personal details. An administrator's phrases are more personal details:
+    they count next to an employee, like the rule's own."""
+    phrases = EMPLOYEE_PERSONAL.phrases + tuple(
+        context.extra_terms.get(EMPLOYEE_PERSONAL.code, ()))
+    return [_finding(EMPLOYEE_PERSONAL, text, detail.start, detail.end, context,
+                     title=_EMPLOYEE_KINDS[detail.kind])
+            for detail in find_employee_details(plain, phrases)]
+
+
+def _tone_findings(text: str, plain: str, context: CheckContext) -> list[Finding]:
+    """Insults, mockery and taunts; an administrator's phrases count wherever they stand."""
+    spans = set(find_tone(plain))
+    spans.update(_spans(compile_phrases(context.extra_terms.get(TONE.code, ())), plain))
+    return [_finding(TONE, text, start, end, context) for start, end in _merged(spans)]
+
+
+def _without_facts_inside_comments(findings: list[Finding]) -> list[Finding]:
+    """A court fact inside a comment on the case ("he will be convicted") is the comment."""
+    comments = [(f.start, f.end) for f in findings if f.rule == PENDING_PROSECUTION.code]
+    return [f for f in findings if f.rule != COURT_CASE.code
+            or not _overlaps((f.start, f.end), comments)]
+
+
 def _image_findings(images: Sequence[ImageFacts], context: CheckContext) -> list[Finding]:
     findings = []
     for image in images:
@@ -138,7 +191,7 @@ def _image_findings(images: Sequence[ImageFacts], context: CheckContext) -> list
                               (IMAGE_ATTESTATION, not image.attested)):
             if missing:
                 findings.append(Finding(rule=rule.code, severity=rule.severity,
-                                        clause=citation(rule.clause, context.directive_name),
+                                        clause=_cited(rule, context),
                                         title=rule.title,
                                         message=rule.message, quote=label,
                                         waiver=_waiver_text(RULES_BY_CODE[rule.code], image.key,
@@ -171,8 +224,10 @@ def run_checks(text: str, images: Sequence[ImageFacts] = (),
     """Every finding for a post: text findings in reading order (rule order on a tie), then one
     finding per image per missing item. An empty list means nothing to fix or acknowledge."""
     plain = text.translate(_PLAIN)
-    findings = (_text_findings(text, plain, context) + _personal_findings(text, plain, context)
-                + _identity_findings(text, plain, context))
+    findings = _without_facts_inside_comments(
+        _text_findings(text, plain, context) + _personal_findings(text, plain, context)
+        + _identity_findings(text, plain, context) + _employee_findings(text, plain, context)
+        + _tone_findings(text, plain, context))
     findings.sort(key=lambda f: (f.start, _ORDER[f.rule], f.end))
     return _waived(findings, context) + _image_findings(images, context)
 

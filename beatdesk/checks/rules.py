@@ -17,15 +17,28 @@ from importlib import resources
 
 from .findings import Severity, WaiverKind
 
-GUILT_CLAUSE = "Detroit 102.8-4.4.c; Deerfield C.a.iii; Chicago IV.B.2"
-CONFIDENTIAL_CLAUSE = "Detroit 102.8-4.4.c; Massachusetts IV.A.4.e and IV.C.8.b; Chicago IV.B.3"
-PERSONAL_CLAUSE = "Massachusetts IV.A.4.b.3 and IV.A.4.c"
+# Each rule cites the clauses that govern the department's official accounts (Detroit 102.8-4.4
+# and 4.7, Deerfield C, Chicago "Use of Social Media Outlets" IV.B and "Twitter" IV, the
+# Massachusetts model policy IV.A), never the sections on members' personal accounts (Detroit
+# 4.5-4.6, Deerfield F, Chicago V, Massachusetts IV.C).
+GUILT_CLAUSE = ("Detroit 102.8-4.4.c; Deerfield C.a.iii; "
+                "Chicago Use of Social Media Outlets IV.B.2")
+CONFIDENTIAL_CLAUSE = ("Detroit 102.8-4.4.c; Deerfield C.a.iii; "
+                       "Chicago Use of Social Media Outlets IV.B.3; Massachusetts IV.A.4.e.1")
+PERSONAL_CLAUSE = "Chicago Use of Social Media Outlets IV.B.6; Massachusetts IV.A.4.c"
 POLITICAL_CLAUSE = "Detroit 102.8-4.4.d; Deerfield C.a.iv; Massachusetts IV.A.6.f"
-ADVERTISING_CLAUSE = "Chicago Twitter IV.E; Detroit 102.8-4.4.d; Massachusetts IV.A.6.e"
-IDENTITY_CLAUSE = ("Chicago Use of Social Media Outlets IV.B.6 (privacy protections); "
-                   "Massachusetts IV.C.8.e")
-COPYRIGHT_CLAUSE = "Detroit 102.8-4.4.e; Chicago IV.B.4; Deerfield C.3; Massachusetts IV.A.6.d"
-
+ADVERTISING_CLAUSE = ("Detroit 102.8-4.4.d; Deerfield C.a.iv; Chicago Twitter IV.E; "
+                      "Massachusetts IV.A.6.e")
+IDENTITY_CLAUSE = "Chicago Use of Social Media Outlets IV.B.6"
+COPYRIGHT_CLAUSE = ("Detroit 102.8-4.4.e; Deerfield C.3; Chicago Use of Social Media Outlets "
+                    "IV.B.4; Massachusetts IV.A.6.d")
+TONE_CLAUSE = "Detroit 102.8-4.4.a; Deerfield C.a.i; Massachusetts IV.A.6.c; Chicago Twitter IV.B"
+EMPLOYEE_CLAUSE = ("Massachusetts IV.A.4.b.2 and IV.A.4.b.4; "
+                   "Chicago Use of Social Media Outlets IV.B.6")
+IMAGE_CLAUSE = ("Detroit 102.8-4.4.c and 4.7; Deerfield C.a.iii; "
+                "Chicago Use of Social Media Outlets IV.B.3; Massachusetts IV.A.4.d")
+# What a finding a waiver can allow tells the author.
+NEWS_AFFAIRS_EXCEPTION = "News Affairs can approve an exception for this post."
 
 @dataclass(frozen=True)
 class Pattern:
@@ -81,7 +94,7 @@ GUILT = Rule(
         "got our guy", "confessed", "confessed to",
     ),
     exceptions=(
-        # court events are pending-prosecution comments (a warning), not our statement of guilt
+        # court events are facts about a court case (a warning), not our statement of guilt
         "pleaded guilty", "pleaded not guilty", "pleads guilty", "pleads not guilty", "pled guilty",
         "pled not guilty", "plead guilty", "plead not guilty", "guilty plea", "not guilty plea",
         "found guilty", "found not guilty", "guilty verdict", "not guilty verdict",
@@ -95,12 +108,74 @@ GUILT = Rule(
            "\"All suspects are presumed innocent until proven guilty\" is fine."),
 )
 
+# Who a comment on a case is about: the person charged, by pronoun or role.
+_ACCUSED = (r"(?:he|she|they|him|her|them|(?:the|this|that|these|those)\s+(?:suspects?|arrestees?|"
+            r"defendants?|offenders?|accused|men|man|women|woman|drivers?|thief|thieves|"
+            r"burglars?|robbers?|pair|trio|two|three|four|guy|guys|individuals?))")
+
 PENDING_PROSECUTION = Rule(
-    code="pending_prosecution", severity=Severity.WARNING, clause=GUILT_CLAUSE,
-    title="Comment about a prosecution",
-    description="Comments about charges, court dates, trials, pleas or sentencing.",
-    message="Stick to the facts the charging authority has released (the charge as filed); "
-            "don't comment on the case. Acknowledge with a reason if this is such a fact.",
+    code="pending_prosecution", severity=Severity.BLOCKING, clause=GUILT_CLAUSE,
+    title="Comment about a pending prosecution",
+    description="Comments on a case before the courts: how strong the case or the evidence is, "
+                "what the verdict or sentence will or should be, what the judge, jury or "
+                "prosecutors should do, or how lenient the courts are.",
+    message="Remove the comment. Official posts state only the facts the charging authority "
+            "has released (the charge as filed, the next court date) and never comment on a "
+            "pending case.",
+    phrases=(
+        "open-and-shut case", "open and shut case", "slam dunk", "slam-dunk", "throw the book at",
+        "throw away the key", "lock him up", "lock her up", "lock them up", "rot in jail",
+        "rot in prison", "rot in a cell", "rot behind bars", "justice will be served",
+        "going away for a long time", "away for a very long time", "never walk free",
+        "never see the light of day", "slap on the wrist", "on a technicality",
+        "revolving door", "catch and release", "soft on crime", "charges will stick",
+        "the charges will stick", "walk free", "walks free", "get off easy", "gets off easy",
+        "maximum sentence", "expect a conviction", "conviction is certain",
+    ),
+    patterns=(
+        Pattern("what the person charged will, should or deserves to get: \"he will be "
+                "convicted\", \"she should go to prison\", \"they deserve life\"",
+                rf"(?<!\w){_ACCUSED}(?:'ll|\s+will|\s+(?:is|are)\s+going\s+to|\s+should|"
+                r"\s+must|\s+deserves?(?:\s+to)?)\s+(?:(?:surely|definitely|certainly|"
+                r"probably|now|never)\s+)?(?:be\s+)?(?:convicted|found\s+guilty|"
+                r"go\s+(?:to\s+)?(?:prison|jail)|spend\s+(?:\w+\s+){0,6}?(?:in\s+(?:prison|"
+                r"jail)|behind\s+bars)|do\s+(?:hard\s+)?time|serve\s+(?:hard\s+)?time|"
+                r"get\s+(?:life|the\s+maximum|what's\s+coming)|life(?:\s+in\s+prison)?|"
+                r"the\s+maximum|plead\s+guilty|rot|locked\s+up|put\s+away|sentenced\s+to)"
+                r"(?!\w)"),
+        Pattern("how strong the case or the evidence is: \"an airtight case\", \"the "
+                "evidence is overwhelming\", \"the case against him is solid\"",
+                r"(?<!\w)(?:(?:strong|solid|airtight|air-tight|iron-?clad|watertight|"
+                r"rock-solid)\s+case(?!\s+(?:for|of)\b)(?:\s+against\s+(?:him|her|them))?|"
+                r"(?:the\s+)?evidence\s+(?:is|was|against\s+(?:him|her|them)\s+is)\s+"
+                r"(?:overwhelming|conclusive|undeniable|irrefutable|airtight|clear)|"
+                r"(?:overwhelming|conclusive|undeniable|irrefutable)\s+evidence|"
+                r"case\s+against\s+(?:him|her|them|the\s+\w+)\s+is\s+(?:airtight|air-tight|"
+                r"strong|solid|rock-solid|iron-?clad|watertight|overwhelming))(?!\w)"),
+        Pattern("what the court, judge, jury or prosecutors should do: \"we hope the judge "
+                "...\", \"the jury should ...\", \"no bail for ...\"",
+                r"(?<!\w)(?:(?:hope|hoping|trust|urge|urging|expect|want)\s+(?:that\s+)?"
+                r"(?:the\s+)?(?:judge|jury|courts?|prosecutors?|state's\s+attorney|"
+                r"district\s+attorney)(?!\w)|(?:the\s+)?(?:judge|jury|courts?|prosecutors?)"
+                r"\s+(?:should|must|better|needs?\s+to)(?!\w)|no\s+(?:bail|bond)\s+for|"
+                r"(?:should|must)(?:\s+not|n't)?\s+(?:get|be\s+given|receive|stay|remain)\s+"
+                r"(?:no\s+)?(?:bail|bond|locked\s+up|behind\s+bars|in\s+jail)(?!\w))"),
+    ),
+    exceptions=("revolving door of volunteers",),
+    waiver=None,
+    notes=("Stating the charge as filed, the next court date or that charges are pending is "
+           "a fact, not a comment: it is the \"Facts about a court case\" warning, which the "
+           "author acknowledges.",
+           "No one may allow a comment on a pending prosecution: the text must change."),
+)
+
+COURT_CASE = Rule(
+    code="court_case", severity=Severity.WARNING, clause=GUILT_CLAUSE,
+    title="Facts about a court case",
+    description="Charges, court dates, trials, pleas or sentencing mentioned as facts.",
+    message="Stick to the facts the charging authority or the court record has made public (the "
+            "charge as filed, the next court date); don't comment on the case. Acknowledge "
+            "with a reason if this is such a fact.",
     phrases=(
         "trial", "trials", "stand trial", "awaiting trial", "trial date", "charged with",
         "was charged", "were charged", "has been charged", "have been charged", "will be charged",
@@ -115,7 +190,10 @@ PENDING_PROSECUTION = Rule(
         "convicted", "conviction", "found guilty", "found not guilty", "acquitted", "verdict",
     ),
     exceptions=("clinical trial", "clinical trials", "free trial", "trial run", "trial period",
-                "trial basis", "jury duty", "service charges"),
+                "trial basis", "jury duty", "service charges", "k9 trials", "k-9 trials",
+                "field trials", "time trials", "time trial"),
+    notes=("A comment on the case (how strong it is, what the sentence should be) is a "
+           "blocking \"Comment about a pending prosecution\" instead.",),
 )
 
 CONFIDENTIAL = Rule(
@@ -274,7 +352,8 @@ POLITICAL = Rule(
     description="Urging a vote, endorsing a candidate, party or ballot measure, or campaign "
                 "activity.",
     message="The department takes no side in elections. Remove the endorsement; neutral "
-            "election-day information (road closures near polling places) is fine.",
+            "election-day information (road closures near polling places) is fine. "
+            + NEWS_AFFAIRS_EXCEPTION,
     phrases=(
         "vote for", "vote against", "vote yes", "vote no", "vote yes on", "vote no on",
         "re-elect", "political campaign", "campaign contribution", "campaign contributions",
@@ -308,27 +387,58 @@ POLITICAL = Rule(
            "\"Click It or Ticket campaign\" and other safety campaigns are fine; so are police "
            "officer candidates.",
            "\"The mayor endorsed our Safe Summer program\" is fine: endorsing counts only with "
-           "a candidate, party, office or ballot measure after it."),
+           "a candidate, party, office or ballot measure after it.",
+           "Only an exception News Affairs approves for the post allows it, and only for the "
+           "words it names."),
+    waiver=WaiverKind.NEWS_AFFAIRS,
 )
 
 ADVERTISING = Rule(
-    code="advertising", severity=Severity.WARNING, clause=ADVERTISING_CLAUSE,
-    title="Private business or advertising",
-    description="Discounts, promo codes, sponsorship, calls to buy.",
-    message="Official accounts don't advertise private projects, products or services. "
-            "Remove the promotion, or acknowledge with the authorisation.",
+    code="advertising", severity=Severity.BLOCKING, clause=ADVERTISING_CLAUSE,
+    title="Private business or commercial endorsement",
+    description="Promoting or endorsing a private business, product or service: a business "
+                "named as sponsor (\"sponsored by Acme Alarms\", \"brought to you by\"), "
+                "thanked for donating, or sent custom (\"visit Joe's Diner\"); recommending a "
+                "product; discounts, promo codes and calls to buy.",
+    message="Official accounts don't promote private businesses, products or services. Remove "
+            "the promotion, or thank donors without naming or promoting a business. "
+            + NEWS_AFFAIRS_EXCEPTION,
     phrases=(
         "discount", "discounts", "discounted", "promo code", "promotional code", "coupon",
-        "coupons", "coupon code", "use code", "sponsored", "sponsored by", "our sponsor",
-        "our sponsors", "visit our sponsor", "brought to you by", "buy now", "shop now",
-        "order now", "limited time offer", "special offer", "exclusive deal", "on sale",
-        "free trial", "best prices",
+        "coupons", "coupon code", "use code", "our sponsor", "our sponsors", "visit our sponsor",
+        "visit our sponsors", "sponsored post", "sponsored content", "paid partnership",
+        "paid promotion", "#ad", "#sponsored", "buy now", "shop now", "order now",
+        "limited time offer", "special offer", "exclusive deal", "on sale", "free trial",
+        "best prices", "lowest prices", "free estimate", "free estimates",
+        "free consultation",
     ),
     patterns=(
         Pattern("a price cut: \"20% off\", \"20 percent off\", \"$5 off\"",
                 r"(?:(?<![\w.])\d+(?:\.\d+)?\s?%|(?<!\w)\d+\s+percent|\$\s?\d+(?:\.\d\d)?)"
                 r"\s+off(?!\w)"),
+        Pattern("the best products of a place: \"the best pizza in town\"",
+                r"(?<!\w)best\s+(?:\w+\s+){0,2}?(?:pizza|coffee|burgers?|tacos?|donuts?|"
+                r"doughnuts?|deals?|prices?|bbq|barbecue|sandwich(?:es)?|ice\s+cream|"
+                r"pastries|steaks?|wings|hot\s+dogs?|mechanics?)\s+in\s+(?:town|the\s+(?:city|"
+                r"area|neighbou?rhood|district|state|world)|chicago)(?!\w)"),
+        Pattern("a favourite business: \"our favorite coffee shop\"",
+                r"(?<!\w)(?:our|my|the\s+officers')\s+(?:very\s+)?favou?rite\s+(?:\w+\s+)?"
+                r"(?:shop|store|restaurant|diner|bakery|cafe|café|bar|spot|place|joint|brand|"
+                r"dealership|mechanic)(?!\w)"),
+        Pattern("a business named as sponsor or thanked for donating, sent custom (\"visit "
+                "Joe's Diner\") or recommended (\"we recommend Acme Alarms\"): a name "
+                "with a business word, a possessive, a company suffix or a known brand, never a "
+                "church, school, club, association, park or public body",
+                "see beatdesk/checks/endorsements.py"),
     ),
+    exceptions=("tickets on sale", "tickets are on sale", "tickets go on sale",
+                "tickets now on sale"),
+    waiver=WaiverKind.NEWS_AFFAIRS,
+    notes=("A charity event, a food drive or a toy drive is fine as long as no business is "
+           "promoted: \"thanks to the volunteers who donated\", \"sponsored by the Rotary "
+           "Club\" and \"thanks to Jewel-Osco for hosting\" stay clear.",
+           "Where the department wants to thank a sponsor, News Affairs approves the exception "
+           "for the post, for the words it names."),
 )
 
 OBSCENE = Rule(
@@ -360,6 +470,111 @@ DEMEANING = Rule(
                 r"(?:criminals?|animals?|thugs?|illegals?|terrorists?|savages?|vermin|"
                 r"trash|parasites?)(?!\w)"),
     ),
+)
+
+TONE = Rule(
+    code="tone", severity=Severity.WARNING, clause=TONE_CLAUSE,
+    title="Insulting or mocking tone",
+    description="Words that insult, mock or harass a person: name-calling (\"idiot\", "
+                "\"what a clown\", \"dumbest criminal\"), laughing at someone (\"lol at this "
+                "guy\"), taunting a suspect (\"bet he regrets it\", \"enjoy your stay\"), "
+                "sarcasm aimed at a person (\"this genius\", \"criminal mastermind\").",
+    message="Official posts and replies stay professional, whoever they are about. Say what "
+            "happened without mocking or insulting anyone. Acknowledge with a reason if the "
+            "words are not aimed at a person.",
+    # Words that insult wherever they stand (unless the writer means themselves: "I felt like
+    # an idiot"), and mocking phrases. Weaker words ("clown", "loser", "genius") count only
+    # aimed at someone; see beatdesk/checks/tone.py.
+    phrases=(
+        "idiot", "idiots", "idiotic", "moron", "morons", "moronic", "imbecile*", "dumbass*",
+        "jackass*", "scumbag*", "scum", "lowlife", "lowlifes", "low-life", "low-lifes",
+        "dirtbag*", "douchebag*", "douche", "douches", "cretin*", "numbskull*", "nitwit*",
+        "halfwit*", "dimwit*", "knucklehead*", "bonehead*", "boneheaded", "meathead*", "bozo",
+        "bozos", "buffoon*", "doofus", "nincompoop*", "brain-dead", "brainless", "pea-brained",
+        "knuckle-dragger*", "thug", "thugs", "thuggish", "sicko", "sickos", "weirdo", "weirdos",
+        "pervert", "perverts", "lunatic", "lunatics", "psycho", "psychos", "nutjob*",
+        "nutcase*", "deadbeat", "deadbeats", "lmao", "lmfao", "rofl", "roflmao", "fafo",
+        "dumbest criminal", "dumbest criminals", "dumb criminal", "dumb criminals",
+        "stupid criminal", "stupid criminals", "criminal mastermind", "criminal masterminds",
+        "criminal genius", "not the brightest", "not the sharpest", "sharpest tool in the shed",
+        "brightest bulb", "play stupid games", "played stupid games", "stupid prizes",
+        "epic fail", "smooth move", "nice try", "better luck next time", "enjoy your stay",
+        "orange jumpsuit", "three hots and a cot", "tick tock", "tick-tock",
+        "can run but can't hide", "can run but cannot hide", "can run but you can't hide",
+        "can run but you cannot hide", "your days are numbered",
+        "what was he thinking", "what was she thinking", "what were they thinking",
+        "can't fix stupid", "stupid is as stupid does", "darwin award", "darwin awards",
+        "facepalm", "walk of shame", "hall of shame", "wall of shame", "perp walk",
+        "questionable life choices", "poor life choices", "bad life choices", "shame on him",
+        "shame on her", "shame on them", "shame on you",
+        "we know where you live",
+    ),
+    patterns=(
+        Pattern("a weaker word aimed at someone: \"what a clown\", \"this genius\", "
+                "\"these losers\", \"you fool\", \"a real Einstein\" (a clown at a circus "
+                "or a party stays clear)", "see beatdesk/checks/tone.py AIMED"),
+        Pattern("a contempt word before a person: \"dumb crook\", \"stupid driver\"",
+                "see beatdesk/checks/tone.py CONTEMPT"),
+        Pattern("laughing at someone: \"lol at this guy\", \"this guy ... lol\"",
+                "see beatdesk/checks/tone.py LAUGHING"),
+        Pattern("taunting a suspect: \"bet he regrets it\", \"he'll regret\", \"hope he "
+                "enjoys his new home\", \"we're coming for you\", \"see you soon, buddy\"",
+                "see beatdesk/checks/tone.py TAUNTS"),
+        Pattern("sarcasm aimed at a person: \"not exactly a rocket scientist\", \"worst "
+                "driver of the week\"", "see beatdesk/checks/tone.py SARCASM"),
+    ),
+    exceptions=("idiot-proof", "idiot light", "idiot lights", "thug life", "pond scum",
+                "soap scum"),
+    notes=("\"Fool-proof tips\", \"April Fools\", a clown at the circus or a birthday party, "
+           "and a NASA rocket scientist at career day are fine.",
+           "The writer calling themselves names (\"don't feel like an idiot if a scammer "
+           "fooled you\") is fine.",
+           "The rule applies to official replies to visitors' comments as well as to posts."),
+)
+
+EMPLOYEE_PERSONAL = Rule(
+    code="employee_personal", severity=Severity.BLOCKING, clause=EMPLOYEE_CLAUSE,
+    title="Personal details of an employee",
+    description="An officer's, sergeant's or civilian member's age, family (a wife, a "
+                "husband, children, \"father of three\"), where they live or grew up, health, "
+                "life at home or other personal details, next to the employee.",
+    message="Remove the personal detail, or have the employee's consent recorded for these "
+            "words before the post goes out. Rank, assignment, years of service, awards, "
+            "training and education need no consent.",
+    # Details that need no other words; each counts as the employee's apposition or predicate
+    # ("Officer Smith, a proud dad", "Sgt. Ray, who is pregnant"). See employees.py for the rest.
+    phrases=(
+        "proud dad", "proud mom", "proud father", "proud mother", "proud parent",
+        "proud parents", "proud grandpa", "proud grandma", "proud grandfather",
+        "proud grandmother", "first-time dad", "first-time mom", "new dad", "new mom",
+        "newlywed", "newlyweds", "married", "got married", "getting married", "tied the knot",
+        "welcomed a baby", "new baby", "widowed", "widower", "divorced", "pregnant", "birthday",
+        "hometown", "home town", "born and raised", "hobby", "hobbies", "in his spare time",
+        "in her spare time", "in their spare time", "in his free time", "in her free time",
+        "in their free time", "cancer", "leukemia", "chemotherapy", "in remission",
+        "maternity leave", "paternity leave", "medical leave", "sick leave",
+    ),
+    patterns=(
+        Pattern("an employee: a rank or job title before a name (\"Officer Jane Smith\", "
+                "\"Sgt. Ray\", \"Dispatcher Ana Ruiz\", \"civilian member Tom Lee\"), or "
+                "\"our officer\", \"one of our sergeants\"; a detail counts in the same "
+                "sentence, or the next one when it starts with he, she or they",
+                "see beatdesk/checks/employees.py EMPLOYEE"),
+        Pattern("an age: \"Officer Jane Smith, 34,\", \"(34)\", \"34-year-old Officer\", "
+                "\"turns 40\", \"40th birthday\"", "see beatdesk/checks/employees.py AGE"),
+        Pattern("family, home, health and private life: the words above, tied to the employee "
+                "(\"his wife\", \"a mother of three\", \"lives in Beverly\", \"battling "
+                "cancer\", \"in her spare time\"), not to someone else in the sentence (\"Officer "
+                "Smith helped a mother of three\")", "see beatdesk/checks/employees.py"),
+    ),
+    waiver=WaiverKind.EMPLOYEE_CONSENT,
+    notes=("Official information about an employee needs no consent: rank, assignment, "
+           "years of service (\"Officer Smith, a 12-year veteran\"), previous employment and "
+           "military service, training, awards and education (Massachusetts IV.A.4.b.1).",
+           "Dates of birth, home addresses and personal phone numbers or e-mail addresses are "
+           "never posted, with or without consent: they are personal information.",
+           "The employee's recorded consent allows the finding, for the words it names.",
+           "An added phrase is another personal detail: it counts next to an employee."),
 )
 
 NOTABLE = Rule(
@@ -475,21 +690,26 @@ IMAGE_CREDIT = Rule(
 )
 
 IMAGE_ATTESTATION = Rule(
-    code="image_attestation", severity=Severity.BLOCKING,
-    clause="Detroit 102.8-4.6.c-d and 4.7; Massachusetts IV.A.4.d",
+    code="image_attestation", severity=Severity.BLOCKING, clause=IMAGE_CLAUSE,
     title="Image not attested",
-    description="The uploader attests that the image shows no crime or accident scene, "
-                "detainee, deceased person, victim or complainant, undercover staff, or "
-                "non-public area of a department facility.",
-    message="Confirm the attestation for this image, or remove the image.",
-    applies_to="image", extendable=False,
+    description="The uploader attests that the image does not show: a crime or accident scene; "
+                "a detainee, a deceased person, a victim or a complainant; a person who is the "
+                "subject of a police matter or investigation (a suspect, a wanted or a missing "
+                "person); department training, operations or work assignments; undercover "
+                "staff; or a non-public area of a department facility.",
+    message="Confirm the attestation for this image, or remove the image. Where the image "
+            "must show one of these (for example a wanted or missing-person image), a command "
+            "officer can record the Chief's written permission for it.",
+    applies_to="image", extendable=False, waiver=WaiverKind.IMAGE_PERMISSION,
+    notes=("The Chief's written permission, recorded by a command officer for the image and "
+           "the post, allows the finding; every reviewer sees it.",),
 )
 
 # Every rule, in the order findings are listed.
 RULES: tuple[Rule, ...] = (
-    GUILT, PENDING_PROSECUTION, CONFIDENTIAL, PERSONAL_INFO, STREET_ADDRESS, VICTIM_IDENTITY,
-    JUVENILE_IDENTITY, POLITICAL,
-    ADVERTISING, OBSCENE, DEMEANING, IMAGE_ALT, IMAGE_CREDIT, IMAGE_ATTESTATION, NOTABLE,
+    GUILT, PENDING_PROSECUTION, COURT_CASE, CONFIDENTIAL, PERSONAL_INFO, STREET_ADDRESS,
+    EMPLOYEE_PERSONAL, VICTIM_IDENTITY, JUVENILE_IDENTITY, POLITICAL, ADVERTISING, OBSCENE,
+    DEMEANING, TONE, IMAGE_ALT, IMAGE_CREDIT, IMAGE_ATTESTATION, NOTABLE,
 )
 RULES_BY_CODE = {rule.code: rule for rule in RULES}
 # Rules whose word lists an administrator may extend.
