@@ -21,11 +21,14 @@ from . import bp
 
 class RuleCitationForm(BaseForm):
     directive_name = StringField(
-        "Directive", validators=[Optional(), Length(max=DIRECTIVE_NAME_MAX)],
+        "Directive", validators=[Optional(), Length(
+            max=DIRECTIVE_NAME_MAX,
+            message=f"The directive name is at most {DIRECTIVE_NAME_MAX} characters.")],
         description="The name of the department's directive that says this, e.g. “Social Media "
                     "Directive 12”. Leave empty to use the department's directive name.")
     section = StringField(
-        "Section", validators=[Optional(), Length(max=SECTION_MAX)],
+        "Section", validators=[Optional(), Length(
+            max=SECTION_MAX, message=f"The section is at most {SECTION_MAX} characters.")],
         description="The section of that directive, e.g. “4.b”. Leave empty to cite the "
                     "directive as a whole.")
 
