@@ -4,10 +4,14 @@ on clean posts, and how well they spot notable incidents.
 Run: .venv/bin/python bench/checks_corpus.py [--misses] [corpus.jsonl ...]
 
 The corpora are JSON Lines, one labelled post a line:
-    {"id": "p001", "kind": "routine|near_miss|notable|prohibited", "category": "...",
-     "blocking": ["victim_identity", ...], "notable": true, "text": "..."}
+    {"id": "p001", "kind": "routine|near_miss|notable|prohibited|warning", "category": "...",
+     "blocking": ["victim_identity", ...], "notable": true, "text": "...",
+     "warnings": ["tone"]}
 ``blocking`` lists every blocking rule the post must trigger; an empty list means the post is
-clean and any blocking finding on it is a false positive. ``bench/corpus/posts.jsonl`` is the
+clean and any blocking finding on it is a false positive. ``warnings`` (optional) lists the
+measured warning rules (``MEASURED_WARNINGS``: insulting or mocking tone) the post must trigger;
+a "warning" post draws such a warning and nothing blocking, and any measured warning on a post
+that doesn't list it is a false warning. ``bench/corpus/posts.jsonl`` is the
 development corpus the rules were tuned on; ``bench/corpus/posts_holdout.jsonl`` was written
 before tuning and is reported separately, as the honest estimate.
 
@@ -30,6 +34,9 @@ DEVELOPMENT = CORPUS / "posts.jsonl"
 HOLDOUT = CORPUS / "posts_holdout.jsonl"
 RECALL_TARGET = 0.95
 FALSE_POSITIVE_TARGET = 0.05
+# Warnings that say something is wrong with the words (not facts to acknowledge, such as a
+# street address or a court date), so a corpus can say where they belong.
+MEASURED_WARNINGS = ("tone",)
 
 # The department the sample posts are written for: its headquarters and district stations,
 # its desk numbers and its e-mail domain (as context_for would gather them).
@@ -54,6 +61,9 @@ class Measurement:
     notable_tp: int = 0
     notable_fp: int = 0
     notable_fn: int = 0
+    warnings_expected: Counter = field(default_factory=Counter)  # rule -> posts that must warn
+    warnings_found: Counter = field(default_factory=Counter)
+    warnings_unexpected: Counter = field(default_factory=Counter)  # rule -> posts warned wrongly
     misses: list = field(default_factory=list)
 
     @property
@@ -75,6 +85,11 @@ class Measurement:
     def notable_recall(self) -> float:
         labelled = self.notable_tp + self.notable_fn
         return self.notable_tp / labelled if labelled else 1.0
+
+    @property
+    def warning_recall(self) -> float:
+        total = sum(self.warnings_expected.values())
+        return sum(self.warnings_found.values()) / total if total else 1.0
 
     @property
     def meets_targets(self) -> bool:
@@ -110,6 +125,20 @@ def measure(posts: list[dict], name: str = "corpus",
             result.clean[post["kind"]] += 1
             if blocking:
                 result.false_positives[post["kind"]] += 1
+        warned = {f.rule for f in findings if f.severity is Severity.WARNING
+                  and f.rule in MEASURED_WARNINGS}
+        expected_warnings = set(post.get("warnings", ()))
+        for rule in expected_warnings:
+            result.warnings_expected[rule] += 1
+            if rule in warned:
+                result.warnings_found[rule] += 1
+            else:
+                result.misses.append((post["id"], f"missed warning {rule}", post["text"]))
+        for rule in warned - expected_warnings:
+            result.warnings_unexpected[rule] += 1
+            quotes = [f.quote for f in findings if f.rule == rule]
+            result.misses.append((post["id"], f"unexpected warning {rule} {quotes}",
+                                  post["text"]))
         flagged = is_notable(findings)
         if flagged and post["notable"]:
             result.notable_tp += 1
@@ -138,6 +167,11 @@ def report(result: Measurement, show_misses: bool = False) -> str:
     if result.extra:
         lines.append("unexpected blocking findings on labelled posts: "
                      + ", ".join(f"{rule} {count}" for rule, count in sorted(result.extra.items())))
+    if result.warnings_expected or result.warnings_unexpected:
+        lines.append(f"measured warnings: recall {result.warning_recall:.3f} "
+                     f"({sum(result.warnings_found.values())}/"
+                     f"{sum(result.warnings_expected.values())}), on posts that should not "
+                     f"draw them: {sum(result.warnings_unexpected.values())}")
     lines.append(f"notable incidents: precision {result.notable_precision:.3f}, "
                  f"recall {result.notable_recall:.3f} (tp {result.notable_tp}, "
                  f"fp {result.notable_fp}, fn {result.notable_fn})")

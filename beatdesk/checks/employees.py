@@ -125,8 +125,8 @@ OTHER_PERSON = regex.compile(
     r"mr|mrs|ms|miss)(?!\w)", _I)
 # A name of two or more capitalised words that is not the employee's, an official's, a place's
 # or a unit's ("Maria Lopez", but not "Englewood District" or "Commander Ortega").
-OTHER_NAME = regex.compile(rf"(?<!{_TITLE}[^\S\n]+)(?-i:\p{{Lu}}\p{{Ll}}+(?:[^\S\n]+\p{{Lu}}\p{{Ll}}+)+)",
-                           _I)
+OTHER_NAME = regex.compile(
+    rf"(?<!{_TITLE}[^\S\n]+)(?-i:\p{{Lu}}\p{{Ll}}+(?:[^\S\n]+\p{{Lu}}\p{{Ll}}+)+)", _I)
 _NOT_A_PERSON_ENDINGS = frozenset("""
 district districts park police department station unit division bureau street avenue road
 boulevard drive school award awards medal center centre library church hospital precinct area

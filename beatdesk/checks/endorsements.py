@@ -35,7 +35,8 @@ SPONSORED = regex.compile(
 # Words that need a business name after them.
 _THANKS = (r"(?i:thanks|thank[\s\-]+you|thank-you|shout[\s\-]?outs?|kudos|grateful|gratitude|"
            r"appreciation)")
-_FRIENDS = r"(?:(?i:our|the)[^\S\n]+(?i:friends|partners|neighbou?rs|folks)[^\S\n]+(?i:at|from)[^\S\n]+)"
+_FRIENDS = (r"(?:(?i:our|the)[^\S\n]+(?i:friends|partners|neighbou?rs|folks)[^\S\n]+"
+            r"(?i:at|from)[^\S\n]+)")
 _FOR_GIVING = (r"(?i:for[^\S\n]+(?:(?:their|its|the|a|his|her|such[^\S\n]+a|so[^\S\n]+much|"
                r"all)[^\S\n]+)?(?:(?:generous(?:ly)?|kind(?:ly)?|continued|ongoing)[^\S\n]+)?"
                r"(?:donat\w*|sponsor\w*|provid\w*|suppl\w*|contribut\w*|gift\w*|underwrit\w*))")
@@ -80,17 +81,22 @@ steakhouse cantina pancake pancakes cookies sweets treats paints optical jeweler
 florist florists flowers nursery pets vet veterinary car cars carwash wash laundromat cleaning
 """.split())
 # Words of a public body or a community organisation: a name with one is never a business.
-_COMMUNITY_WORDS = frozenset("""
+_ORGANISATION_WORDS = frozenset("""
 church churches parish cathedral chapel mosque masjid synagogue temple congregation ministry
-ministries school schools academy elementary high middle university college library libraries
-park parks district department police fire sheriff club clubs association council foundation
-center centre society alliance coalition league scouts rotary lions kiwanis elks vfw legion
-pta pto ymca ywca salvation army cross pantry shelter hospital city village town county state
-ward alderman alderwoman alderperson caps pal cpd cta cfd cps neighbors neighbours residents
-volunteers volunteer community friends committee commission board office unit team juniors
-students families parents troop pack nonprofit non-profit charity charities habitat humanity
-mission chamber government agency authority federal fbi dea atf usps officers officer
-cadets explorers auxiliary guard crew youth
+ministries school schools academy elementary university college library libraries district
+department police fire sheriff club clubs association council foundation society alliance
+coalition league scouts rotary lions kiwanis elks vfw legion pta pto ymca ywca salvation army
+pantry shelter hospital ward alderman alderwoman alderperson caps pal cpd cta cfd cps committee
+commission board nonprofit non-profit charity charities habitat humanity mission chamber
+government agency authority federal fbi dea atf usps officer officers cadets explorers
+auxiliary troop
+""".split())
+# Words of a place or a group of people: no business unless the name also has a business word
+# ("City of Chicago", "Park Ridge neighbors", but "Windy City Cycles").
+_PLACE_WORDS = frozenset("""
+park parks high middle center centre cross city village town county state neighbors
+neighbours residents volunteers volunteer community friends office unit team juniors students
+families parents pack guard crew youth
 """.split())
 _TITLES = frozenset("""
 officer officers ofc sgt sergeant lt lieutenant capt captain cmdr commander chief deputy supt
@@ -131,15 +137,16 @@ def _is_business(name: str, any_name: bool) -> bool:
     if not words or words[0] in _TITLES:
         return False
     bare = [w[:-2] if w.endswith("'s") else w for w in words]
-    if any(w in _COMMUNITY_WORDS for w in bare) or ("food" in bare and "bank" in bare):
+    if any(w in _ORGANISATION_WORDS for w in bare) or (
+            "bank" in bare and ("food" in bare or "blood" in bare)):
         return False
-    if any_name:
-        return True
     tokens = name.split()
-    return (any(_POSSESSIVE.search(t.rstrip(".,")) for t in tokens)
-            or any(w in _BUSINESS_WORDS for w in bare)
-            or " ".join(bare) in BRANDS or bare[0] in BRANDS
-            or "&" in name)
+    if (any(w in _BUSINESS_WORDS for w in bare) or " ".join(bare) in BRANDS
+            or bare[0] in BRANDS):
+        return True
+    if any(w in _PLACE_WORDS for w in bare):
+        return False
+    return any_name or any(_POSSESSIVE.search(t.rstrip(".,")) for t in tokens) or "&" in name
 
 
 def find_endorsements(text: str) -> Iterator[tuple[int, int]]:

@@ -138,8 +138,9 @@ PENDING_PROSECUTION = Rule(
                 rf"(?<!\w){_ACCUSED}(?:'ll|\s+will|\s+(?:is|are)\s+going\s+to|\s+should|"
                 r"\s+must|\s+deserves?(?:\s+to)?)\s+(?:(?:surely|definitely|certainly|"
                 r"probably|now|never)\s+)?(?:be\s+)?(?:convicted|found\s+guilty|"
-                r"go\s+(?:to\s+)?(?:prison|jail)|spend\s+(?:\w+\s+){0,6}?(?:in\s+(?:prison|"
-                r"jail)|behind\s+bars)|do\s+(?:hard\s+)?time|serve\s+(?:hard\s+)?time|"
+                r"go\s+(?:to\s+)?(?:prison|jail)|(?:be\s+)?spend(?:ing)?\s+(?:\w+\s+){0,6}?"
+                r"(?:in\s+(?:prison|jail)|behind\s+bars)|do\s+(?:hard\s+)?time|"
+                r"serve\s+(?:hard\s+)?time|"
                 r"get\s+(?:life|the\s+maximum|what's\s+coming)|life(?:\s+in\s+prison)?|"
                 r"the\s+maximum|plead\s+guilty|rot|locked\s+up|put\s+away|sentenced\s+to)"
                 r"(?!\w)"),
@@ -154,7 +155,8 @@ PENDING_PROSECUTION = Rule(
                 r"strong|solid|rock-solid|iron-?clad|watertight|overwhelming))(?!\w)"),
         Pattern("what the court, judge, jury or prosecutors should do: \"we hope the judge "
                 "...\", \"the jury should ...\", \"no bail for ...\"",
-                r"(?<!\w)(?:(?:hope|hoping|trust|urge|urging|expect|want)\s+(?:that\s+)?"
+                r"(?<!\w)(?:(?:hope|hoping|hopefully|trust|urge|urging|expect|want)\s+"
+                r"(?:that\s+)?"
                 r"(?:the\s+)?(?:judge|jury|courts?|prosecutors?|state's\s+attorney|"
                 r"district\s+attorney)(?!\w)|(?:the\s+)?(?:judge|jury|courts?|prosecutors?)"
                 r"\s+(?:should|must|better|needs?\s+to)(?!\w)|no\s+(?:bail|bond)\s+for|"
@@ -356,7 +358,8 @@ POLITICAL = Rule(
             + NEWS_AFFAIRS_EXCEPTION,
     phrases=(
         "vote for", "vote against", "vote yes", "vote no", "vote yes on", "vote no on",
-        "re-elect", "political campaign", "campaign contribution", "campaign contributions",
+        "re-elect", "re-election campaign", "reelection campaign", "political campaign",
+        "campaign contribution", "campaign contributions",
         "campaign donation", "campaign donations", "campaign fund", "campaign rally",
     ),
     patterns=(

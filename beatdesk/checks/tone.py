@@ -55,7 +55,8 @@ LAUGHING = re.compile(
     rf"|(?<!\w){_LAUGH}(?!\w)[^.!?\n]{{0,30}}?(?<![\w'])(?:this|that|these|those)\s+"
     rf"{_SOMEONE}(?!\w)", _F)
 # Taunting a suspect or an offender.
-_PERSON_PRONOUN = r"(?:he|she|they|him|her|them|the\s+(?:suspect|driver|thief|burglar|guy|man|woman))"
+_PERSON_PRONOUN = (r"(?:he|she|they|him|her|them|"
+                   r"the\s+(?:suspect|driver|thief|burglar|guy|man|woman))")
 _JAIL = r"(?:jail|lockup|lock-up|county|cook\s+county|prison|the\s+(?:cell|slammer|clink))"
 TAUNTS = re.compile(
     rf"(?<!\w)(?:(?:i\s+|we\s+)?bet\s+{_PERSON_PRONOUN}(?:'s|'re|\s+is|\s+are)?\s+"
