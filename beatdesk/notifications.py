@@ -8,7 +8,7 @@ Each role sees the work that waits for it, and only work it can do:
   moderation, what the district published since the last review (and whether that review is
   overdue), official replies and statements to review, and every post of the district held;
 - News Affairs: notable posts awaiting approval, posts held at release, districts with overdue
-  reviews, open media inquiries;
+  reviews, posts whose authors ask for an exception to a blocking finding, open media inquiries;
 - records officers: requests overdue, due within two business days, and those whose requester
   wrote last (a message on the tracking page nobody has acted on);
 - a commander: open representative places in the district;

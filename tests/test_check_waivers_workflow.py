@@ -15,13 +15,13 @@ from beatdesk.checks import engine, rules as rules_module
 from beatdesk.context import Actor
 from beatdesk.errors import Conflict, PermissionDenied, ValidationFailed
 from beatdesk.media import ProcessedImage
-from beatdesk.models import ArchiveRecord, AuditEvent, Category, MediaAsset, PostState
+from beatdesk.models import AuditEvent, Category, PostState
 from beatdesk.models.check_waivers import CheckWaiver
 from beatdesk.roles import Role
 
 from blueprints.database import db
 
-from .conftest import sign_in
+from .conftest import reread, sign_in
 from .test_demo import demo_app  # noqa: F401  (the seeded demo department)
 
 WANTED = ("Wanted: the man in this photo is sought on a warrant for burglary. Call 911 if you "
@@ -512,6 +512,55 @@ def test_author_asks_and_news_affairs_approves_on_the_web(client, db_session, fa
     assert "Allowed: Exception approved by News Affairs (" in page
     assert "No post is waiting" in client.get("/console/posts/exception-requests").get_data(
         as_text=True)
+
+
+def test_consent_on_the_web_by_the_sergeant_and_by_the_employee_herself(client, db_session,
+                                                                       factory, district, author):
+    post = _write(db_session, author, district, COMMENDATION, category=Category.SUCCESS_STORY)
+    first, second = [f["quote"] for f in _blocking(post)]
+    reyes = factory.user(Role.REPRESENTATIVE, district, full_name="Dana Reyes")
+    sign_in(client, factory.user(Role.SERGEANT, district))
+    base = f"/console/posts/{post.id}/permissions"
+    form = {"rule": EMPLOYEE_RULE, "quote": second, "employee_name": "Officer Dana Reyes",
+            "employee_login": "nobody-here", "method": "signed_form", "given_on": "2026-11-28",
+            "reason": "Agrees."}
+    response = client.post(base + "/consent", data=form)
+    assert response.status_code == 400
+    assert "No Beatdesk user has that log-on ID." in response.get_data(as_text=True)
+    response = client.post(base + "/consent", data={**form, "employee_login": reyes.login_id})
+    assert response.status_code == 303
+    # A representative who is not the employee can't record consent for someone else.
+    sign_in(client, author)
+    assert client.post(base + "/consent", data=form).status_code == 403
+    sign_in(client, reyes)
+    page = client.get(base).get_data(as_text=True)
+    assert "Record my consent" in page
+    response = client.post(base + "/own-consent", data={
+        "rule": EMPLOYEE_RULE, "quote": first, "method": "email", "given_on": "2026-11-29",
+        "reason": "My neighbourhood may appear."})
+    assert response.status_code == 303
+    reread(db_session)
+    assert not _blocking(db_session.get(type(post), post.id))
+    rows = db_session.scalars(select(CheckWaiver).order_by(CheckWaiver.id)).all()
+    assert [(r.employee_user_id, r.recorded_by_id == reyes.id) for r in rows] == [
+        (reyes.id, False), (reyes.id, True)]
+
+
+def test_news_affairs_revokes_on_the_web_and_the_finding_blocks_again(client, db_session,
+                                                                      factory, district, author):
+    post, finding = _sponsored(db_session, author, district)
+    news = factory.user(Role.NEWS_AFFAIRS)
+    row = waivers.record_exception(db_session, _actor(news), post, "advertising",
+                                   finding["quote"], "Charity run sponsor.")
+    db_session.commit()
+    sign_in(client, news)
+    path = f"/console/posts/{post.id}/permissions/{row.id}/revoke"
+    response = client.post(path, data={"reason": ""})
+    assert response.status_code == 400 and "Give the reason." in response.get_data(as_text=True)
+    assert client.post(path, data={"reason": "The sponsor withdrew."}).status_code == 303
+    assert client.post(path, data={"reason": "Again."}).status_code == 404
+    page = client.get(f"/console/posts/{post.id}").get_data(as_text=True)
+    assert "Needs News Affairs&#39; approval." in page and "Allowed:" not in page
 
 
 # --- the demo department ----------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Recorded permissions that allow a blocking finding: News Affairs exceptions, employees' consent, image permissions.
+"""Recorded permissions that allow a blocking finding: News Affairs exceptions, employees'
+consent, image permissions.
 
 One table holds every record, never changed once written: a permission (``granted``), its
 revocation (``revoked``, pointing at the permission it ends) and an author's request for a News

@@ -1,7 +1,8 @@
 """Authorization expectations: check waivers (see tests/routes/__init__.py).
 
 The post is a draft of district A with an unattested image, a sponsor, an employee's home
-area and a News Affairs exception in force for one of its words. Forms sent empty are refused with a 400 for the roles that may send them; object-level
+area and a News Affairs exception in force for one of its words. Forms sent empty are
+refused with a 400 for the roles that may send them; object-level
 refusals (another district's commander, the post's author approving) are in
 tests/test_check_waivers_workflow.py."""
 from beatdesk import clock, posts
