@@ -233,6 +233,9 @@ def test_operator_command_turns_the_requirement_off(app, client, db_session, adm
     assert event.actor_login == "operator (command line)" and event.details["operator"] is True
     again = app.test_cli_runner().invoke(args=["devices", "not-required"])
     assert "nothing changed" in again.output
+    listing = app.test_cli_runner().invoke(args=["devices", "list"])
+    assert listing.exit_code == 0 and "Required for the console: no" in listing.output
+    assert "Registered\tInformation Services desk" in listing.output
 
 
 def test_admin_can_turn_it_off_from_anywhere(app, client, db_session, admin, frozen_clock):
