@@ -20,8 +20,9 @@ from .test_login_a11y import assert_no_axe_violations
 pytestmark = pytest.mark.browser
 
 NOTABLE_TEXT = "Officers arrested a man after a shooting on Halsted Street tonight."
-ADVERTISING_TEXT = ("Beat meeting Thursday at 7 pm in the district hall. Show this post for "
-                    "20% off at Joe's Pizza next door.")
+# A fact of a court case: a warning the author acknowledges (promoting a business is blocking).
+WARNING_TEXT = ("Beat meeting Thursday at 7 pm in the district hall. Ask us about the court date "
+                "in the garage burglary case.")
 DANGER_RGB = "rgb(161, 19, 29)"  # --danger in static/css/beatdesk.css
 
 
@@ -261,9 +262,9 @@ def seed_desk(live_server) -> Desk:
         notable = write(NOTABLE_TEXT)
         posts.submit(session, author, notable)
 
-        published = write(ADVERTISING_TEXT, Category.BEAT_MEETING)
-        posts.acknowledge(session, author, published, "advertising",
-                          "The business owner hosts the meeting; the command approved it.")
+        published = write(WARNING_TEXT, Category.BEAT_MEETING)
+        posts.acknowledge(session, author, published, "court_case",
+                          "The court date is public record; the command approved it.")
         posts.submit(session, author, published)
         posts.publish(session, author, published)
 
@@ -298,14 +299,14 @@ def test_author_pages_have_no_axe_violations(page, live_server):
     assert_no_axe_violations(page, "the composer with an over-length text")
 
     # A post whose text draws a warning: its page carries the acknowledgement form.
-    body_box(page).fill(ADVERTISING_TEXT)
+    body_box(page).fill(WARNING_TEXT)
     page.get_by_role("button", name="Save draft").click()
     expect(page).to_have_url(re.compile(r"/console/posts/\d+$"))
     post_id = int(page.url.rsplit("/", 1)[1])
     warning = page.locator(".finding--warning")
-    expect(warning).to_contain_text("Social Media Outlet: Twitter §IV.E")
-    expect(warning.locator("q")).to_have_text("20% off")
-    reason = page.get_by_label(re.compile(r"^Acknowledge “Private business or advertising”"))
+    expect(warning).to_contain_text("Use of Social Media Outlets §IV.B.2")
+    expect(warning.locator("q")).to_have_text("court date")
+    reason = page.get_by_label(re.compile(r"^Acknowledge “Facts about a court case”"))
     expect(reason).to_be_visible()
     assert_no_axe_violations(page, "a post's page with a warning and its acknowledgement form")
 
@@ -313,7 +314,7 @@ def test_author_pages_have_no_axe_violations(page, live_server):
     expect(page.get_by_role("alert")).to_contain_text("Give your reason")
     assert_no_axe_violations(page, "a post's page after an acknowledgement without a reason")
 
-    page.get_by_label(re.compile(r"^Acknowledge “Private business")).fill(
+    page.get_by_label(re.compile(r"^Acknowledge “Facts about a court case")).fill(
         "The owner hosts the beat meeting; the commander approved the mention.")
     page.get_by_role("button", name="Acknowledge", exact=True).click()
     expect(page.get_by_role("status")).to_contain_text("was acknowledged.")
@@ -322,7 +323,7 @@ def test_author_pages_have_no_axe_violations(page, live_server):
 
     # A second revision, for the history and the diff.
     page.get_by_role("link", name="Edit (new revision)").click()
-    body_box(page).fill(ADVERTISING_TEXT.replace("Thursday", "Wednesday") + " All welcome.")
+    body_box(page).fill(WARNING_TEXT.replace("Thursday", "Wednesday") + " All welcome.")
     page.get_by_role("button", name="Save draft").click()
     expect(page.get_by_role("status")).to_contain_text("New revision saved")
 
@@ -381,7 +382,7 @@ def test_sergeant_review_queue_has_no_axe_violations(page, live_server):
     page.goto("/console/posts/sergeant")
     expect(page.get_by_role("link", name=re.compile(rf"^Post #{desk.pre_review_id}: "))).to_be_visible()
     item = page.get_by_role("article", name=re.compile(rf"Post #{desk.published_id}, published"))
-    expect(item.locator(".finding--warning")).to_contain_text("Private business or advertising")
+    expect(item.locator(".finding--warning")).to_contain_text("Facts about a court case")
     expect(item.locator(".ack")).to_contain_text("the command approved it")
     assert_no_axe_violations(page, "the sergeant's review queue")
 
