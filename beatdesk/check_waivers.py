@@ -132,14 +132,18 @@ def waivable_findings(post: Post) -> list[OpenFinding]:
     if revision is None:
         return []
     out: list[OpenFinding] = []
-    images = {i.asset.original_name or f"Image {i.position}": i for i in revision.images}
+    # The checks list image findings in the images' order, one per image missing an item: the
+    # n-th finding of an image rule is about the n-th image that lacks it (two images may
+    # share a label, so the label alone can't say which).
+    unattested = iter([i for i in sorted(revision.images, key=lambda i: i.position)
+                       if not i.attested])
     for f in revision.findings:
         kind = kind_of(f["rule"])
+        image = next(unattested, None) if f["rule"] == "image_attestation" else None
         if kind is None or f["severity"] != "blocking":
             continue
         asset_id = None
         if kind is WaiverKind.IMAGE_PERMISSION:
-            image = images.get(f["quote"])
             if image is None:
                 continue
             asset_id = image.asset_id

@@ -194,6 +194,20 @@ def test_an_image_not_on_the_post_or_attested_takes_no_permission(db_session, fa
                                             reason="Wanted.")
 
 
+def test_two_images_with_one_name_are_told_apart_by_their_asset(db_session, factory, district,
+                                                                author):
+    post = _write(db_session, author, district, WANTED,
+                  [_image("photo.png", 11), _image("photo.png", 12)], Category.WANTED_PERSON)
+    first, second = [i.asset_id for i in post.current_revision.images]
+    assert [f.asset_id for f in waivers.waivable_findings(post)] == [first, second]
+    waivers.record_image_permission(db_session, _actor(factory.user(Role.COMMANDER, district)),
+                                    post, second, granted_by="Chief Maria Lopez",
+                                    given_on=date(2026, 11, 30), reason="Wanted notice.")
+    db_session.commit()
+    assert [(f.asset_id, bool(f.waiver)) for f in waivers.waivable_findings(post)] == [
+        (first, False), (second, True)]
+
+
 # --- News Affairs exceptions ------------------------------------------------------------------
 
 def _sponsored(db_session, author, district):
