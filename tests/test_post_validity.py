@@ -374,6 +374,23 @@ def test_an_unsent_create_is_cancelled_instead(db_session, factory, district, se
     assert db_session.get(OutboxRow, create.id).state is OutboxState.CANCELLED
 
 
+def test_a_create_tried_again_after_resolution_carries_no_image(app, db_session, factory,
+                                                               district, sergeant):
+    from beatdesk.platforms import outbox
+
+    post = factory.post(district, category=C.MISSING_PERSON, body=SAFE[C.MISSING_PERSON],
+                        valid_until=_ahead(days=7))
+    _with_image(app, factory, post)
+    create = _sent_to(factory, post)
+    config = {"MEDIA_ROOT": app.config["MEDIA_ROOT"]}
+    assert len(outbox.outgoing_post(db_session, create, config).images) == 1
+    post_validity.resolve(db_session, Actor(sergeant), db_session.get(Post, post.id),
+                          "Found safe.")
+    db_session.commit()
+    again = outbox.outgoing_post(db_session, db_session.get(OutboxRow, create.id), config)
+    assert again.images == () and again.text == SAFE[C.MISSING_PERSON]
+
+
 def test_a_routine_post_cant_be_resolved(client, db_session, factory, district, sergeant):
     for category in (C.CRIME_PREVENTION_TIP, C.ROAD_CLOSURE, C.COMMUNITY_EVENT):
         post = factory.post(district, category=category, body="Something routine.",

@@ -283,7 +283,11 @@ def outgoing_post(session: Session, row: OutboxRow, config: Mapping) -> base.Out
         raise base.PermanentError(f"revision {row.revision_id} no longer exists")
     store = MediaStore(Path(config.get("MEDIA_ROOT") or "media"))
     images = []
-    for image in sorted(revision.images, key=lambda i: i.position):
+    post = session.get(Post, row.post_id) if row.post_id else None
+    # A resolved missing-person or wanted notice's images were taken down everywhere: a create
+    # tried again before its delete never carries them (beatdesk.post_validity).
+    taken_down = post is not None and post.resolved_at is not None
+    for image in sorted(revision.images, key=lambda i: i.position) if not taken_down else ():
         try:
             with store.open(image.asset.storage_key) as handle:
                 data = handle.read()
