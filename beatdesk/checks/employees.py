@@ -28,6 +28,7 @@ A finding needs an *employee* and a *detail* tied to them:
 Each finding quotes the detail only ("mother of three", "34", "lives in Beverly"): the
 employee's recorded consent names those words.
 """
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -232,10 +233,12 @@ def find_employee_details(text: str, phrases: Iterable[str] = ()) -> list[Employ
     mentions_all = [m.span() for m in EMPLOYEE.finditer(text)]
     if not mentions_all:
         return []
+    starts = [m[0] for m in mentions_all]
     found: dict[tuple[int, int], str] = {}
     previous_had_employee = False
     for sentence_start, sentence_end in _sentences(text):
-        mentions = [m for m in mentions_all if sentence_start <= m[0] < sentence_end]
+        first = bisect_left(starts, sentence_start)
+        mentions = mentions_all[first:bisect_left(starts, sentence_end, first)]
         inherited = (not mentions and previous_had_employee
                      and _about_the_employee(text[sentence_start:sentence_end]))
         if mentions or inherited:

@@ -41,7 +41,7 @@ _FOR_GIVING = (r"(?i:for[^\S\n]+(?:(?:their|its|the|a|his|her|such[^\S\n]+a|so[^
                r"all)[^\S\n]+)?(?:(?:generous(?:ly)?|kind(?:ly)?|continued|ongoing)[^\S\n]+)?"
                r"(?:donat\w*|sponsor\w*|provid\w*|suppl\w*|contribut\w*|gift\w*|underwrit\w*))")
 THANKED = regex.compile(
-    rf"(?<!\w){_THANKS}[^\S\n]*,?[^\S\n]*(?:(?i:again|so\s+much|very\s+much)[^\S\n]+)?"
+    rf"(?<!\w){_THANKS}[^\S\n]*(?:,[^\S\n]*)?(?:(?i:again|so\s+much|very\s+much)[^\S\n]+)?"
     rf"(?:(?i:to)[^\S\n]+)?{_FRIENDS}?{NAME}[^.!?\n]{{0,60}}?{_FOR_GIVING}", _F)
 DONATED_BY = regex.compile(
     rf"(?<!\w)(?i:donated|provided|supplied|contributed|gifted|presented)[^\S\n]+(?i:by)"

@@ -49,7 +49,7 @@ _SOMEONE = (r"(?:guys?|dudes?|geniuses|genius|clowns?|suspects?|crooks?|thief|th
             r"drivers?|man|men|woman|women|lady|ladies|fellas?|fellows?|characters?|"
             r"individuals?|offenders?|burglars?|robbers?|criminals?|people|person|folks)")
 LAUGHING = re.compile(
-    rf"(?<!\w){_LAUGH}\s*,?\s*(?:at|@)\s+(?:this|that|these|those|the|our|some)\s+\w+"
+    rf"(?<!\w){_LAUGH}\s*(?:,\s*)?(?:at|@)\s+(?:this|that|these|those|the|our|some)\s+\w+"
     rf"|(?<![\w'])(?:this|that|these|those)\s+{_SOMEONE}(?!\w)[^.!?\n]{{0,60}}?"
     rf"(?<!\w){_LAUGH}(?!\w)"
     rf"|(?<!\w){_LAUGH}(?!\w)[^.!?\n]{{0,30}}?(?<![\w'])(?:this|that|these|those)\s+"
