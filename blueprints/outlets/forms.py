@@ -48,5 +48,5 @@ class RevokeForm(BaseForm):
 
 class ApproveForm(BaseForm):
     version = HiddenField("Version", validators=[InputRequired(message="Reload the page.")])
-    note = TextAreaField("Note (optional)", validators=[Optional(), Length(max=2000)],
-                         description="Shown in the outlet's history.")
+    note = TextAreaField("Note, shown in the outlet's history (optional)",
+                         validators=[Optional(), Length(max=2000)])

@@ -423,6 +423,24 @@ PAGES += [Page("permissions of a wanted poster", "d1.commander", "check_waivers.
                                       "Revoke this permission")),
           Page("exception requests", "news", "check_waivers.requests")]
 
+
+def demo_outlet_awaiting(v: Visit) -> int:
+    """The history of the demo's district page awaiting approval (Lakeview), with the approve
+    form the Chief sees."""
+    from beatdesk.models import District
+    from beatdesk.models.outlets import Outlet
+    with v.server.app.app_context():
+        outlet_id = db().scalar(select(Outlet.id).join(District).where(
+            District.slug == "lakeview"))
+    return v.page.goto(url_of(v.server, "outlets.detail", outlet_id=outlet_id)).status
+
+
+PAGES += [Page("outlet approvals", "chief", "outlets.index"),
+          Page("history of an outlet awaiting approval", "chief", "outlets.detail",
+               lambda w: {"outlet_id": 1}, action=demo_outlet_awaiting),
+          Page("approving authority and delegates", "admin", "outlets.authority")]
+
+
 # --- the demo department, served; one signed-in browser context per role --------------------------
 
 def _accepted_suggestion(session, request_id: int) -> int:
