@@ -474,3 +474,12 @@ def approved_district_fields(session: Session, district_id: int) -> dict[str, st
         return None
     version = approved_version(session, outlet)
     return dict(version.fields) if version is not None else None
+
+
+def approved_fields_by_district(session: Session) -> dict[int, dict[str, str]]:
+    """``approved_district_fields`` for every district awaiting approval again (one query)."""
+    rows = session.execute(select(Outlet.district_id, OutletVersion.fields).join(
+        OutletVersion, (OutletVersion.outlet_id == Outlet.id)
+        & (OutletVersion.number == Outlet.approved_number)).where(
+        Outlet.district_id.is_not(None), Outlet.approved_number != Outlet.current_number))
+    return {district_id: dict(fields) for district_id, fields in rows}

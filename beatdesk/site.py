@@ -33,10 +33,17 @@ class PostPage:
         return self.page > 1
 
 
-def approved_districts(session: Session) -> list[District]:
-    """Approved districts in number order (one query)."""
-    return list(session.scalars(select(District).where(District.approved_at.is_not(None))
+def approved_districts(session: Session) -> list[District | PublicDistrict]:
+    """Approved districts in number order (one query); one awaiting approval again after a
+    change shows its last approved wording."""
+    from beatdesk.outlets import approved_fields_by_district
+    rows = list(session.scalars(select(District).where(District.approved_at.is_not(None))
                                 .order_by(District.number)))
+    approved = approved_fields_by_district(session)
+    return [PublicDistrict(**{name: approved[d.id].get(name, getattr(d, name))
+                              if name != "slug" else d.slug
+                              for name in PublicDistrict.__slots__})
+            if d.id in approved else d for d in rows]
 
 
 @dataclass(frozen=True, slots=True)

@@ -225,9 +225,10 @@ def test_a_public_page_keeps_its_approved_statement_until_the_change_is_approved
     districts.update_district(db_session, Actor(people["admin"]), district, district_data(
         intro_statement="Unapproved new wording about Lakeside."))
     db_session.commit()
-    page = client.get("/districts/lakeside").get_data(as_text=True)
-    assert "Safety alerts and events for Lakeside." in page
-    assert "Unapproved new wording" not in page
+    for path in ("/districts/lakeside", "/"):
+        page = client.get(path).get_data(as_text=True)
+        assert "Safety alerts and events for Lakeside." in page
+        assert "Unapproved new wording" not in page
     outlets.approve(db_session, Actor(people["chief"]), outlet_of(db_session, district))
     db_session.commit()
     page = client.get("/districts/lakeside").get_data(as_text=True)
