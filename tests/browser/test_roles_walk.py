@@ -150,13 +150,16 @@ def test_each_role_walks_its_main_job_from_the_dashboard(open_as):
     to_dashboard(page)
     assert attention(page) == ["Records requests overdue: 1"]
 
-    # Administrator: approve the district waiting for approval.
+    # The administrator sees the district waiting; the Chief of Police, the department's
+    # approving authority, approves it (an administrator can't).
     page = open_as("admin")
     assert "Districts awaiting approval: 1" in attention(page)
-    page.get_by_role("link", name="Districts awaiting approval: 1").click()
+    page = open_as("chief")
+    page.get_by_role("link", name="Outlets awaiting your approval: 1").click()
     page.get_by_role("link", name=re.compile("Lakeview")).click()
-    page.get_by_role("button", name="Approve district").click()
-    to_dashboard(page)
+    page.get_by_role("button", name=re.compile("^Approve District 019")).click()
+    expect(page.get_by_text("is approved.")).to_be_visible()
+    page = open_as("admin")
     assert attention(page) == ["Posts that could not be sent to a platform: 1"]
 
 
