@@ -163,9 +163,9 @@ def approve_district(session: Session, actor: Actor, district: District) -> Dist
     outlet = outlets.ensure_outlet(session, district)
     if district.is_approved and not outlet.awaiting_approval:
         raise ValidationFailed(f"{district.label} was already approved.")
-    approval = outlets.approve(session, actor, outlet)
+    approval = outlets.approve(session, actor, outlet, audit=False)
     record_event(session, actor, "district.approved", obj=district,
-                 details={"version": outlet.approved_number,
+                 details={"outlet_id": outlet.id, "version": outlet.approved_number,
                           "approving_as": approval.approving_as})
     return district
 

@@ -306,7 +306,9 @@ def record_created(session: Session, actor: Actor, obj: District | PlatformAccou
         return outlet
     outlet = _new_outlet(session, obj, actor.user.id if actor.user else None, fields_of(obj),
                          False)
-    _record(session, actor, outlet, "outlet.created", _latest(session, outlet))
+    # The creation itself is audited by the caller ("district.created", "platform_account.
+    # connected"); the archive keeps the first version.
+    _record(session, actor, outlet, "outlet.created", _latest(session, outlet), audit=False)
     return outlet
 
 
@@ -340,11 +342,12 @@ def record_change(session: Session, actor: Actor, obj: District | PlatformAccoun
 
 
 def _record(session: Session, actor: Actor, outlet: Outlet, event: str,
-            version: OutletVersion, extra: dict | None = None) -> None:
+            version: OutletVersion, extra: dict | None = None, audit: bool = True) -> None:
     details = {"outlet": outlet.label, "kind": str(outlet.kind), "version": version.number,
                "changes": version.changes, "awaiting_approval": outlet.awaiting_approval,
                **(extra or {})}
-    record_event(session, actor, event, obj=outlet, details=details)
+    if audit:
+        record_event(session, actor, event, obj=outlet, details=details)
     archive.append(session, record_type=event, object_id=outlet.id,
                    district_id=outlet.district_id or (outlet.account.district_id
                                                       if outlet.account else None),
@@ -357,8 +360,10 @@ def _record(session: Session, actor: Actor, outlet: Outlet, event: str,
 # --- approving ---------------------------------------------------------------------------------
 
 def approve(session: Session, actor: Actor, outlet: Outlet, number: int | None = None,
-            note: str = "") -> OutletApproval:
+            note: str = "", audit: bool = True) -> OutletApproval:
     """Approve the outlet's current version (``number``: the version the approver saw).
+    ``audit=False``: the caller audits the approval under its own event (it is archived
+    either way).
 
     Raises PermissionDenied unless the actor is the authority or a delegate in force, or when
     they created the outlet or made this version; Conflict when the outlet changed since the
@@ -395,7 +400,8 @@ def approve(session: Session, actor: Actor, outlet: Outlet, number: int | None =
     session.flush()
     _record(session, actor, outlet, "outlet.approved", version,
             {"approving_as": found.approving_as, "note": note,
-             "delegation_id": approval.delegation_id, "authority_id": approval.authority_id})
+             "delegation_id": approval.delegation_id, "authority_id": approval.authority_id},
+            audit=audit)
     return approval
 
 

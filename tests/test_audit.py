@@ -2,7 +2,9 @@
 import pytest
 from sqlalchemy import func, select
 
+from beatdesk import clock
 from beatdesk.models import AuditEvent, District, Outcome, User
+from beatdesk.models.outlets import OutletDelegation
 from beatdesk.roles import Role
 
 from .conftest import PASSWORD, reread, sign_in
@@ -38,6 +40,12 @@ def world(factory, client):
     pending = factory.district(number=3, approved=False)
     target = factory.user(Role.REPRESENTATIVE, district, failed_logins=5)
     admin = factory.user(Role.ADMIN)
+    # This administrator is also the Chief's recorded delegate: only such a user approves.
+    factory.session.add(OutletDelegation(
+        user_id=admin.id, approving_as="Delegate of the Chief of Police",
+        starts_at=clock.utcnow(), recorded_by_id=factory.user(Role.ADMIN).id, note="",
+        revoke_reason=""))
+    factory.session.commit()
     sign_in(client, admin)
     return {"district": district, "other": other, "pending": pending, "target": target,
             "admin": admin}

@@ -117,12 +117,21 @@ def test_a_delegate_approves_and_it_is_audited_and_archived(db_session, people):
     assert approval.approving_as == "Deputy Chief, for the Chief of Police"
     assert approval.delegation_id == people["delegation"].id
     events = set(db_session.scalars(select(AuditEvent.event)))
-    assert {"outlet.created", "outlet.approved", "district.approved",
-            "outlet_delegation.recorded", "outlet_authority.recorded"} <= events
-    record = db_session.scalars(select(ArchiveRecord).where(
-        ArchiveRecord.record_type == "outlet.approved")).one()
-    content = json.loads(record.content) if isinstance(record.content, str) else record.content
-    assert "Safety alerts and events for Lakeside." in json.dumps(content)
+    assert {"district.created", "district.approved", "outlet_delegation.recorded",
+            "outlet_authority.recorded"} <= events
+    for record_type in ("outlet.created", "outlet.approved"):
+        record = db_session.scalars(select(ArchiveRecord).where(
+            ArchiveRecord.record_type == record_type)).one()
+        content = record.content if not isinstance(record.content, str) \
+            else json.loads(record.content)
+        assert "Safety alerts and events for Lakeside." in json.dumps(content)
+    # Approving through the outlet pages audits it as an outlet approval.
+    account_outlet = outlets.ensure_outlet(db_session, district)
+    districts.update_district(db_session, Actor(people["admin"]), district,
+                              district_data(contact_email="lake@pd.example"))
+    outlets.approve(db_session, Actor(people["chief"]), account_outlet)
+    assert "outlet.approved" in set(db_session.scalars(select(AuditEvent.event)))
+    assert "outlet.changed" in set(db_session.scalars(select(AuditEvent.event)))
 
 
 def test_the_authority_itself_approves(db_session, people):
