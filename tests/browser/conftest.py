@@ -22,6 +22,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
 TIMEOUT_MS = 10_000  # a local server answers in milliseconds; fail fast when something is wrong
+# Assertions wait as long as actions do (CI runs two suites side by side on two cores).
+expect.set_options(timeout=TIMEOUT_MS)
 
 
 @dataclass
