@@ -415,9 +415,8 @@ SCENES = {  # picture title -> (background, accent)
     "Squad car": ("#001d3d", "#ffc300"),
 }
 ACK_REASONS = {
-    "advertising": "The business donated to the event; thanking it is not an endorsement.",
     "street_address": "The address is a public venue, not a private person's home.",
-    "pending_prosecution": "States only what the public court record says.",
+    "court_case": "States only what the public court record says.",
 }
 
 

@@ -9,8 +9,10 @@ from wtforms.form import Form
 from beatdesk.models import CATEGORY_LABELS, PostState
 from blueprints.post_validity.forms import composer_date_field
 
-ATTESTATION = ("I attest this image shows none of: crime or accident scenes, detainees, deceased "
-               "persons, victims or complainants, undercover staff, non-public areas of "
+ATTESTATION = ("I attest this image shows none of: crime or accident scenes; detainees, deceased "
+               "persons, victims or complainants; persons who are the subject of a police matter "
+               "or investigation (suspects, wanted or missing persons); department training, "
+               "operations or work assignments; undercover staff; non-public areas of "
                "department facilities.")
 
 
