@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from beatdesk import outlets
+from beatdesk.context import Actor
+from beatdesk.models import User
 from beatdesk.models.platforms import Platform, PlatformAccount
 from beatdesk.roles import Role
 from blueprints.database import db
@@ -72,6 +75,7 @@ def test_admin_connects_x_a_representative_publishes_and_a_moderator_hides_a_rep
         representative = factory.user(Role.REPRESENTATIVE, district)
         factory.designate(representative)
         sergeant = factory.user(Role.SERGEANT, district)
+        admin_id = admin.id
         logins = {"admin": (admin.login_id, admin.totp_secret),
                   "rep": (representative.login_id, representative.totp_secret),
                   "sergeant": (sergeant.login_id, sergeant.totp_secret)}
@@ -118,6 +122,12 @@ def test_admin_connects_x_a_representative_publishes_and_a_moderator_hides_a_rep
     with app.app_context():
         account = db().query(PlatformAccount).one()
         assert account.platform == Platform.X and account.account_ref == x_fake.account_id
+        # A new account receives posts once the department's approving authority approves it.
+        chief = Factory(db()).user(Role.NEWS_AFFAIRS)
+        outlets.record_authority(db(), Actor(db().get(User, admin_id)), "Chief of Police",
+                                 chief.id)
+        outlets.approve(db(), Actor(chief), outlets.outlet_of(db(), account))
+        db().commit()
 
     # The representative writes a post, sees the X preview, submits and publishes it.
     rep = open_page()
