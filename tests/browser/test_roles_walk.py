@@ -99,7 +99,7 @@ def test_each_role_walks_its_main_job_from_the_dashboard(open_as):
     to_dashboard(page)
     assert count(page, "Comments waiting for moderation") == waiting - 1
     page.get_by_role("link", name=re.compile("Published posts to review")).click()
-    first = page.locator("article.review-item details").first
+    first = page.locator("article.review-item[aria-labelledby^='post-'] details").first
     first.locator("summary").click()
     first.get_by_role("textbox").fill("The drop-off hours changed.")
     first.get_by_role("button", name=re.compile(r"^Discontinue post #\d+$")).click()
