@@ -26,19 +26,27 @@ from .roles import Role
 
 DAYS = clock.WEEKDAYS
 MAX_REASON = 2000
-_TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
+_TIME = re.compile(r"^\s*(\d{1,2})(?::(\d{2}))?\s*(?:([AaPp])\.?\s*[Mm]\.?)?\s*$")
 
 
 def parse_time(text: str | None, label: str, field: str) -> int | None:
-    """``"22:00"`` as minutes after midnight; empty: None. Refuses 25:00, 9:75, words."""
+    """A time of day as minutes after midnight: the department's way ("10:30 PM", "9 am") or
+    24-hour ("22:30"); empty: None. Refuses 25:00, 9:75, 13 PM and words."""
     text = (text or "").strip()
     if not text:
         return None
     match = _TIME.match(text)
-    if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
-        raise ValidationFailed(f"{label}: enter a time from 00:00 to 23:59, like 09:00 or 22:30.",
+    hour = int(match.group(1)) if match else -1
+    minute = int(match.group(2) or 0) if match else -1
+    half = (match.group(3) or "").lower() if match else ""
+    if half and 1 <= hour <= 12:
+        hour = hour % 12 + (12 if half == "p" else 0)
+    elif half or (match and match.group(2) is None):
+        hour = -1  # "13 PM", "0 AM", or a bare number without AM/PM
+    if not match or not 0 <= hour <= 23 or not 0 <= minute <= 59:
+        raise ValidationFailed(f"{label}: enter a time of day, like 9:00 AM or 10:30 PM.",
                                field=field)
-    return int(match.group(1)) * 60 + int(match.group(2))
+    return hour * 60 + minute
 
 
 def time_text(minute: int) -> str:

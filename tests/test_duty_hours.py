@@ -260,8 +260,8 @@ def test_commander_sets_hours_on_the_page(client, db_session, factory, district,
 
 
 @pytest.mark.parametrize("data,message", [
-    ({"start_0": "25:00", "end_0": "17:00"}, "Monday start: enter a time from 00:00 to 23:59"),
-    ({"start_0": "09:00", "end_0": "9:75"}, "Monday end: enter a time from 00:00 to 23:59"),
+    ({"start_0": "25:00", "end_0": "17:00"}, "Monday start: enter a time of day, like 9:00 AM or 10:30 PM"),
+    ({"start_0": "09:00", "end_0": "9:75"}, "Monday end: enter a time of day, like 9:00 AM or 10:30 PM"),
     ({"start_2": "09:00", "end_2": "09:00"}, "Wednesday: the end must differ from the start"),
     ({"start_3": "09:00"}, "Thursday: enter the end time too"),
     ({"end_6": "noon"}, "Sunday end: enter a time"),
@@ -323,7 +323,7 @@ def test_any_typed_time_is_a_time_or_a_clear_refusal(text):
     try:
         minute = duty_hours.parse_time(text, "Monday start", "start_0")
     except ValidationFailed as exc:
-        assert "enter a time from 00:00 to 23:59" in exc.message
+        assert "enter a time of day, like 9:00 AM or 10:30 PM" in exc.message
     else:
         assert minute is None or 0 <= minute < 1440
 
@@ -344,3 +344,16 @@ def test_demo_has_one_representative_with_duty_hours_and_no_device_requirement(d
         assert rep.login_id == "d7.rep2"
         assert "Friday 10:00 PM to 6:00 AM the next day" in duty_hours.hours_text(db(), rep)
         assert not devices.is_required(db())
+
+
+@pytest.mark.parametrize("text, minute", [
+    ("9:00 AM", 540), ("10:30 pm", 1350), ("9 am", 540), ("12 AM", 0), ("12:00 PM", 720),
+    ("10:30 p.m.", 1350), ("22:30", 1350), ("00:15", 15), ("", None)])
+def test_times_are_read_the_departments_way_or_24_hour(text, minute):
+    assert duty_hours.parse_time(text, "Monday start", "start_0") == minute
+
+
+@pytest.mark.parametrize("text", ["13 PM", "0 AM", "9", "noon", "25:00", "9:60 AM"])
+def test_impossible_or_ambiguous_times_are_refused(text):
+    with pytest.raises(ValidationFailed, match="enter a time of day"):
+        duty_hours.parse_time(text, "Monday start", "start_0")

@@ -56,8 +56,8 @@ def edit(user_id: int):
     form = DutyHoursForm()
     if not form.is_submitted():
         for shift in duty_hours.shifts(db(), rep):
-            getattr(form, f"start_{shift.weekday}").data = _hhmm(shift.start_minute)
-            getattr(form, f"end_{shift.weekday}").data = _hhmm(shift.end_minute)
+            getattr(form, f"start_{shift.weekday}").data = duty_hours.time_text(shift.start_minute)
+            getattr(form, f"end_{shift.weekday}").data = duty_hours.time_text(shift.end_minute)
         return render_template("devices/duty_edit.html", form=form, rep=rep, zone=zone)
     if not form.validate():
         return render_template("devices/duty_edit.html", form=form, rep=rep, zone=zone), 400
@@ -74,9 +74,6 @@ def edit(user_id: int):
           f"{rep.display_name} has no duty hours set: they may post at any time.", "success")
     return redirect(url_for("duty_hours.index"), 303)
 
-
-def _hhmm(minute: int) -> str:
-    return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
 @duty_bp.route("/posts/<int:post_id>/release", methods=["GET", "POST"])
