@@ -620,7 +620,8 @@ def detector_findings(session: Session, district: District, text: str) -> list:
     """
     from beatdesk import checks
 
-    return detector_findings_for(text, checks.context_for(session, district))
+    return detector_findings_for(text, checks.context_for(session, district,
+                                                          rule_citations=False))
 
 
 def screen_comment(session: Session, district: District, text: str,

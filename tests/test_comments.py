@@ -410,7 +410,7 @@ def test_a_comment_post_is_one_short_write_with_one_chain_append_step(app, clien
     assert sum(s.startswith("INSERT INTO archive_records") for s in writes) == 2
     postgresql = engine.dialect.name == "postgresql"
     assert len(transactions) == (1 if postgresql else 2)
-    assert len([s for s in statements if not s.startswith("BEGIN")]) <= 17
+    assert len([s for s in statements if not s.startswith("BEGIN")]) <= 17, "\n".join(s[:150] for s in statements)
     assert stored(db_session)["Comment"] == 2
     reread(db_session)
     from beatdesk import archive

@@ -160,11 +160,12 @@ def rule_sections(session: Session) -> dict[str, tuple[str, str]]:
 
 
 def context_for(session: Session, district: District | None,
-                region: str = "US") -> CheckContext:
+                region: str = "US", *, rule_citations: bool = True) -> CheckContext:
     """What a post of ``district`` is checked with: the department's and the district's
     official phone numbers, e-mail domains and addresses, the admin-added phrases, and the name
     of the department's directive (and its own directive and section per rule) that findings
-    cite."""
+    cite. Comment screening, which never shows a rule's citation, leaves the per-rule
+    citations out (``rule_citations=False``: one query less on every visitor comment)."""
     owner = get_department(session)
     sources = [s for s in (owner, district) if s is not None]
     phones = {official_phone(s.contact_phone, region) for s in sources if s.contact_phone}
@@ -178,4 +179,4 @@ def context_for(session: Session, district: District | None,
                         official_addresses=frozenset(addresses),
                         extra_terms=active_terms(session), region=region,
                         directive_name=owner.directive_name if owner is not None else "",
-                        rule_sections=rule_sections(session))
+                        rule_sections=rule_sections(session) if rule_citations else {})
