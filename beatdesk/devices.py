@@ -23,6 +23,7 @@ from .errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from .models import AuditEvent, Outcome
 from .models.devices import DeviceRequirement, RegisteredDevice
 from .roles import Role
+from .text import normalise
 
 CODE_LIFETIME = timedelta(minutes=15)
 # Codes read aloud or copied by hand: no 0/O, 1/I/L. Ten characters: 50 bits.
@@ -111,7 +112,7 @@ class Enrolment:
 
 def create_enrolment(session: Session, actor: Actor, name: str) -> Enrolment:
     _require_admin(actor)
-    name = " ".join((name or "").split())
+    name = " ".join(normalise(name or "", "Device name", "name").split())
     if not name:
         raise ValidationFailed("Name the device, for example “Front desk PC, District 1”.",
                                field="name")

@@ -23,6 +23,7 @@ from .errors import Conflict, PermissionDenied, ValidationFailed
 from .models import Post, PostState, RepresentativeDesignation, User
 from .models.devices import DutyHoursRelease, DutyShift
 from .roles import Role
+from .text import normalise
 
 DAYS = clock.WEEKDAYS
 MAX_REASON = 2000
@@ -224,7 +225,7 @@ def release(session: Session, actor: Actor, post: Post, reason: str) -> DutyHour
     if not can_release(actor.user, post):
         raise PermissionDenied("Only the sergeant of the post's district can release it outside "
                                "duty hours.")
-    reason = (reason or "").strip()
+    reason = normalise(reason or "", "Reason", "reason").strip()
     if not reason:
         raise ValidationFailed("Say why this post may go out outside duty hours.", field="reason")
     if len(reason) > MAX_REASON:

@@ -26,6 +26,7 @@ from . import clock
 from .context import Actor
 from .errors import Conflict, PermissionDenied, ValidationFailed
 from .models import Category, Post, PostState, User
+from .text import normalise
 
 C = Category
 # When it stops being true: the end date.
@@ -227,7 +228,7 @@ def resolve(session: Session, actor: Actor, post: Post, note: str,
         raise Conflict("This notice is already resolved.")
     if post.state != PostState.PUBLISHED:
         raise Conflict("Only a public notice can be marked resolved.")
-    note = " ".join((note or "").split())
+    note = " ".join(normalise(note or "", "Public note", "note").split())
     if not note:
         raise ValidationFailed("Write a short public note, such as “Found safe”.", field="note")
     if len(note) > MAX_NOTE:

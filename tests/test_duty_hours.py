@@ -357,3 +357,14 @@ def test_times_are_read_the_departments_way_or_24_hour(text, minute):
 def test_impossible_or_ambiguous_times_are_refused(text):
     with pytest.raises(ValidationFailed, match="enter a time of day"):
         duty_hours.parse_time(text, "Monday start", "start_0")
+
+
+def test_control_characters_in_names_and_reasons_are_refused_by_the_domain(
+        db_session, factory):
+    """Whatever the page sends, the domain refuses what PostgreSQL can't store (NUL) by name."""
+    from beatdesk import devices
+    from beatdesk.context import Actor
+
+    admin = factory.user(Role.ADMIN)
+    with pytest.raises(ValidationFailed, match="Device name"):
+        devices.create_enrolment(db_session, Actor(admin), "Front\x00desk")
