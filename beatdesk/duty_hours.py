@@ -172,6 +172,10 @@ def release_for(session: Session, post: Post) -> DutyHoursRelease | None:
     return session.scalar(select(DutyHoursRelease).where(DutyHoursRelease.post_id == post.id))
 
 
+class OutsideDutyHours(PermissionDenied):
+    """A representative's step refused outside their duty hours: the post's page shows why."""
+
+
 def check(session: Session, actor: Actor, post: Post, doing: str,
           when: datetime | None = None) -> None:
     """Refuse ``doing`` ("submit", "publish", "schedule") outside the actor's duty hours.
@@ -200,7 +204,7 @@ def check(session: Session, actor: Actor, post: Post, doing: str,
     else:
         what = (f"{clock.department_text(when)} is outside your duty hours, so Post #{post.id} "
                 "can't be scheduled for then.")
-    raise PermissionDenied(f"{what} Your duty hours: {hours}. Your district's sergeant can "
+    raise OutsideDutyHours(f"{what} Your duty hours: {hours}. Your district's sergeant can "
                            "release this post outside duty hours.")
 
 

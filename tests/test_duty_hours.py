@@ -368,3 +368,25 @@ def test_control_characters_in_names_and_reasons_are_refused_by_the_domain(
     admin = factory.user(Role.ADMIN)
     with pytest.raises(ValidationFailed, match="Device name"):
         devices.create_enrolment(db_session, Actor(admin), "Front\x00desk")
+
+
+def test_a_refused_submit_shows_the_posts_page_with_the_hours(app, db_session, factory, district,
+                                                              rep, commander, client,
+                                                              frozen_clock):
+    """Outside duty hours the representative stays on the post's page, told why and by whom it
+    can go out; nothing changes."""
+    with app.app_context():
+        _set(db_session, commander, rep, mon=("09:00", "17:00"))  # it is Friday morning
+        post = _draft(factory, district, rep)
+        db_session.commit()
+        post_id = post.id
+    sign_in(client, rep)
+    response = client.post(f"/console/posts/{post_id}/actions/submit",
+                           data={"version": str(post.version)})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 403
+    assert "Lock your car and take your keys with you." in page  # the post itself, shown again
+    assert "outside your duty hours" in page
+    assert "Monday 9:00 AM to 5:00 PM" in page and "sergeant can release" in page
+    reread(db_session)
+    assert db_session.get(type(post), post_id).state is PostState.DRAFT

@@ -6,8 +6,8 @@ from flask import (abort, current_app, flash, jsonify, redirect, render_template
                    send_file, url_for)
 from flask_login import current_user
 
-from beatdesk import (audit, clock, counting, media, notifications, post_validity, posts,
-                      published_texts)
+from beatdesk import (audit, clock, counting, duty_hours, media, notifications, post_validity,
+                      posts, published_texts)
 from beatdesk.errors import DomainError, NotFound, PermissionDenied
 from beatdesk.models import TIME_SENSITIVE, Category, District, MediaAsset, Post, PostState
 from beatdesk.permissions import can_view_district
@@ -112,7 +112,7 @@ def _composer(form: ComposerForm, post: Post | None, status: int = 200):
 def _composer_refused(form: ComposerForm, post: Post | None, exc: DomainError):
     """Nothing of the refused save is kept; the author sees why, next to what they wrote."""
     db().rollback()
-    if exc.status_code == 403:
+    if exc.status_code == 403 and not isinstance(exc, duty_hours.OutsideDutyHours):
         raise exc
     attach_error(form, exc)
     return _composer(form, post, exc.status_code)
@@ -121,7 +121,7 @@ def _composer_refused(form: ComposerForm, post: Post | None, exc: DomainError):
 def _refused(post_id: int, exc: DomainError, **forms):
     """A refused workflow step: the post's page again, with the reason and the status."""
     db().rollback()
-    if exc.status_code == 403:
+    if exc.status_code == 403 and not isinstance(exc, duty_hours.OutsideDutyHours):
         raise exc
     return _render_detail(_post_or_404(post_id), exc.status_code, exc.message, **forms)
 
