@@ -371,7 +371,9 @@ def test_an_unsent_create_is_cancelled_instead(db_session, factory, district, se
                           "Arrested.")
     db_session.commit()
     reread(db_session)
-    assert db_session.get(OutboxRow, create.id).state is OutboxState.CANCELLED
+    cancelled = db_session.get(OutboxRow, create.id)
+    assert cancelled.state is OutboxState.CANCELLED
+    assert cancelled.last_error == "The notice was resolved; its images were taken down."
 
 
 def test_a_create_tried_again_after_resolution_carries_no_image(app, db_session, factory,

@@ -129,9 +129,11 @@ def enqueue_post(session: Session, post: Post) -> list[OutboxRow]:
     return rows
 
 
-def withdraw_post(session: Session, post: Post) -> tuple[list[OutboxRow], list[OutboxRow]]:
-    """A discontinued post: cancel creates never tried, and queue a delete after every create
-    that reached (or may have reached) its platform. Returns (cancelled, deletes)."""
+def withdraw_post(session: Session, post: Post, why: str = "The post was discontinued."
+                  ) -> tuple[list[OutboxRow], list[OutboxRow]]:
+    """A discontinued post (or a resolved notice): cancel creates never tried, saying ``why``,
+    and queue a delete after every create that reached (or may have reached) its platform.
+    Returns (cancelled, deletes)."""
     now = clock.utcnow()
     cancelled, deletes = [], []
     creates = session.scalars(select(OutboxRow).where(
@@ -144,7 +146,7 @@ def withdraw_post(session: Session, post: Post) -> tuple[list[OutboxRow], list[O
             update(OutboxRow)
             .where(OutboxRow.id == create.id, OutboxRow.state == S.PENDING,
                    OutboxRow.attempts == 0)
-            .values(state=S.CANCELLED, updated_at=now, last_error="The post was discontinued.")
+            .values(state=S.CANCELLED, updated_at=now, last_error=why)
             .execution_options(synchronize_session=False))
         session.refresh(create)
         if result.rowcount:
@@ -177,10 +179,12 @@ def on_post_event(session: Session, post: Post, action: str) -> None:
     deletes where the post went out."""
     if action == "published":
         enqueue_post(session, post)
-    elif action in ("discontinued", "resolved"):
+    elif action == "discontinued":
+        withdraw_post(session, post)
+    elif action == "resolved":
         # A resolved missing-person or wanted notice: its images come down from every platform
         # (connectors can't edit media), so the platform posts are deleted (Chicago Twitter V.B.2).
-        withdraw_post(session, post)
+        withdraw_post(session, post, "The notice was resolved; its images were taken down.")
 
 
 def enqueue(session: Session, kind: OutboxKind, *, account_id: int | None = None,
