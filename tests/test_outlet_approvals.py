@@ -423,3 +423,17 @@ def test_the_authority_page_records_and_explains_errors(db_session, client, fact
         data={"reason": ""})
     assert no_reason.status_code == 400
     assert "Say why the delegation is revoked." in no_reason.get_data(as_text=True)
+
+
+def test_the_district_page_offers_approval_only_to_an_administrator_who_may_approve(
+        client, db_session, people):
+    district = new_district(db_session, people["admin"])
+    path = f"/console/districts/{district.id}"
+    sign_in(client, people["other_admin"])  # not a delegate: pointed to the approvals instead
+    page = client.get(path).get_data(as_text=True)
+    assert "Approve district" not in page and "/console/outlets/" in page
+    outlets.record_delegation(db_session, Actor(people["admin"]), people["other_admin"].id,
+                              "Delegate of the Chief")
+    db_session.commit()
+    page = client.get(path).get_data(as_text=True)
+    assert "Approve district" in page

@@ -3,7 +3,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from beatdesk import audit, districts, published_texts, representatives
+from beatdesk import audit, districts, outlets, published_texts, representatives
 from beatdesk.districts import DistrictData
 from beatdesk.errors import DomainError
 from beatdesk.models import ModerationMode
@@ -139,6 +139,8 @@ def _render_detail(district, designate_form=None, end_form=None, status=200):
         active=representatives.active_designations(db(), district),
         history=representatives.designation_history(db(), district),
         can_manage=can_manage_districts(current_user), can_designate=can_designate,
+        may_approve=(not district.is_approved and can_manage_districts(current_user)
+                     and outlets.may_approve(db(), current_user)),
         designate_form=designate_form, end_form=end_form, action=ActionForm(),
         events=audit.search_events(db(), audit.AuditFilter(object_type="districts",
                                                            object_id=str(district.id)),
