@@ -89,7 +89,7 @@ def test_officer_logs_searches_redacts_releases_and_downloads(page, live_server)
     expect(page.get_by_text("[REDACTED under 7(1)(b)]")).to_be_visible()
 
     # Selecting text in the field fills in the range (static/js/records.js).
-    page.evaluate(SELECT_IN_FIELD, ORGANIZER)
+    select_in_field(page, ORGANIZER)
     expect(page.get_by_label("Redact", exact=True)).to_have_value("range")
     expect(page.get_by_label("Field", exact=True)).to_have_value("body")
     expect(page.locator("#selection-status")).to_contain_text("Selected characters")
@@ -143,7 +143,7 @@ def test_a_selection_after_emoji_redacts_exactly_the_selected_characters(page, l
 
     sign_in(page, login_id, secret)
     page.goto(f"/console/records/{request_id}/items/{item_id}")
-    page.evaluate(SELECT_IN_FIELD, ORGANIZER)
+    select_in_field(page, ORGANIZER)
     start = body.index(ORGANIZER)  # Python counts code points
     expect(page.get_by_label("From character")).to_have_value(str(start))
     expect(page.get_by_label("To character (not included)")).to_have_value(
