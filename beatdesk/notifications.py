@@ -149,7 +149,7 @@ def _news_affairs_items(session: Session) -> list[Attention]:
         Attention("held", "Posts held at release", _count(
             session, Post.state == PostState.HELD), "posts.attention"),
         Attention("overdue", "Districts with overdue reviews",
-                  len(posts.overdue_reviews(session)), "posts.news_affairs_queue"),
+                  posts.overdue_district_count(session), "posts.news_affairs_queue"),
         Attention("exception_requests", "Posts asking for a News Affairs exception",
                   len(check_waivers.open_requests(session)), "check_waivers.requests"),
         Attention("inquiries", "Open media inquiries", session.scalar(

@@ -669,22 +669,41 @@ def review_interval(session: Session) -> timedelta:
     return timedelta(days=department.review_interval_days if department else 7)
 
 
+def _overdue_oldest(session: Session, now: datetime | None):
+    """(district, oldest unreviewed publication) for each district whose oldest unreviewed
+    published post is older than the review interval. One correlated look-up per district
+    (``ix_posts_unreviewed``), never a pass over every post."""
+    cutoff = (now or clock.utcnow()) - review_interval(session)
+    oldest = (select(func.min(Post.published_at))
+              .where(Post.district_id == District.id, Post.state == S.PUBLISHED,
+                     Post.reviewed_at.is_(None))
+              .correlate(District).scalar_subquery())
+    return select(District, oldest.label("oldest")).where(oldest <= cutoff)
+
+
+def overdue_district_count(session: Session, now: datetime | None = None) -> int:
+    """How many districts ``overdue_reviews`` would list (for the navigation's count)."""
+    return session.scalar(select(func.count()).select_from(
+        _overdue_oldest(session, now).subquery())) or 0
+
+
 def overdue_reviews(session: Session, now: datetime | None = None) -> list[OverdueReview]:
     """Districts with a published post left unreviewed longer than the review interval."""
-    now = now or clock.utcnow()
-    cutoff = now - review_interval(session)
-    last = (select(Post.district_id, func.max(Post.reviewed_at).label("last"))
-            .group_by(Post.district_id).subquery())
-    rows = session.execute(
-        select(District, func.count(Post.id), func.min(Post.published_at), last.c.last)
-        .join(Post, Post.district_id == District.id)
-        .outerjoin(last, last.c.district_id == District.id)
-        .where(Post.state == S.PUBLISHED, Post.reviewed_at.is_(None))
-        .group_by(District.id, last.c.last)
-        .having(func.min(Post.published_at) <= cutoff)
-        .order_by(func.min(Post.published_at))).all()
-    return [OverdueReview(d, n, clock.as_utc(oldest), clock.as_utc(lr) if lr else None)
-            for d, n, oldest, lr in rows]
+    rows = session.execute(_overdue_oldest(session, now)).all()
+    ids = [district.id for district, _ in rows]
+    if not ids:
+        return []
+    counts = dict(session.execute(
+        select(Post.district_id, func.count(Post.id))
+        .where(Post.district_id.in_(ids), Post.state == S.PUBLISHED, Post.reviewed_at.is_(None))
+        .group_by(Post.district_id)).all())
+    last = dict(session.execute(
+        select(Post.district_id, func.max(Post.reviewed_at))
+        .where(Post.district_id.in_(ids)).group_by(Post.district_id)).all())
+    overdue = [OverdueReview(district, counts.get(district.id, 0), clock.as_utc(oldest),
+                             clock.as_utc(last[district.id]) if last.get(district.id) else None)
+               for district, oldest in rows]
+    return sorted(overdue, key=lambda o: (o.oldest, o.district.id))
 
 
 def held_posts(session: Session, district_id: int | None = None) -> list[Post]:

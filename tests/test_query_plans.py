@@ -259,6 +259,18 @@ def test_sergeant_review_queue_walks_the_unreviewed_index(big):
     assert posts.review_queue_size(session, sergeant.district_id) >= len(queue)
 
 
+def test_overdue_districts_are_found_from_the_unreviewed_index(big):
+    """Every console page counts the districts with overdue reviews for News Affairs: one look-up
+    per district, never a pass over every post."""
+    session, _ = big
+    dialect, lines = plan(session, posts._overdue_oldest(session, None))
+    assert not full_scans(dialect, lines), "\n".join(lines)
+    listed = posts.overdue_reviews(session, datetime.now(UTC) + timedelta(days=30))
+    assert posts.overdue_district_count(session, datetime.now(UTC) + timedelta(days=30)) \
+        == len(listed) > 0
+    assert all(o.unreviewed > 0 for o in listed)
+
+
 ARCHIVE_FORMS = {
     "text": dict(),
     "text, district": dict(district_id=4),
