@@ -10,7 +10,13 @@ the caller is told, so it can say so).
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+try:
+    from flask import current_app, has_app_context
+except ImportError:  # pragma: no cover - the domain can run without Flask
+    current_app = has_app_context = None
 
 DEFAULT_ZONE = "America/Chicago"
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -48,19 +54,23 @@ def zone(name: str | ZoneInfo | None = None) -> ZoneInfo:
     """The zone called ``name`` (the department's default when empty)."""
     if isinstance(name, ZoneInfo):
         return name
+    return _zone_named(name or DEFAULT_ZONE)
+
+
+@lru_cache(maxsize=64)
+def _zone_named(name: str) -> ZoneInfo:
     try:
-        return ZoneInfo(name or DEFAULT_ZONE)
+        return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ValueError(f"not a known time zone: {name!r}") from exc
 
 
 def department_zone() -> ZoneInfo:
-    """The department's zone: config ``TIMEZONE`` of the running app (the default outside one)."""
-    try:
-        from flask import current_app, has_app_context
-    except ImportError:  # pragma: no cover - the domain can run without Flask
-        return zone(None)
-    return zone(current_app.config.get("TIMEZONE") if has_app_context() else None)
+    """The department's zone: config ``TIMEZONE`` of the running app (the default outside one).
+    A page asks for it once per time it shows, so this is kept cheap."""
+    if has_app_context is not None and has_app_context():
+        return zone(current_app.config.get("TIMEZONE"))
+    return zone(None)
 
 
 def department_text(value: datetime | None, *, empty: str = "—") -> str:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from beatdesk.errors import NotFound
 from beatdesk.models import District
+from beatdesk.models.outlets import Outlet, OutletVersion
 from beatdesk.publication import ShownPost, public_post_rows
 
 
@@ -69,8 +70,17 @@ class PublicDistrict:
 
 @lru_cache(maxsize=1)
 def _district_query():
-    """Built once: building the statement cost more than running it."""
-    return select(*(getattr(District, name) for name in PublicDistrict.__slots__)).where(
+    """Built once: building the statement cost more than running it. The last column holds
+    the fields of the district's last approved version while a change awaits approval again
+    (``outlets.approved_district_fields``), NULL otherwise: one statement for the page."""
+    approved_fields = (
+        select(OutletVersion.fields)
+        .join(Outlet, (OutletVersion.outlet_id == Outlet.id)
+              & (OutletVersion.number == Outlet.approved_number))
+        .where(Outlet.district_id == District.id, Outlet.approved_number != Outlet.current_number)
+        .correlate(District).limit(1).scalar_subquery())
+    return select(*(getattr(District, name) for name in PublicDistrict.__slots__),
+                  approved_fields).where(
         District.slug == bindparam("slug"), District.approved_at.is_not(None))
 
 
@@ -80,12 +90,11 @@ def get_public_district(session: Session, slug: str) -> PublicDistrict:
     row = session.execute(_district_query(), {"slug": slug}).first()
     if row is None:
         raise NotFound("There is no district page at this address.")
-    district = PublicDistrict(*row)
+    *columns, approved = row
+    district = PublicDistrict(*columns)
     # Awaiting approval again after a change: the page keeps its last approved wording.
-    from beatdesk.outlets import approved_district_fields
-    approved = approved_district_fields(session, district.id)
     if approved:
-        district = replace(district, **{k: v for k, v in approved.items()
+        district = replace(district, **{k: v for k, v in dict(approved).items()
                                         if k in PublicDistrict.__slots__ and k != "slug"})
     return district
 

@@ -129,3 +129,16 @@ def test_replies_come_with_their_comment_and_removed_ones_are_placeholders(uncac
     assert "removed under clause 3 (Personal attacks)" in page
     # replies do not count towards the 50 comments of a page
     assert len(_shown(page)) == PUBLIC_COMMENTS_PER_PAGE - 1
+
+
+def test_a_district_page_is_read_in_four_statements(uncached, client, db_session, factory):
+    """The district (with its last approved wording, when a change awaits approval), one page
+    of posts, their images, and the department for the page's header and footer: however many
+    posts the district has."""
+    district = factory.district(slug="south")
+    for _ in range(30):
+        factory.post(district, state=PostState.PUBLISHED)
+    db_session.commit()
+    response, reads = _statements(uncached, client, "/districts/south")
+    assert response.status_code == 200
+    assert len(reads) == 4, "\n\n".join(reads)
