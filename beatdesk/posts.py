@@ -669,7 +669,7 @@ def review_interval(session: Session) -> timedelta:
     return timedelta(days=department.review_interval_days if department else 7)
 
 
-def _overdue_oldest(session: Session, now: datetime | None):
+def _overdue_oldest(session: Session, now: datetime | None, district_id: int | None = None):
     """(district, oldest unreviewed publication) for each district whose oldest unreviewed
     published post is older than the review interval. One correlated look-up per district
     (``ix_posts_unreviewed``), never a pass over every post."""
@@ -678,13 +678,16 @@ def _overdue_oldest(session: Session, now: datetime | None):
               .where(Post.district_id == District.id, Post.state == S.PUBLISHED,
                      Post.reviewed_at.is_(None))
               .correlate(District).scalar_subquery())
-    return select(District, oldest.label("oldest")).where(oldest <= cutoff)
+    query = select(District, oldest.label("oldest")).where(oldest <= cutoff)
+    return query if district_id is None else query.where(District.id == district_id)
 
 
-def overdue_district_count(session: Session, now: datetime | None = None) -> int:
-    """How many districts ``overdue_reviews`` would list (for the navigation's count)."""
+def overdue_district_count(session: Session, now: datetime | None = None,
+                           district_id: int | None = None) -> int:
+    """How many districts ``overdue_reviews`` would list (for the navigation's count), or
+    whether the district ``district_id`` is among them (1 or 0)."""
     return session.scalar(select(func.count()).select_from(
-        _overdue_oldest(session, now).subquery())) or 0
+        _overdue_oldest(session, now, district_id).subquery())) or 0
 
 
 def overdue_reviews(session: Session, now: datetime | None = None) -> list[OverdueReview]:

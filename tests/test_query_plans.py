@@ -19,7 +19,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ClauseElement, Executable
 
-from beatdesk import archive_search, moderation, posts
+from beatdesk import archive_search, moderation, notifications, posts
 from beatdesk.archive_search import SearchCriteria
 from beatdesk.db import make_engine, make_session_factory
 from beatdesk.models import ArchiveRecord, Comment, Post, PostRevision, User
@@ -269,6 +269,21 @@ def test_overdue_districts_are_found_from_the_unreviewed_index(big):
     assert posts.overdue_district_count(session, datetime.now(UTC) + timedelta(days=30)) \
         == len(listed) > 0
     assert all(o.unreviewed > 0 for o in listed)
+
+
+def test_the_held_comments_count_reads_only_an_index(big):
+    """The sergeant's navigation counts the district's held comments on every console page."""
+    session, users = big
+    statement = notifications.held_comments_count(users["sergeant"].district_id)
+    dialect, lines = plan(session, statement)
+    if dialect == "sqlite":
+        assert any("USING COVERING INDEX" in line for line in lines), lines
+    else:
+        assert any(line.startswith("Index Only Scan comments") for line in lines), lines
+    held = session.scalar(select(func.count(Comment.id)).where(
+        Comment.district_id == users["sergeant"].district_id, Comment.state == "held",
+        Comment.official.is_(False)))
+    assert session.scalar(statement) == held > 0
 
 
 ARCHIVE_FORMS = {

@@ -83,6 +83,9 @@ class Comment(Base):
               ("ix_comments_flagged_district", ("district_id", "created_at", "id")),
               ("ix_comments_flagged_created", ("created_at", "id")))),
         Index("ix_comments_public", "post_id", "state", "created_at"),
+        # The sergeant's count of visitors' comments held in the district (every console page's
+        # navigation): answered from the index alone, without reading the comments.
+        Index("ix_comments_district_state_official", "district_id", "state", "official"),
         # A reply captured from a platform is stored once, whatever the polling does.
         Index("ux_comments_platform_id", "source_platform", "platform_id", unique=True),
     )
