@@ -43,6 +43,7 @@ class DefaultConfig:
     PAGE_SIZE = 50
     FEED_SIZE = 50  # newest posts an Atom or RSS feed carries
     PUBLIC_CACHE_SECONDS = 2  # how long a process reuses a rendered anonymous public page; 0: off
+    ATTENTION_CACHE_SECONDS = 30  # longest a user's unchanged navigation counts are reused; 0: off
     # How often a process reads the archive head to see another instance's change (the bound
     # for a change made elsewhere to reach its cached pages); 0: for every cached answer.
     PUBLIC_CACHE_CHECK_SECONDS = 0.1
@@ -73,6 +74,7 @@ ENV_VARS = {
     "LOGIN_RATE_LIMIT": str, "MAX_CONTENT_LENGTH": int, "LOCKOUT_THRESHOLD": int,
     "LOCKOUT_MINUTES": int, "IDLE_TIMEOUT_MINUTES": int, "SESSION_MAX_HOURS": int,
     "MAX_IMAGE_BYTES": int, "MEDIA_ROOT": str, "PUBLIC_CACHE_SECONDS": int,
+    "ATTENTION_CACHE_SECONDS": int,
     "PUBLIC_CACHE_CHECK_SECONDS": float,
     "RECORDS_RULES": str, "TIMEZONE": str, "RELEASE_ROOT": str, "FEED_SIZE": int,
     "PAGE_SIZE": int, "COMMENT_RATE_LIMIT": str, "COMMENT_POST_RATE_LIMIT": str,
