@@ -109,3 +109,16 @@ def test_comment_form_fields_are_found_as_a_browser_sends_them():
                       "notify": "y"}
     with pytest.raises(RuntimeError):
         comment_form("<form action='/x'></form>")
+
+
+def test_the_profiler_refuses_a_count_below_one_and_names_its_areas():
+    from bench import profile_pages
+    run = subprocess.run([sys.executable, str(ROOT / "bench" / "profile_pages.py"),
+                          "--requests", "0"], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2 and "positive number" in run.stderr
+    site = "/venv/lib/python3.11/site-packages"
+    assert profile_pages.area_of(f"{site}/sqlalchemy/orm/session.py").startswith("SQLAlchemy")
+    assert profile_pages.area_of(f"{ROOT}/templates/public/post.html").startswith("Jinja")
+    assert profile_pages.area_of(f"{site}/werkzeug/routing.py") == "Flask and Werkzeug"
+    assert profile_pages.area_of(f"{ROOT}/beatdesk/comments.py") == "Beatdesk's own Python"
+    assert profile_pages.area_of("/usr/lib/python3.11/json/encoder.py").startswith("other")
