@@ -125,9 +125,8 @@ def make_app(url: str, workdir: Path, env: str = "production"):
         "ARCHIVE_KEY_FILE": str(workdir / "archive_signing_key.pem")})
 
 
-def public_scenarios(app, ids: dict) -> list[Scenario]:
-    client = app.test_client()
-
+def getter(client):
+    """``get(path)``: a scenario that reads ``path`` whole with ``client`` and wants a 200."""
     def get(path):
         def run():
             response = client.get(path)
@@ -135,7 +134,12 @@ def public_scenarios(app, ids: dict) -> list[Scenario]:
             if response.status_code != 200:
                 raise SystemExit(f"{path} answered {response.status_code}")
         return run
+    return get
 
+
+def public_scenarios(app, ids: dict) -> list[Scenario]:
+    client = app.test_client()
+    get = getter(client)
     post_path = f"/posts/{ids['write']}"
     action, fields = comment_form(client.get(post_path).get_data(as_text=True))
     counter = {"n": 0}
@@ -163,15 +167,7 @@ def public_scenarios(app, ids: dict) -> list[Scenario]:
 def queue_scenarios(app, users: dict) -> list[Scenario]:
     client = moderation_queue.signed_in_client(app, users["news_affairs"])
     week_ago = (datetime.now(UTC) - timedelta(days=7)).date()
-
-    def get(path):
-        def run():
-            response = client.get(path)
-            response.get_data()
-            if response.status_code != 200:
-                raise SystemExit(f"{path} answered {response.status_code}")
-        return run
-
+    get = getter(client)
     return [Scenario("moderation queue, held", get("/console/moderation/")),
             Scenario("moderation queue, last week",
                      get(f"/console/moderation/?state=all&since={week_ago}")),
@@ -197,7 +193,8 @@ def profile(scenario: Scenario, requests: int, top: int) -> None:
     print("| where | share of profiled time |\n|---|---|")
     for label, share in breakdown(stats).items():
         print(f"| {label} | {share:.0%} |")
-    print(f"\nBeatdesk's functions with the most cumulative time (ms per request, under the profiler):\n")
+    print("\nBeatdesk's functions with the most cumulative time "
+          "(ms per request, under the profiler):\n")
     for name, calls, cumtime in top_own_functions(stats, top):
         print(f"- {name}: {cumtime / requests * 1000:.2f} ms ({calls / requests:g} calls)")
 
