@@ -35,6 +35,15 @@ SELECT_IN_FIELD = """(text) => {
 }"""
 
 
+def select_in_field(page, text):
+    """Select ``text`` in the body field once the page's scripts have run.
+
+    After a form's redirect the new page's text is visible before its deferred script runs; a
+    selection made then has no listener to fill the form."""
+    page.wait_for_load_state("load")
+    page.evaluate(SELECT_IN_FIELD, text)
+
+
 @pytest.mark.browser
 def test_officer_logs_searches_redacts_releases_and_downloads(page, live_server):
     with live_server.app.app_context():
