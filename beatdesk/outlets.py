@@ -15,7 +15,7 @@ Deerfield B.a: the Chief; Massachusetts IV.A.1-2: the chief executive or designe
 - a platform account awaiting approval gets no sends: the outbox holds its rows
   (``held_accounts``); a district never approved is not public and can't be assigned, and a
   public district awaiting approval again keeps showing its last approved statement, contact
-  details and handles (``approved_district_fields``).
+  details and handles (``site.get_public_district``).
 """
 from __future__ import annotations
 
@@ -446,13 +446,6 @@ def versions(session: Session, outlet: Outlet) -> list[OutletVersion]:
         OutletVersion.outlet_id == outlet.id).order_by(OutletVersion.number.desc())))
 
 
-def approved_version(session: Session, outlet: Outlet) -> OutletVersion | None:
-    if outlet.approved_number is None:
-        return None
-    return session.scalar(select(OutletVersion).where(
-        OutletVersion.outlet_id == outlet.id, OutletVersion.number == outlet.approved_number))
-
-
 def held_accounts():
     """A query of the accounts whose sends wait: recorded, and awaiting approval."""
     return select(Outlet.account_id).where(
@@ -472,18 +465,10 @@ def hold_reason(session: Session, account_id: int | None) -> str:
             "sent once the account is approved.")
 
 
-def approved_district_fields(session: Session, district_id: int) -> dict[str, str] | None:
-    """For a public district awaiting approval again: the fields of its last approved version
-    (what its page keeps showing). None when the current fields are approved (or unrecorded)."""
-    outlet = session.scalar(select(Outlet).where(Outlet.district_id == district_id))
-    if outlet is None or not outlet.awaiting_approval or outlet.approved_number is None:
-        return None
-    version = approved_version(session, outlet)
-    return dict(version.fields) if version is not None else None
-
-
 def approved_fields_by_district(session: Session) -> dict[int, dict[str, str]]:
-    """``approved_district_fields`` for every district awaiting approval again (one query)."""
+    """For each public district awaiting approval again: the fields of its last approved
+    version, what its page keeps showing (one query; ``site.get_public_district`` reads the same
+    for one district)."""
     rows = session.execute(select(Outlet.district_id, OutletVersion.fields).join(
         OutletVersion, (OutletVersion.outlet_id == Outlet.id)
         & (OutletVersion.number == Outlet.approved_number)).where(

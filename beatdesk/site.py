@@ -72,7 +72,7 @@ class PublicDistrict:
 def _district_query():
     """Built once: building the statement cost more than running it. The last column holds
     the fields of the district's last approved version while a change awaits approval again
-    (``outlets.approved_district_fields``), NULL otherwise: one statement for the page."""
+    (as ``outlets.approved_fields_by_district``), NULL otherwise: one statement for the page."""
     approved_fields = (
         select(OutletVersion.fields)
         .join(Outlet, (OutletVersion.outlet_id == Outlet.id)
